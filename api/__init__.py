@@ -1,0 +1,1 @@
+"""The faces of Gongshi: Starlette app, GraphQL schema, settings, command line."""

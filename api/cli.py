@@ -1,0 +1,135 @@
+"""The ``gongshi`` command: serve, migrate, demo, calendar load, schema export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from api.settings import Settings
+
+SDL_PATH = Path(__file__).parent / "schema.graphql"
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.migrations import upgrade
+
+    upgrade(settings.database_url)
+    uvicorn.run(
+        create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
+        log_level="info", access_log=False,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from api.migrations import upgrade
+
+    upgrade(settings.database_url)
+    print("数据库已迁移到最新版本 (database at head)")
+    return 0
+
+
+async def _demo_async(settings: Settings) -> int:
+    from inspections.demo.dataset import load_demo
+    from schema.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            report = await load_demo(session, publication_working_days=settings.publication_working_days)
+    finally:
+        await engine.dispose()
+    print(report.summary())
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from api.migrations import upgrade
+
+    upgrade(settings.database_url)
+    return asyncio.run(_demo_async(settings))
+
+
+async def _calendar_load_async(settings: Settings, path: Path, actor: str) -> int:
+    from inspections.calendar import store_schedule
+    from schema.db import make_engine, make_sessionmaker
+    from workdays import ScheduleError, load_schedule_file
+
+    try:
+        schedule = load_schedule_file(path)
+    except (ScheduleError, OSError) as exc:
+        print(f"无法载入放假安排：{exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await store_schedule(session, actor=actor, schedule=schedule)
+            from inspections.deadlines import recompute_provisional
+
+            changed = await recompute_provisional(session, publication_working_days=settings.publication_working_days)
+    finally:
+        await engine.dispose()
+    print(
+        f"已载入{schedule.year}年放假安排（{schedule.source}）：放假{len(schedule.holidays)}天，"
+        f"调休上班{len(schedule.workdays)}天；重新计算暂定期限{changed}项"
+    )
+    return 0
+
+
+def _calendar_load(settings: Settings, args: argparse.Namespace) -> int:
+    from api.migrations import upgrade
+
+    upgrade(settings.database_url)
+    return asyncio.run(_calendar_load_async(settings, Path(args.file), args.actor))
+
+
+def _schema_export(settings: Settings, args: argparse.Namespace) -> int:
+    from api.graphql import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if args.check:
+        if not SDL_PATH.exists() or SDL_PATH.read_text(encoding="utf-8") != sdl:
+            print(f"{SDL_PATH} 与代码不一致：运行 gongshi schema export", file=sys.stderr)
+            return 1
+        return 0
+    SDL_PATH.write_text(sdl, encoding="utf-8")
+    print(f"wrote {SDL_PATH}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = argparse.ArgumentParser(prog="gongshi", description="Gongshi (公示) service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then serve HTTP")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=_serve)
+    sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(run=_migrate)
+    sub.add_parser("demo", help="load the demo dataset (idempotent)").set_defaults(run=_demo)
+    calendar = sub.add_parser("calendar", help="holiday schedules").add_subparsers(dest="action", required=True)
+    load = calendar.add_parser("load", help="load a year's schedule from JSON or CSV (see workdays/README.md)")
+    load.add_argument("file")
+    load.add_argument("--actor", default="cli", help="who is loading it (for the audit trail)")
+    load.set_defaults(run=_calendar_load)
+    schema_cmd = sub.add_parser("schema", help="the GraphQL contract").add_subparsers(dest="action", required=True)
+    export = schema_cmd.add_parser("export", help="write api/schema.graphql")
+    export.add_argument("--check", action="store_true", help="fail if the file differs from the code")
+    export.set_defaults(run=_schema_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gongshi`` console script."""
+    args = build_parser().parse_args(argv)
+    return int(args.run(Settings.from_env(), args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

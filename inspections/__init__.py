@@ -1,0 +1,1 @@
+"""The publishing domain: items, plans, tasks, draws, results, publication and corrections."""

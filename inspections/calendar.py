@@ -1,0 +1,48 @@
+"""The working-day calendar in force: packaged schedules plus those loaded at run time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections import audit
+from schema.models import HolidaySchedule
+from workdays import WorkCalendar, YearSchedule
+
+
+async def load_calendar(session: AsyncSession) -> WorkCalendar:
+    """The packaged calendar overridden by every schedule stored with ``gongshi calendar load``."""
+    rows = await session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year))
+    return WorkCalendar(
+        YearSchedule(
+            year=row.year,
+            holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
+            workdays=frozenset(date.fromisoformat(d) for d in row.workdays),
+            source=row.source,
+        )
+        for row in rows
+    )
+
+
+async def store_schedule(session: AsyncSession, *, actor: str, schedule: YearSchedule) -> HolidaySchedule:
+    """Store (or replace) a year's schedule so the next notice needs no release."""
+    row = await session.get(HolidaySchedule, schedule.year)
+    before = None
+    if row is None:
+        row = HolidaySchedule(year=schedule.year)
+        session.add(row)
+    else:
+        before = {"source": row.source, "holidays": len(row.holidays), "workdays": len(row.workdays)}
+    row.source = schedule.source
+    row.holidays = sorted(d.isoformat() for d in schedule.holidays)
+    row.workdays = sorted(d.isoformat() for d in schedule.workdays)
+    row.loaded_by = actor
+    await session.flush()
+    audit.record(
+        session, actor=actor, action="calendar.load", object_type="HolidaySchedule", object_id=schedule.year,
+        before=before,
+        after={"source": schedule.source, "holidays": len(row.holidays), "workdays": len(row.workdays)},
+    )
+    return row

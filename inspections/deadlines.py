@@ -1,0 +1,38 @@
+"""Stored due dates: recomputed only when the calendar they depend on becomes known."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections import audit
+from inspections.calendar import load_calendar
+from schema.models import Inspection, InspectionResult
+from workdays import add_working_days
+
+
+async def recompute_provisional(session: AsyncSession, *, publication_working_days: int) -> int:
+    """Recompute every provisional publication due date with the calendar now loaded; returns how many changed."""
+    calendar = await load_calendar(session)
+    rows = await session.execute(
+        select(InspectionResult, Inspection.ended_on)
+        .join(Inspection, Inspection.id == InspectionResult.inspection_id)
+        .where(InspectionResult.publication_due_provisional.is_(True))
+    )
+    changed = 0
+    for result, ended_on in rows:
+        if ended_on is None:
+            continue
+        due = add_working_days(calendar, ended_on, publication_working_days)
+        if due.due != result.publication_due or due.provisional != result.publication_due_provisional:
+            audit.record(
+                session, actor="calendar", action="result.due.recompute", object_type="InspectionResult",
+                object_id=result.id,
+                before={"publicationDue": str(result.publication_due), "provisional": True},
+                after={"publicationDue": due.due.isoformat(), "provisional": due.provisional},
+            )
+            result.publication_due = due.due
+            result.publication_due_provisional = due.provisional
+            changed += 1
+    await session.flush()
+    return changed

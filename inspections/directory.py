@@ -1,0 +1,140 @@
+"""Departments and the two directories (两库): entities and inspectors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections import audit
+from inspections.errors import Conflict, InvalidInput, NotFound
+from schema import credit_code
+from schema.enums import DepartmentLevel, EntityStatus, EntityType
+from schema.models import Department, Entity, EntityContact, Inspector
+
+
+def _region(region_code: str) -> str:
+    if len(region_code) != 6 or not region_code.isdigit():
+        raise InvalidInput(
+            f"行政区划代码应为6位数字，收到“{region_code}”", code="REGION_CODE_INVALID", field="regionCode"
+        )
+    return region_code
+
+
+async def create_department(
+    session: AsyncSession,
+    *,
+    actor: str,
+    code: str,
+    name: str,
+    short_name: str,
+    level: DepartmentLevel,
+    region_code: str,
+    parent_id: int | None = None,
+) -> Department:
+    """Register a department (部门)."""
+    if await session.scalar(select(Department.id).where(Department.code == code)) is not None:
+        raise Conflict(f"部门代码“{code}”已存在", code="DEPARTMENT_EXISTS", field="code")
+    department = Department(
+        code=code,
+        name=name,
+        short_name=short_name,
+        level=level,
+        region_code=_region(region_code),
+        parent_id=parent_id,
+    )
+    session.add(department)
+    await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="department.create",
+        object_type="Department",
+        object_id=department.id,
+        after={"code": code, "name": name},
+    )
+    return department
+
+
+async def department_by_code(session: AsyncSession, code: str) -> Department:
+    """The department with this code, or NotFound."""
+    department = await session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        raise NotFound(f"未找到代码为“{code}”的部门", code="DEPARTMENT_NOT_FOUND")
+    return department
+
+
+async def register_entity(
+    session: AsyncSession,
+    *,
+    actor: str,
+    code: str,
+    name: str,
+    entity_type: EntityType,
+    region_code: str,
+    industry: str = "",
+    address: str = "",
+    legal_representative: str = "",
+    registration_date: date | None = None,
+    former_names: list[str] | None = None,
+    status: EntityStatus = EntityStatus.ACTIVE,
+    phone: str = "",
+) -> Entity:
+    """Add an entity to the directory (检查对象名录库); its 统一社会信用代码 must be valid."""
+    try:
+        normalized = credit_code.validate(code)
+    except credit_code.InvalidCreditCode as exc:
+        raise InvalidInput(exc.message, code=exc.code, field="creditCode") from exc
+    if not name.strip():
+        raise InvalidInput("市场主体名称不能为空", code="ENTITY_NAME_EMPTY", field="name")
+    existing = await session.scalar(select(Entity.id).where(Entity.credit_code == normalized))
+    if existing is not None:
+        raise Conflict(
+            f"统一社会信用代码“{normalized}”已在名录库中", code="ENTITY_EXISTS", field="creditCode"
+        )
+    entity = Entity(
+        credit_code=normalized,
+        name=name.strip(),
+        former_names=list(former_names or []),
+        entity_type=entity_type,
+        industry=industry,
+        region_code=_region(region_code),
+        address=address,
+        legal_representative=legal_representative,
+        registration_date=registration_date,
+        status=status,
+    )
+    session.add(entity)
+    await session.flush()
+    session.add(EntityContact(entity_id=entity.id, phone=phone))
+    audit.record(
+        session,
+        actor=actor,
+        action="entity.register",
+        object_type="Entity",
+        object_id=entity.id,
+        after={"creditCode": normalized, "name": entity.name},
+    )
+    return entity
+
+
+async def register_inspector(
+    session: AsyncSession, *, actor: str, department_id: int, badge_number: str, name: str
+) -> Inspector:
+    """Add an inspector to the directory (执法检查人员名录库)."""
+    taken = await session.scalar(select(Inspector.id).where(Inspector.badge_number == badge_number))
+    if taken is not None:
+        raise Conflict(f"执法证号“{badge_number}”已存在", code="INSPECTOR_EXISTS")
+    inspector = Inspector(department_id=department_id, badge_number=badge_number, name=name)
+    session.add(inspector)
+    await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="inspector.register",
+        object_type="Inspector",
+        object_id=inspector.id,
+        after={"departmentId": department_id},
+    )
+    return inspector

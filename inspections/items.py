@@ -1,0 +1,93 @@
+"""Inspection item lists (抽查事项清单), versioned: "动态管理" (seed 002 art.5, seed 001 art.6)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections import audit
+from inspections.errors import Conflict, InvalidInput
+from schema.enums import InspectionMethod
+from schema.models import InspectionItem
+
+
+async def create_item_version(
+    session: AsyncSession,
+    *,
+    actor: str,
+    department_id: int,
+    code: str,
+    name: str,
+    category: str,
+    legal_basis: str,
+    method: InspectionMethod,
+    effective_from: date,
+    subject: str = "",
+    content: str = "",
+) -> InspectionItem:
+    """Publish a new version of an item; the previous version ends the day before it starts."""
+    if not name.strip() or not legal_basis.strip():
+        raise InvalidInput("抽查事项名称和检查依据不能为空", code="ITEM_FIELDS_EMPTY")
+    previous = await session.scalar(
+        select(InspectionItem)
+        .where(InspectionItem.department_id == department_id, InspectionItem.code == code)
+        .order_by(InspectionItem.version.desc())
+        .limit(1)
+    )
+    version = 1
+    if previous is not None:
+        if effective_from <= previous.effective_from:
+            raise InvalidInput(
+                f"新版本生效日期应晚于上一版本（{previous.effective_from.isoformat()}）",
+                code="ITEM_DATES_ORDER",
+                field="effectiveFrom",
+            )
+        version = previous.version + 1
+        previous.effective_to = effective_from - timedelta(days=1)
+    item = InspectionItem(
+        department_id=department_id,
+        code=code,
+        version=version,
+        name=name.strip(),
+        category=category,
+        subject=subject,
+        content=content,
+        legal_basis=legal_basis,
+        method=method,
+        effective_from=effective_from,
+        effective_to=None,
+    )
+    session.add(item)
+    await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="item.version",
+        object_type="InspectionItem",
+        object_id=item.id,
+        after={"code": code, "version": version, "name": item.name},
+    )
+    return item
+
+
+async def current_item(session: AsyncSession, *, department_id: int, code: str) -> InspectionItem:
+    """The latest version of a department's item."""
+    item = await session.scalar(
+        select(InspectionItem)
+        .where(InspectionItem.department_id == department_id, InspectionItem.code == code)
+        .order_by(InspectionItem.version.desc())
+        .limit(1)
+    )
+    if item is None:
+        raise Conflict(f"未找到抽查事项“{code}”", code="ITEM_NOT_FOUND")
+    return item
+
+
+async def item_count(session: AsyncSession, department_id: int) -> int:
+    """How many item versions a department has published."""
+    count = await session.scalar(
+        select(func.count()).where(InspectionItem.department_id == department_id)
+    )
+    return int(count or 0)

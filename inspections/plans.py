@@ -1,0 +1,169 @@
+"""Annual plans (年度抽查计划) and tasks (抽查任务) with their departments, items and strata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections import audit
+from inspections.errors import Conflict, InvalidInput, NotFound
+from schema.enums import DepartmentLevel, EntityType, InspectionMethod, PlanStatus, TaskDepartmentRole
+from schema.models import AnnualPlan, Department, InspectionItem, Task, TaskDepartment, TaskItem, TaskStratum
+
+
+@dataclass(frozen=True)
+class StratumSpec:
+    """A stratum of the scope and its ratio in basis points (0.5% = 50, 100% = 10000)."""
+
+    name: str
+    ratio_bp: int
+    entity_type: EntityType | None = None
+    industry: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskItemSpec:
+    """An item of the task and the department that checks it (谁检查、谁录入)."""
+
+    item_id: int
+    department_id: int
+
+
+async def create_plan(
+    session: AsyncSession, *, actor: str, department_id: int, year: int, title: str, description: str = ""
+) -> AnnualPlan:
+    """Draft an annual plan for an initiating department."""
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(f"年度“{year}”不在有效范围内", code="YEAR_INVALID", field="year")
+    plan = AnnualPlan(department_id=department_id, year=year, title=title, description=description)
+    session.add(plan)
+    await session.flush()
+    audit.record(
+        session, actor=actor, action="plan.create", object_type="AnnualPlan", object_id=plan.id,
+        after={"year": year, "title": title},
+    )
+    return plan
+
+
+async def publish_plan(session: AsyncSession, *, actor: str, plan_id: int, today: date) -> AnnualPlan:
+    """Make a plan public (seed 001 art.7, 002 art.6)."""
+    plan = await session.get(AnnualPlan, plan_id)
+    if plan is None:
+        raise NotFound("未找到该年度抽查计划", code="PLAN_NOT_FOUND")
+    if plan.status == PlanStatus.PUBLISHED:
+        raise Conflict("该年度抽查计划已公布", code="PLAN_ALREADY_PUBLISHED")
+    plan.status = PlanStatus.PUBLISHED
+    plan.published_on = today
+    audit.record(
+        session, actor=actor, action="plan.publish", object_type="AnnualPlan", object_id=plan.id,
+        before={"status": "draft"}, after={"status": "published", "publishedOn": today.isoformat()},
+    )
+    return plan
+
+
+async def create_task(
+    session: AsyncSession,
+    *,
+    actor: str,
+    name: str,
+    initiating_department_id: int,
+    participating_department_ids: list[int],
+    items: list[TaskItemSpec],
+    strata: list[StratumSpec],
+    period_start: date,
+    period_end: date,
+    level: DepartmentLevel,
+    method: InspectionMethod,
+    region_code: str,
+    scope: str = "",
+    plan_id: int | None = None,
+) -> Task:
+    """Set up a joint task (seed 002 art.7): who leads, who joins, what is checked, at what ratio."""
+    if period_end < period_start:
+        raise InvalidInput("检查结束日期不能早于开始日期", code="PERIOD_ORDER", field="periodEnd")
+    if not strata:
+        raise InvalidInput("至少需要设置一个抽查比例", code="STRATA_EMPTY", field="strata")
+    for stratum in strata:
+        if not 0 < stratum.ratio_bp <= 10000:
+            raise InvalidInput(
+                f"抽查比例应在0%（不含）到100%之间，收到{stratum.ratio_bp / 100:g}%",
+                code="RATIO_OUT_OF_RANGE",
+                field="strata",
+            )
+    if not items:
+        raise InvalidInput("至少需要一个抽查事项", code="ITEMS_EMPTY", field="items")
+    departments = {initiating_department_id, *participating_department_ids}
+    if initiating_department_id in participating_department_ids:
+        raise InvalidInput("发起部门不能同时作为参与部门", code="DEPARTMENT_ROLE_DUPLICATE")
+    found = set(await session.scalars(select(Department.id).where(Department.id.in_(departments))))
+    if found != departments:
+        raise NotFound("部门不存在", code="DEPARTMENT_NOT_FOUND")
+    item_rows = {
+        row.id: row
+        for row in await session.scalars(
+            select(InspectionItem).where(InspectionItem.id.in_([i.item_id for i in items]))
+        )
+    }
+    for spec in items:
+        item = item_rows.get(spec.item_id)
+        if item is None:
+            raise NotFound("抽查事项不存在", code="ITEM_NOT_FOUND", field="items")
+        if spec.department_id not in departments:
+            raise InvalidInput(
+                f"负责检查“{item.name}”的部门须参加本任务",
+                code="ITEM_DEPARTMENT_MISMATCH",
+                field="items",
+            )
+    if plan_id is not None:
+        plan = await session.get(AnnualPlan, plan_id)
+        if plan is None or plan.department_id != initiating_department_id:
+            raise NotFound("未找到该年度抽查计划", code="PLAN_NOT_FOUND")
+    task = Task(
+        plan_id=plan_id,
+        initiating_department_id=initiating_department_id,
+        name=name,
+        year=period_start.year,
+        level=level,
+        method=method,
+        region_code=region_code,
+        scope=scope,
+        period_start=period_start,
+        period_end=period_end,
+    )
+    session.add(task)
+    await session.flush()
+    session.add(
+        TaskDepartment(
+            task_id=task.id, department_id=initiating_department_id, role=TaskDepartmentRole.INITIATING
+        )
+    )
+    for department_id in participating_department_ids:
+        session.add(
+            TaskDepartment(
+                task_id=task.id, department_id=department_id, role=TaskDepartmentRole.PARTICIPATING
+            )
+        )
+    for position, spec in enumerate(items, start=1):
+        session.add(
+            TaskItem(task_id=task.id, item_id=spec.item_id, department_id=spec.department_id, position=position)
+        )
+    for position, stratum in enumerate(strata, start=1):
+        session.add(
+            TaskStratum(
+                task_id=task.id,
+                position=position,
+                name=stratum.name,
+                entity_type=stratum.entity_type.value if stratum.entity_type else None,
+                industry=stratum.industry,
+                ratio_bp=stratum.ratio_bp,
+            )
+        )
+    await session.flush()
+    audit.record(
+        session, actor=actor, action="task.create", object_type="Task", object_id=task.id,
+        after={"name": name, "departments": sorted(departments), "strata": len(strata)},
+    )
+    return task

@@ -1,0 +1,245 @@
+"""Results (检查结果): entry, review, publication and correction (seed 001 art.20-22, 002 art.16-17)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections import audit
+from inspections.errors import Conflict, InvalidInput, NotFound
+from schema.enums import ResultStatus
+from schema.models import (
+    Inspection,
+    InspectionResult,
+    ResultCategory,
+    ResultCategoryCode,
+    ResultVersion,
+    TaskDepartment,
+    TaskItem,
+)
+from workdays import WorkCalendar, add_working_days
+
+
+async def categories_in_force(
+    session: AsyncSession, codes: Sequence[str], on: date
+) -> list[ResultCategory]:
+    """The dictionary rows for ``codes`` valid on ``on``, checked against the combination rules."""
+    if not codes:
+        raise InvalidInput("至少选择一个检查结果类型", code="CATEGORY_EMPTY", field="categoryCodes")
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("检查结果类型重复", code="CATEGORY_DUPLICATE", field="categoryCodes")
+    rows = list(
+        await session.scalars(
+            select(ResultCategory).where(
+                ResultCategory.code.in_(codes),
+                ResultCategory.effective_from <= on,
+                (ResultCategory.effective_to.is_(None)) | (ResultCategory.effective_to >= on),
+            )
+        )
+    )
+    known = {row.code: row for row in rows}
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise InvalidInput(
+            f"未知的检查结果类型：{'、'.join(unknown)}", code="CATEGORY_UNKNOWN", field="categoryCodes"
+        )
+    ordered = [known[code] for code in codes]
+    if len(ordered) > 1:
+        exclusive = [row.label for row in ordered if row.is_exclusive]
+        if exclusive:
+            raise InvalidInput(
+                f"“{exclusive[0]}”不能与其他结果类型同时选择", code="CATEGORY_EXCLUSIVE", field="categoryCodes"
+            )
+        groups: dict[str, list[str]] = {}
+        for row in ordered:
+            if row.exclusion_group:
+                groups.setdefault(row.exclusion_group, []).append(row.label)
+        for labels in groups.values():
+            if len(labels) > 1:
+                raise InvalidInput(
+                    f"“{'”与“'.join(labels)}”不能同时选择", code="CATEGORY_CONFLICT", field="categoryCodes"
+                )
+    return ordered
+
+
+async def enter_result(
+    session: AsyncSession,
+    *,
+    actor: str,
+    inspection_id: int,
+    department_id: int,
+    item_id: int,
+    category_codes: Sequence[str],
+    description: str,
+    calendar: WorkCalendar,
+    publication_working_days: int,
+) -> InspectionResult:
+    """Enter one department's result on one item (谁检查、谁录入) and store its publication due date."""
+    inspection = await session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise NotFound("未找到该检查", code="INSPECTION_NOT_FOUND")
+    if inspection.ended_on is None:
+        raise Conflict("检查尚未结束，不能录入结果", code="INSPECTION_NOT_ENDED")
+    task_item = await session.get(TaskItem, (inspection.task_id, item_id))
+    if task_item is None or task_item.department_id != department_id:
+        raise InvalidInput("该抽查事项不属于本部门在本任务中的检查内容", code="ITEM_NOT_IN_TASK", field="itemId")
+    await categories_in_force(session, category_codes, inspection.ended_on)
+    exists = await session.scalar(
+        select(InspectionResult.id).where(
+            InspectionResult.inspection_id == inspection_id,
+            InspectionResult.department_id == department_id,
+            InspectionResult.item_id == item_id,
+        )
+    )
+    if exists is not None:
+        raise Conflict("该事项的检查结果已录入", code="RESULT_EXISTS")
+    due = add_working_days(calendar, inspection.ended_on, publication_working_days)
+    result = InspectionResult(
+        inspection_id=inspection.id,
+        task_id=inspection.task_id,
+        entity_id=inspection.entity_id,
+        department_id=department_id,
+        item_id=item_id,
+        year=inspection.ended_on.year,
+        status=ResultStatus.DRAFT,
+        category_codes=list(category_codes),
+        description=description,
+        publication_due=due.due,
+        publication_due_provisional=due.provisional,
+    )
+    session.add(result)
+    await session.flush()
+    audit.record(
+        session, actor=actor, action="result.enter", object_type="InspectionResult", object_id=result.id,
+        after={"categoryCodes": list(category_codes), "publicationDue": due.due.isoformat()},
+    )
+    return result
+
+
+async def _result(session: AsyncSession, result_id: int) -> InspectionResult:
+    result = await session.get(InspectionResult, result_id)
+    if result is None:
+        raise NotFound("未找到该检查结果", code="RESULT_NOT_FOUND")
+    return result
+
+
+def _move(result: InspectionResult, allowed: set[ResultStatus], target: ResultStatus) -> ResultStatus:
+    if result.status not in allowed:
+        raise Conflict(
+            f"检查结果当前状态为“{result.status.value}”，不能执行此操作", code="RESULT_STATE"
+        )
+    before = result.status
+    result.status = target
+    return before
+
+
+async def submit_result(session: AsyncSession, *, actor: str, result_id: int) -> InspectionResult:
+    """Send a draft or returned result for review (上报审核)."""
+    result = await _result(session, result_id)
+    before = _move(result, {ResultStatus.DRAFT, ResultStatus.RETURNED}, ResultStatus.UNDER_REVIEW)
+    audit.record(
+        session, actor=actor, action="result.submit", object_type="InspectionResult", object_id=result.id,
+        before={"status": before.value}, after={"status": result.status.value},
+    )
+    return result
+
+
+async def return_result(session: AsyncSession, *, actor: str, result_id: int, reason: str) -> InspectionResult:
+    """Send a result back to the team with a reason (审核不通过，退回, seed 002 art.16)."""
+    if not reason.strip():
+        raise InvalidInput("退回须说明理由", code="REASON_REQUIRED", field="reason")
+    result = await _result(session, result_id)
+    before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.RETURNED)
+    audit.record(
+        session, actor=actor, action="result.return", object_type="InspectionResult", object_id=result.id,
+        before={"status": before.value}, after={"status": result.status.value, "reason": reason},
+    )
+    return result
+
+
+async def _write_version(
+    session: AsyncSession,
+    result: InspectionResult,
+    *,
+    today: date,
+    change_reason: str | None,
+    approved_by: str | None,
+) -> ResultVersion:
+    categories = await categories_in_force(session, result.category_codes, today)
+    result.current_version += 1
+    version = ResultVersion(
+        result_id=result.id,
+        version=result.current_version,
+        category_codes=list(result.category_codes),
+        description=result.description,
+        published_on=today,
+        change_reason=change_reason,
+        approved_by=approved_by,
+    )
+    session.add(version)
+    old = await session.scalars(select(ResultCategoryCode).where(ResultCategoryCode.result_id == result.id))
+    for row in old:
+        await session.delete(row)
+    await session.flush()
+    for category in categories:
+        session.add(ResultCategoryCode(result_id=result.id, category_id=category.id, code=category.code))
+    await session.flush()
+    return version
+
+
+async def approve_result(
+    session: AsyncSession, *, actor: str, result_id: int, today: date
+) -> InspectionResult:
+    """Approve a result under review; approval publishes it (seed 002 art.16: 审核通过后公示)."""
+    result = await _result(session, result_id)
+    before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.PUBLISHED)
+    result.published_on = today
+    await _write_version(session, result, today=today, change_reason=None, approved_by=actor)
+    audit.record(
+        session, actor=actor, action="result.publish", object_type="InspectionResult", object_id=result.id,
+        before={"status": before.value},
+        after={"status": result.status.value, "publishedOn": today.isoformat(), "version": 1},
+    )
+    return result
+
+
+async def correct_result(
+    session: AsyncSession,
+    *,
+    actor: str,
+    result_id: int,
+    category_codes: Sequence[str],
+    description: str,
+    reason: str,
+    approved_by: str,
+    today: date,
+) -> ResultVersion:
+    """Correct a published result: a new public version with its reason and approver (seed 001 art.22)."""
+    if not reason.strip():
+        raise InvalidInput("更正须说明理由", code="REASON_REQUIRED", field="reason")
+    if not approved_by.strip():
+        raise InvalidInput("更正须经本部门主要负责人签字确认", code="APPROVER_REQUIRED", field="approvedBy")
+    result = await _result(session, result_id)
+    if result.status != ResultStatus.PUBLISHED:
+        raise Conflict("只有已公示的检查结果才能更正", code="RESULT_NOT_PUBLISHED")
+    await categories_in_force(session, category_codes, today)
+    before = {"categoryCodes": list(result.category_codes), "description": result.description}
+    result.category_codes = list(category_codes)
+    result.description = description
+    version = await _write_version(session, result, today=today, change_reason=reason, approved_by=approved_by)
+    audit.record(
+        session, actor=actor, action="result.correct", object_type="InspectionResult", object_id=result.id,
+        before=before,
+        after={"categoryCodes": list(category_codes), "description": description, "reason": reason,
+               "approvedBy": approved_by, "version": version.version},
+    )
+    return version
+
+
+async def department_in_task(session: AsyncSession, *, task_id: int, department_id: int) -> bool:
+    """Whether a department initiates or joins a task."""
+    row = await session.get(TaskDepartment, (task_id, department_id))
+    return row is not None

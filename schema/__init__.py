@@ -1,0 +1,1 @@
+"""The data: SQLAlchemy models, the result-category dictionary and migrations."""

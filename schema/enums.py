@@ -1,0 +1,80 @@
+"""Closed vocabularies of the domain, stored by their English value."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class DepartmentLevel(StrEnum):
+    """Administrative level of a department (省/市/县)."""
+
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+class EntityType(StrEnum):
+    """Kind of market entity (市场主体类型), seed 001 art.2."""
+
+    ENTERPRISE = "enterprise"
+    INDIVIDUAL_BUSINESS = "individual_business"
+    FARMER_COOPERATIVE = "farmer_cooperative"
+    OTHER = "other"
+
+
+class EntityStatus(StrEnum):
+    """Registration status of an entity (登记状态)."""
+
+    ACTIVE = "active"
+    DEREGISTERED = "deregistered"
+    REGISTRATION_REVOKED = "registration_revoked"
+    LICENSE_REVOKED = "license_revoked"
+    MIGRATED = "migrated"
+
+
+class InspectionMethod(StrEnum):
+    """How an item is checked (检查方式), seed 001 art.19, 002 art.12."""
+
+    ON_SITE = "on_site"
+    WRITTEN = "written"
+    ONLINE_MONITORING = "online_monitoring"
+    THIRD_PARTY = "third_party"
+
+
+class PlanStatus(StrEnum):
+    """Annual plan (年度抽查计划) life cycle."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class TaskStatus(StrEnum):
+    """Task (抽查任务) life cycle."""
+
+    DRAFT = "draft"
+    DRAWN = "drawn"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class TaskDepartmentRole(StrEnum):
+    """A department's part in a joint task: initiating (发起) or participating (参与)."""
+
+    INITIATING = "initiating"
+    PARTICIPATING = "participating"
+
+
+class ResultStatus(StrEnum):
+    """Result (检查结果) workflow, seed 002 art.16."""
+
+    DRAFT = "draft"
+    UNDER_REVIEW = "under_review"
+    RETURNED = "returned"
+    PUBLISHED = "published"
+
+
+class TeamRole(StrEnum):
+    """Role in an inspection team (检查小组)."""
+
+    LEADER = "leader"
+    MEMBER = "member"

@@ -1,0 +1,103 @@
+"""Annual plans (年度抽查计划), tasks (抽查任务) with their departments, items and strata."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schema.base import Base, str_enum, utcnow
+from schema.enums import DepartmentLevel, InspectionMethod, PlanStatus, TaskDepartmentRole, TaskStatus
+
+
+class AnnualPlan(Base):
+    """An initiating department's annual joint inspection plan (seed 001 art.7, 002 art.6)."""
+
+    __tablename__ = "annual_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    year: Mapped[int] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[PlanStatus] = mapped_column(
+        str_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT
+    )
+    published_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("department_id", "year", "title"),)
+
+
+class Task(Base):
+    """A random inspection task and its work plan (抽查任务/工作方案), seed 002 art.7."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("annual_plans.id"), index=True)
+    initiating_department_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("departments.id"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    year: Mapped[int] = mapped_column(index=True)
+    level: Mapped[DepartmentLevel] = mapped_column(str_enum(DepartmentLevel, "task_level"))
+    method: Mapped[InspectionMethod] = mapped_column(str_enum(InspectionMethod, "task_method"))
+    region_code: Mapped[str] = mapped_column(sa.String(6), index=True)
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    status: Mapped[TaskStatus] = mapped_column(
+        str_enum(TaskStatus, "task_status"), default=TaskStatus.DRAFT, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    departments: Mapped[list[TaskDepartment]] = relationship(lazy="raise", order_by="TaskDepartment.department_id")
+    items: Mapped[list[TaskItem]] = relationship(lazy="raise", order_by="TaskItem.position")
+    strata: Mapped[list[TaskStratum]] = relationship(lazy="raise", order_by="TaskStratum.position")
+
+    __table_args__ = (sa.CheckConstraint("period_end >= period_start", name="period_order"),)
+
+
+class TaskDepartment(Base):
+    """A department's part in a task: the initiating one (发起部门) or a participating one (参与部门)."""
+
+    __tablename__ = "task_departments"
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), primary_key=True)
+    role: Mapped[TaskDepartmentRole] = mapped_column(
+        str_enum(TaskDepartmentRole, "task_department_role")
+    )
+
+
+class TaskItem(Base):
+    """An inspection item checked in a task, and the department that checks it."""
+
+    __tablename__ = "task_items"
+
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection_items.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"))
+    position: Mapped[int]
+
+
+class TaskStratum(Base):
+    """A stratum of the entity scope with its sampling ratio (抽查比例), seed 003 三(二)."""
+
+    __tablename__ = "task_strata"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(200))
+    entity_type: Mapped[str | None] = mapped_column(sa.String(32))
+    industry: Mapped[str | None] = mapped_column(sa.String(64))
+    # Basis points (1/100 of a percent) keep ratios such as 0.5% exact.
+    ratio_bp: Mapped[int]
+
+    __table_args__ = (
+        sa.CheckConstraint("ratio_bp > 0 AND ratio_bp <= 10000", name="ratio_range"),
+        sa.UniqueConstraint("task_id", "position"),
+    )

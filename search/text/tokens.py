@@ -1,0 +1,81 @@
+"""Index and query tokens for Chinese full-text search over any whitespace-token backend.
+
+Scheme (the same for SQLite FTS5, PostgreSQL 'simple' and an Elasticsearch whitespace analyzer):
+
+- A document is indexed under jieba's search-mode words, plus every character bigram of its
+  Han text, plus each Latin/digit word whole, plus the same for every synonym rewrite of it
+  (synonyms.py). In a document, Han characters separated only by spaces or punctuation count
+  as adjacent, so 双随机一公开 finds 双随机、一公开 and 鑫达秦皇岛 finds 鑫达（秦皇岛）.
+- A query becomes the bigrams of each Han run (spaces and punctuation separate runs) and its
+  Latin/digit words, all required (AND). So any 2+ character Han substring of a document finds
+  it, whatever the segmenter made of either; segmenter words are never required, because the
+  segmenter may cut a query and a document differently. Bigrams carry no positions: 鑫达二
+  also matches a text holding 鑫达 and 达二 apart (rare in names).
+- A query that is one Han character and nothing else is that character. It finds only the
+  documents where the character stands alone: a jieba word of its own (对, or 鑫 of 鑫达 when
+  jieba split it) or a one-character run; 司 does not find ...公司. A lone Han character next
+  to other query tokens (姚安 鑫, abc科) is dropped rather than required, for the same reason.
+- Latin and digit words match whole: abc finds ABC科技, ab does not.
+- Tokens hold only Unicode letters and digits, so FTS5's unicode61 tokenizer, PostgreSQL's
+  default parser and a whitespace analyzer all split the space-joined list at the spaces only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from search.text.normalize import normalize
+from search.text.segment import get_segmenter
+from search.text.synonyms import synonym_variants
+
+# Han ideographs: 〇, Extension A and the main block (all assigned), then the compatibility
+# block and Extensions B-H, which have unassigned holes: "(?=\w)" keeps those out of tokens.
+_HAN_FULL = r"\u3007\u3400-\u4dbf\u4e00-\u9fff"
+_HAN_HOLEY = r"\uf900-\ufaff\U00020000-\U000323af"
+_HAN = rf"(?:[{_HAN_FULL}]|(?=\w)[{_HAN_HOLEY}])"
+# Group 1: a run of Han characters; group 2: a run of other letters/digits (\w less "_", Han).
+# Between two matches there are only spaces, punctuation, "_" and unassigned code points.
+_RUN = re.compile(rf"({_HAN}+)|([^\W_{_HAN_FULL}{_HAN_HOLEY}]+)")
+_HAN_FIRST = re.compile(_HAN)
+
+
+def _run_tokens(text: str, *, join: bool) -> tuple[list[str], list[str]]:
+    """Return (tokens, lone Han characters) of normalised text; join Han runs over gaps if asked."""
+    runs: list[str] = []  # in text order; a Han run starts with a Han character
+    han_open = False  # the last run is Han and the next Han run may continue it
+    for han, other in _RUN.findall(text):
+        if other:
+            runs.append(other)
+        elif han_open and join:
+            runs[-1] += han
+        else:
+            runs.append(han)
+        han_open = not other
+    tokens: list[str] = []
+    singles: list[str] = []
+    for run in runs:
+        if not _HAN_FIRST.match(run):
+            tokens.append(run)
+        elif len(run) == 1:
+            singles.append(run)
+        else:
+            tokens += map(str.__add__, run, run[1:])  # the bigrams
+    return tokens, singles
+
+
+def index_tokens(text: str) -> list[str]:
+    """Return the tokens to index a document under: words, Han bigrams, synonyms; deduplicated."""
+    norm = normalize(text)
+    # isalnum() is the test _RUN applies: letters and digits only, which drops punctuation.
+    tokens = [w for w in get_segmenter().cut_for_search(norm) if w.isalnum()]
+    for variant in (norm, *synonym_variants(norm)):
+        runs, singles = _run_tokens(variant, join=True)
+        tokens += runs
+        tokens += singles
+    return list(dict.fromkeys(tokens))
+
+
+def query_tokens(text: str) -> list[str]:
+    """Return the tokens a document must all have to match the query; deduplicated."""
+    tokens, singles = _run_tokens(normalize(text), join=False)
+    return list(dict.fromkeys(tokens or singles))

@@ -1,0 +1,118 @@
+"""Build realistic objects through the use cases (never raw SQL), for tests."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections import directory, draws, items, plans, results
+from schema import credit_code
+from schema.enums import DepartmentLevel, EntityType, InspectionMethod
+from schema.models import Department, Entity, Inspection, InspectionItem, InspectionResult, Task
+from workdays import WorkCalendar
+
+_serial = itertools.count(1)
+CALENDAR = WorkCalendar()
+
+
+def unique_code(region: str = "532325", category: str = "1") -> str:
+    """A valid, never-repeated 统一社会信用代码."""
+    n = next(_serial)
+    body = f"T{n:07d}"
+    return credit_code.make_code("9", category, region, body)
+
+
+@dataclass
+class JointTask:
+    """A joint task of two departments with drawn entities and, optionally, published results."""
+
+    initiating: Department
+    participating: Department
+    task: Task
+    items: list[InspectionItem]
+    entities: list[Entity]
+    results: list[InspectionResult] = field(default_factory=list)
+
+
+async def department(session: AsyncSession, name: str, region: str = "532325") -> Department:
+    """A county department with a unique code."""
+    return await directory.create_department(
+        session, actor="test", code=f"T-{next(_serial)}", name=name, short_name=name[:6],
+        level=DepartmentLevel.COUNTY, region_code=region,
+    )
+
+
+async def entity(
+    session: AsyncSession, name: str, *, region: str = "532325", industry: str = "二手车交易",
+    entity_type: EntityType = EntityType.ENTERPRISE,
+) -> Entity:
+    """A registered entity."""
+    return await directory.register_entity(
+        session, actor="test", code=unique_code(region), name=name, entity_type=entity_type,
+        region_code=region, industry=industry, address="姚安县栋川镇", legal_representative="张伟",
+        registration_date=date(2015, 3, 2), phone="13800000000",
+    )
+
+
+async def joint_task(
+    session: AsyncSession,
+    *,
+    entities: int = 3,
+    region: str = "532325",
+    publish: bool = True,
+    industry: str | None = None,
+    categories: tuple[str, ...] = ("NO_PROBLEM", "ORDERED_TO_CORRECT"),
+) -> JointTask:
+    """A joint task over ``entities`` fresh entities, drawn at 100%, each with one result per item."""
+    industry = industry or f"测试行业{next(_serial)}"
+    initiating = await department(session, "姚安县工业信息化商务科技局", region)
+    participating = await department(session, "姚安县市场监督管理局", region)
+    made = [
+        await entity(session, f"姚安县鑫达{n}号二手车交易有限公司", region=region, industry=industry)
+        for n in range(entities)
+    ]
+    item_a = await items.create_item_version(
+        session, actor="test", department_id=initiating.id, code=f"I-{next(_serial)}",
+        name="二手车经营备案检查", category="二手车流通", legal_basis="《二手车流通管理办法》",
+        method=InspectionMethod.ON_SITE, effective_from=date(2021, 1, 1),
+    )
+    item_b = await items.create_item_version(
+        session, actor="test", department_id=participating.id, code=f"I-{next(_serial)}",
+        name="二手车销售合同行为检查", category="合同行政监管", legal_basis="《合同行政监督管理办法》",
+        method=InspectionMethod.ON_SITE, effective_from=date(2021, 1, 1),
+    )
+    plan = await plans.create_plan(
+        session, actor="test", department_id=initiating.id, year=2021, title=f"2021年度计划{next(_serial)}"
+    )
+    await plans.publish_plan(session, actor="test", plan_id=plan.id, today=date(2021, 2, 26))
+    task = await plans.create_task(
+        session, actor="test", name="2021年度二手车市场监管联合抽查", initiating_department_id=initiating.id,
+        participating_department_ids=[participating.id],
+        items=[plans.TaskItemSpec(item_a.id, initiating.id), plans.TaskItemSpec(item_b.id, participating.id)],
+        strata=[plans.StratumSpec("二手车经营主体", 10000, industry=industry)],
+        period_start=date(2021, 11, 1), period_end=date(2021, 11, 30), level=DepartmentLevel.COUNTY,
+        method=InspectionMethod.ON_SITE, region_code=region, plan_id=plan.id,
+    )
+    await draws.draw_entities(session, actor="test", task_id=task.id, seed="test-seed-0123456789abcdef")
+    joint = JointTask(initiating, participating, task, [item_a, item_b], made)
+    inspections = list(await session.scalars(select(Inspection).where(Inspection.task_id == task.id)))
+    for n, inspection in enumerate(inspections):
+        await draws.record_inspection_dates(
+            session, actor="test", inspection_id=inspection.id, inspected_on=date(2021, 11, 15),
+            ended_on=date(2021, 11, 16),
+        )
+        for item in (item_a, item_b):
+            result = await results.enter_result(
+                session, actor="test", inspection_id=inspection.id, department_id=item.department_id,
+                item_id=item.id, category_codes=[categories[n % len(categories)]], description="现场检查情况",
+                calendar=CALENDAR, publication_working_days=20,
+            )
+            if publish:
+                await results.submit_result(session, actor="test", result_id=result.id)
+                await results.approve_result(session, actor="test", result_id=result.id, today=date(2021, 12, 1))
+            joint.results.append(result)
+    return joint
