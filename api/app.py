@@ -47,7 +47,10 @@ def create_app(
         except Exception as exc:  # readiness reports any failure instead of raising it
             checks["database"] = f"unreachable ({type(exc).__name__})"
         ready = all(value == "ok" for value in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", **checks}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", **checks},
+            status_code=200 if ready else 503,
+        )
 
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")

@@ -21,8 +21,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     upgrade(settings.database_url)
     uvicorn.run(
-        create_app(settings), host=args.host or settings.host, port=args.port or settings.port,
-        log_level="info", access_log=False,
+        create_app(settings),
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+        access_log=False,
     )
     return 0
 
@@ -72,7 +75,9 @@ async def _calendar_load_async(settings: Settings, path: Path, actor: str) -> in
             await store_schedule(session, actor=actor, schedule=schedule)
             from inspections.deadlines import recompute_provisional
 
-            changed = await recompute_provisional(session, publication_working_days=settings.publication_working_days)
+            changed = await recompute_provisional(
+                session, publication_working_days=settings.publication_working_days
+            )
     finally:
         await engine.dispose()
     print(
@@ -113,12 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(run=_migrate)
     sub.add_parser("demo", help="load the demo dataset (idempotent)").set_defaults(run=_demo)
-    calendar = sub.add_parser("calendar", help="holiday schedules").add_subparsers(dest="action", required=True)
-    load = calendar.add_parser("load", help="load a year's schedule from JSON or CSV (see workdays/README.md)")
+    calendar = sub.add_parser("calendar", help="holiday schedules").add_subparsers(
+        dest="action", required=True
+    )
+    load = calendar.add_parser(
+        "load", help="load a year's schedule from JSON or CSV (see workdays/README.md)"
+    )
     load.add_argument("file")
     load.add_argument("--actor", default="cli", help="who is loading it (for the audit trail)")
     load.set_defaults(run=_calendar_load)
-    schema_cmd = sub.add_parser("schema", help="the GraphQL contract").add_subparsers(dest="action", required=True)
+    schema_cmd = sub.add_parser("schema", help="the GraphQL contract").add_subparsers(
+        dest="action", required=True
+    )
     export = schema_cmd.add_parser("export", help="write api/schema.graphql")
     export.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     export.set_defaults(run=_schema_export)

@@ -13,7 +13,13 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from api.context import Context
@@ -44,7 +50,9 @@ def build_schema() -> strawberry.Schema:
             lambda: ValidationCache(maxsize=1000),
             lambda: QueryDepthLimiter(max_depth=10),
             lambda: MaxAliasesLimiter(max_alias_count=30),
-            lambda: MaskErrors(should_mask_error=lambda error: not _expected(error), error_message="服务器内部错误"),
+            lambda: MaskErrors(
+                should_mask_error=lambda error: not _expected(error), error_message="服务器内部错误"
+            ),
         ],
     )
 
@@ -52,7 +60,12 @@ def build_schema() -> strawberry.Schema:
 class GongshiGraphQL(GraphQL[Context, None]):
     """strawberry's ASGI view with a per-request session and unescaped Chinese JSON."""
 
-    def __init__(self, schema: strawberry.Schema, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
         self.sessions = sessions
         self.settings = settings
@@ -69,7 +82,11 @@ class GongshiGraphQL(GraphQL[Context, None]):
         session: AsyncSession = request.scope["gongshi.session"]
         assert isinstance(request, Request) and isinstance(response, Response)
         return Context(
-            request=request, response=response, session=session, loaders=Loaders(session), settings=self.settings
+            request=request,
+            response=response,
+            session=session,
+            loaders=Loaders(session),
+            settings=self.settings,
         )
 
     def encode_json(self, data: object) -> bytes:

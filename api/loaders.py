@@ -40,7 +40,9 @@ def _by_id(session: AsyncSession, model: Any) -> DataLoader[int, Any]:
 
 
 def _grouped(
-    session: AsyncSession, stmt_for: Callable[[Sequence[int]], sa.Select[Any]], key: Callable[[Any], int]
+    session: AsyncSession,
+    stmt_for: Callable[[Sequence[int]], Any],
+    key: Callable[[Any], int],
 ) -> DataLoader[int, list[Any]]:
     async def load(ids: Sequence[int]) -> list[list[Any]]:
         groups: dict[int, list[Any]] = defaultdict(list)
@@ -64,9 +66,11 @@ class Loaders:
         self.result = _by_id(session, InspectionResult)
         self.task_departments = _grouped(
             session,
-            lambda ids: sa.select(TaskDepartment)
-            .where(TaskDepartment.task_id.in_(ids))
-            .order_by(TaskDepartment.task_id, TaskDepartment.department_id),
+            lambda ids: (
+                sa.select(TaskDepartment)
+                .where(TaskDepartment.task_id.in_(ids))
+                .order_by(TaskDepartment.task_id, TaskDepartment.department_id)
+            ),
             lambda row: row[0].task_id,
         )
         self.task_items = _grouped(
@@ -76,9 +80,9 @@ class Loaders:
         )
         self.task_strata = _grouped(
             session,
-            lambda ids: sa.select(TaskStratum)
-            .where(TaskStratum.task_id.in_(ids))
-            .order_by(TaskStratum.position),
+            lambda ids: (
+                sa.select(TaskStratum).where(TaskStratum.task_id.in_(ids)).order_by(TaskStratum.position)
+            ),
             lambda row: row[0].task_id,
         )
         self.plan_tasks = _grouped(
@@ -89,26 +93,32 @@ class Loaders:
         self.draw = self._draw(session)
         self.drawn_entities = _grouped(
             session,
-            lambda ids: sa.select(Entity, Draw.task_id)
-            .join(DrawEntry, DrawEntry.entity_id == Entity.id)
-            .join(Draw, Draw.id == DrawEntry.draw_id)
-            .where(Draw.task_id.in_(ids))
-            .order_by(DrawEntry.position),
+            lambda ids: (
+                sa.select(Entity, Draw.task_id)
+                .join(DrawEntry, DrawEntry.entity_id == Entity.id)
+                .join(Draw, Draw.id == DrawEntry.draw_id)
+                .where(Draw.task_id.in_(ids))
+                .order_by(DrawEntry.position)
+            ),
             lambda row: row[1],
         )
         self.result_categories = _grouped(
             session,
-            lambda ids: sa.select(ResultCategory, ResultCategoryCode.result_id)
-            .join(ResultCategoryCode, ResultCategoryCode.category_id == ResultCategory.id)
-            .where(ResultCategoryCode.result_id.in_(ids))
-            .order_by(ResultCategory.sort_order),
+            lambda ids: (
+                sa.select(ResultCategory, ResultCategoryCode.result_id)
+                .join(ResultCategoryCode, ResultCategoryCode.category_id == ResultCategory.id)
+                .where(ResultCategoryCode.result_id.in_(ids))
+                .order_by(ResultCategory.sort_order)
+            ),
             lambda row: row[1],
         )
         self.result_versions = _grouped(
             session,
-            lambda ids: sa.select(ResultVersion)
-            .where(ResultVersion.result_id.in_(ids))
-            .order_by(ResultVersion.version),
+            lambda ids: (
+                sa.select(ResultVersion)
+                .where(ResultVersion.result_id.in_(ids))
+                .order_by(ResultVersion.version)
+            ),
             lambda row: row[0].result_id,
         )
         self.categories_by_code = self._categories_by_code(session)
@@ -117,7 +127,9 @@ class Loaders:
     @staticmethod
     def _draw(session: AsyncSession) -> DataLoader[int, Draw | None]:
         async def load(task_ids: Sequence[int]) -> list[Draw | None]:
-            rows = {d.task_id: d for d in await session.scalars(sa.select(Draw).where(Draw.task_id.in_(task_ids)))}
+            rows = {
+                d.task_id: d for d in await session.scalars(sa.select(Draw).where(Draw.task_id.in_(task_ids)))
+            }
             return [rows.get(i) for i in task_ids]
 
         return DataLoader(load_fn=load)
@@ -141,7 +153,8 @@ class Loaders:
     def _task_summary(session: AsyncSession) -> DataLoader[int, tuple[int, dict[str, int]]]:
         async def load(task_ids: Sequence[int]) -> list[tuple[int, dict[str, int]]]:
             published = sa.and_(
-                InspectionResult.task_id.in_(task_ids), InspectionResult.status == ResultStatus.PUBLISHED
+                InspectionResult.task_id.in_(task_ids),
+                InspectionResult.status == ResultStatus.PUBLISHED,
             )
             totals = dict(
                 (
@@ -150,17 +163,14 @@ class Loaders:
                         .where(published)
                         .group_by(InspectionResult.task_id)
                     )
-                )
-                .all()
+                ).all()
             )
             by_code: dict[int, dict[str, int]] = defaultdict(dict)
-            for task_id, code, count in (
-                await session.execute(
-                    sa.select(InspectionResult.task_id, ResultCategoryCode.code, sa.func.count())
-                    .join(ResultCategoryCode, ResultCategoryCode.result_id == InspectionResult.id)
-                    .where(published)
-                    .group_by(InspectionResult.task_id, ResultCategoryCode.code)
-                )
+            for task_id, code, count in await session.execute(
+                sa.select(InspectionResult.task_id, ResultCategoryCode.code, sa.func.count())
+                .join(ResultCategoryCode, ResultCategoryCode.result_id == InspectionResult.id)
+                .where(published)
+                .group_by(InspectionResult.task_id, ResultCategoryCode.code)
             ):
                 by_code[task_id][code] = count
             return [(totals.get(i, 0), by_code.get(i, {})) for i in task_ids]
@@ -170,5 +180,5 @@ class Loaders:
 
 async def load_all(loader: DataLoader[Any, T], keys: Sequence[Any]) -> list[T]:
     """Load many keys in one batch."""
-    result: Awaitable[list[T]] = loader.load_many(keys)  # type: ignore[assignment]
+    result: Awaitable[list[T]] = loader.load_many(keys)
     return await result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import strawberry
@@ -33,7 +33,11 @@ from schema import enums, models
 
 
 def _wants_total(info: Info) -> bool:
-    return any(sel.name == "totalCount" for field in info.selected_fields for sel in field.selections)
+    return any(
+        getattr(sel, "name", None) == "totalCount"
+        for field in info.selected_fields
+        for sel in field.selections
+    )
 
 
 async def _total(info: Info, stmt: sa.Select[Any]) -> int:
@@ -43,8 +47,12 @@ async def _total(info: Info, stmt: sa.Select[Any]) -> int:
     return int(count or 0)
 
 
-def _connection(cls: Any, node_cls: Any, page: Page, total: int) -> Any:
-    return cls(
+ConnectionT = TypeVar("ConnectionT")
+
+
+def _connection(cls: type[ConnectionT], node_cls: Any, page: Page, total: int) -> ConnectionT:
+    build: Any = cls
+    return build(
         edges=[
             relay.Edge(node=node_cls.from_row(row), cursor=cursor)
             for row, cursor in zip(page.rows, page.cursors, strict=True)
@@ -72,7 +80,9 @@ def _region_prefix(region_code: str | None) -> str | None:
         return None
     if len(region_code) not in (2, 4, 6) or not region_code.isdigit():
         raise BadRequest(
-            "行政区划代码应为2、4或6位数字（省、市、县）", code="REGION_CODE_INVALID", field="regionCode"
+            "行政区划代码应为2、4或6位数字（省、市、县）",
+            code="REGION_CODE_INVALID",
+            field="regionCode",
         )
     return region_code
 
@@ -135,7 +145,11 @@ class Query:
 
     @strawberry.field(description="部门")
     async def departments(
-        self, info: Info, first: int | None = None, after: str | None = None, region_code: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        region_code: str | None = None,
     ) -> DepartmentConnection:
         stmt = sa.select(models.Department)
         prefix = _region_prefix(region_code)
@@ -164,7 +178,12 @@ class Query:
                 item.effective_from <= active_on,
                 sa.or_(item.effective_to.is_(None), item.effective_to >= active_on),
             )
-        keys = [SortKey(item.department_id), SortKey(item.code), SortKey(item.version), SortKey(item.id)]
+        keys = [
+            SortKey(item.department_id),
+            SortKey(item.code),
+            SortKey(item.version),
+            SortKey(item.id),
+        ]
         page = await paginate(info.context.session, stmt, keys, first=first, after=after)
         return _connection(InspectionItemConnection, InspectionItemNode, page, await _total(info, stmt))
 
@@ -258,7 +277,9 @@ class Query:
             known = await info.context.loaders.categories_by_code.load(category_code)
             if known is None:
                 raise BadRequest(
-                    f"未知的检查结果类型“{category_code}”", code="CATEGORY_UNKNOWN", field="categoryCode"
+                    f"未知的检查结果类型“{category_code}”",
+                    code="CATEGORY_UNKNOWN",
+                    field="categoryCode",
                 )
         return await published_results(
             info,

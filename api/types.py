@@ -13,11 +13,17 @@ from api.context import Info
 from api.loaders import load_all
 from schema import enums, models
 
-DepartmentLevel = strawberry.enum(enums.DepartmentLevel, description="部门层级：省/市/县")
-EntityType = strawberry.enum(enums.EntityType, description="市场主体类型")
-EntityStatus = strawberry.enum(enums.EntityStatus, description="登记状态")
-InspectionMethod = strawberry.enum(enums.InspectionMethod, description="检查方式")
-TaskStatus = strawberry.enum(enums.TaskStatus, description="抽查任务状态")
+# Registered on the domain's own classes, so annotations stay plain Python enums.
+strawberry.enum(enums.DepartmentLevel, description="部门层级：省/市/县")
+strawberry.enum(enums.EntityType, description="市场主体类型")
+strawberry.enum(enums.EntityStatus, description="登记状态")
+strawberry.enum(enums.InspectionMethod, description="检查方式")
+strawberry.enum(enums.TaskStatus, description="抽查任务状态")
+DepartmentLevel = enums.DepartmentLevel
+EntityType = enums.EntityType
+EntityStatus = enums.EntityStatus
+InspectionMethod = enums.InspectionMethod
+TaskStatus = enums.TaskStatus
 
 LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级"}
 ENTITY_TYPE_LABELS = {
@@ -26,7 +32,12 @@ ENTITY_TYPE_LABELS = {
     "farmer_cooperative": "农民专业合作社",
     "other": "其他",
 }
-METHOD_LABELS = {"on_site": "现场检查", "written": "书面检查", "online_monitoring": "网络监测", "third_party": "委托第三方"}
+METHOD_LABELS = {
+    "on_site": "现场检查",
+    "written": "书面检查",
+    "online_monitoring": "网络监测",
+    "third_party": "委托第三方",
+}
 
 
 async def _nodes(cls: Any, info: Info, loader: Any, node_ids: Iterable[str], required: bool) -> list[Any]:
@@ -66,8 +77,13 @@ class DepartmentNode(relay.Node):
     @classmethod
     def from_row(cls, row: models.Department) -> DepartmentNode:
         return cls(
-            id=row.id, code=row.code, name=row.name, short_name=row.short_name,
-            level=row.level, region_code=row.region_code, parent_id=row.parent_id,
+            id=row.id,
+            code=row.code,
+            name=row.name,
+            short_name=row.short_name,
+            level=row.level,
+            region_code=row.region_code,
+            parent_id=row.parent_id,
         )
 
     @classmethod
@@ -90,8 +106,11 @@ class ResultCategoryType:
     @classmethod
     def from_row(cls, row: models.ResultCategory) -> ResultCategoryType:
         return cls(
-            code=row.code, label=row.label, is_problem=row.is_problem,
-            without_inspection=row.without_inspection, source=row.source,
+            code=row.code,
+            label=row.label,
+            is_problem=row.is_problem,
+            without_inspection=row.without_inspection,
+            source=row.source,
         )
 
 
@@ -127,9 +146,18 @@ class InspectionItemNode(relay.Node):
     @classmethod
     def from_row(cls, row: models.InspectionItem) -> InspectionItemNode:
         return cls(
-            id=row.id, code=row.code, version=row.version, name=row.name, category=row.category,
-            subject=row.subject, content=row.content, legal_basis=row.legal_basis, method=row.method,
-            effective_from=row.effective_from, effective_to=row.effective_to, department_id=row.department_id,
+            id=row.id,
+            code=row.code,
+            version=row.version,
+            name=row.name,
+            category=row.category,
+            subject=row.subject,
+            content=row.content,
+            legal_basis=row.legal_basis,
+            method=row.method,
+            effective_from=row.effective_from,
+            effective_to=row.effective_to,
+            department_id=row.department_id,
         )
 
     @classmethod
@@ -173,9 +201,15 @@ class EntityNode(relay.Node):
     @classmethod
     def from_row(cls, row: models.Entity) -> EntityNode:
         return cls(
-            id=row.id, credit_code=row.credit_code, name=row.name, former_names=list(row.former_names),
-            entity_type=row.entity_type, region_code=row.region_code, address=row.address,
-            legal_representative=row.legal_representative, registration_date=row.registration_date,
+            id=row.id,
+            credit_code=row.credit_code,
+            name=row.name,
+            former_names=list(row.former_names),
+            entity_type=row.entity_type,
+            region_code=row.region_code,
+            address=row.address,
+            legal_representative=row.legal_representative,
+            registration_date=row.registration_date,
             status=row.status,
         )
 
@@ -278,7 +312,8 @@ class TaskNode(relay.Node):
         rows = await info.context.loaders.task_strata.load(self.id)
         return [
             Stratum(
-                name=row.name, ratio_percent=row.ratio_bp / 100,
+                name=row.name,
+                ratio_percent=row.ratio_bp / 100,
                 entity_type=enums.EntityType(row.entity_type) if row.entity_type else None,
                 industry=row.industry,
             )
@@ -291,8 +326,12 @@ class TaskNode(relay.Node):
         if row is None:
             return None
         return DrawRecord(
-            algorithm=row.algorithm, seed_sha256=row.seed_sha256, candidates_sha256=row.candidates_sha256,
-            candidate_count=row.candidate_count, seed=row.seed, drawn_at=row.drawn_at,
+            algorithm=row.algorithm,
+            seed_sha256=row.seed_sha256,
+            candidates_sha256=row.candidates_sha256,
+            candidate_count=row.candidate_count,
+            seed=row.seed,
+            drawn_at=row.drawn_at,
         )
 
     @strawberry.field(description="抽中的检查对象（按抽取顺序）")
@@ -316,10 +355,18 @@ class TaskNode(relay.Node):
     @classmethod
     def from_row(cls, row: models.Task) -> TaskNode:
         return cls(
-            id=row.id, name=row.name, year=row.year, level=row.level, method=row.method,
-            region_code=row.region_code, scope=row.scope, period_start=row.period_start,
-            period_end=row.period_end, status=row.status,
-            initiating_department_id=row.initiating_department_id, plan_id=row.plan_id,
+            id=row.id,
+            name=row.name,
+            year=row.year,
+            level=row.level,
+            method=row.method,
+            region_code=row.region_code,
+            scope=row.scope,
+            period_start=row.period_start,
+            period_end=row.period_end,
+            status=row.status,
+            initiating_department_id=row.initiating_department_id,
+            plan_id=row.plan_id,
         )
 
     @classmethod
@@ -355,8 +402,12 @@ class AnnualPlanNode(relay.Node):
     @classmethod
     def from_row(cls, row: models.AnnualPlan) -> AnnualPlanNode:
         return cls(
-            id=row.id, year=row.year, title=row.title, description=row.description,
-            published_on=row.published_on, department_id=row.department_id,
+            id=row.id,
+            year=row.year,
+            title=row.title,
+            description=row.description,
+            published_on=row.published_on,
+            department_id=row.department_id,
         )
 
     @classmethod
@@ -426,8 +477,11 @@ class InspectionResultNode(relay.Node):
     async def history(self, info: Info) -> list[ResultVersionType]:
         return [
             ResultVersionType(
-                version=row.version, description=row.description, published_on=row.published_on,
-                change_reason=row.change_reason, category_codes=list(row.category_codes),
+                version=row.version,
+                description=row.description,
+                published_on=row.published_on,
+                change_reason=row.change_reason,
+                category_codes=list(row.category_codes),
             )
             for row in await info.context.loaders.result_versions.load(self.id)
         ]
@@ -440,9 +494,15 @@ class InspectionResultNode(relay.Node):
     def from_row(cls, row: models.InspectionResult) -> InspectionResultNode:
         assert row.published_on is not None  # guarded by is_public / the published filter
         return cls(
-            id=row.id, year=row.year, published_on=row.published_on, publication_due=row.publication_due,
-            version=row.current_version, entity_id=row.entity_id, task_id=row.task_id,
-            department_id=row.department_id, item_id=row.item_id,
+            id=row.id,
+            year=row.year,
+            published_on=row.published_on,
+            publication_due=row.publication_due,
+            version=row.current_version,
+            entity_id=row.entity_id,
+            task_id=row.task_id,
+            department_id=row.department_id,
+            item_id=row.item_id,
         )
 
     @classmethod

@@ -69,8 +69,8 @@ def company_name(rng: random.Random) -> str:
 
 def description(rng: random.Random) -> str:
     """Return a 100-character result description built from seed-like clauses."""
-    parts = []
-    while sum(map(len, parts)) < 100:
+    parts: list[str] = []
+    while sum(len(p) for p in parts) < 100:
         dept = rng.choice(REGIONS) + rng.choice(DEPTS)
         when = f"{rng.randint(2019, 2024)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日"
         parts.append(f"{dept}于{when}对{company_name(rng)}开展“双随机、一公开”")

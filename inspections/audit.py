@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schema.models import AuditEvent
 
 
-def record(
+async def record(
     session: AsyncSession,
     *,
     actor: str,
@@ -19,7 +19,7 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session; it is written with the change it describes."""
+    """Write one audit event, flushed with the change it describes (same transaction)."""
     event = AuditEvent(
         actor=actor,
         action=action,
@@ -29,4 +29,5 @@ def record(
         after=after,
     )
     session.add(event)
+    await session.flush()
     return event

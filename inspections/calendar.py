@@ -34,15 +34,27 @@ async def store_schedule(session: AsyncSession, *, actor: str, schedule: YearSch
         row = HolidaySchedule(year=schedule.year)
         session.add(row)
     else:
-        before = {"source": row.source, "holidays": len(row.holidays), "workdays": len(row.workdays)}
+        before = {
+            "source": row.source,
+            "holidays": len(row.holidays),
+            "workdays": len(row.workdays),
+        }
     row.source = schedule.source
     row.holidays = sorted(d.isoformat() for d in schedule.holidays)
     row.workdays = sorted(d.isoformat() for d in schedule.workdays)
     row.loaded_by = actor
     await session.flush()
-    audit.record(
-        session, actor=actor, action="calendar.load", object_type="HolidaySchedule", object_id=schedule.year,
+    await audit.record(
+        session,
+        actor=actor,
+        action="calendar.load",
+        object_type="HolidaySchedule",
+        object_id=schedule.year,
         before=before,
-        after={"source": schedule.source, "holidays": len(row.holidays), "workdays": len(row.workdays)},
+        after={
+            "source": schedule.source,
+            "holidays": len(row.holidays),
+            "workdays": len(row.workdays),
+        },
     )
     return row

@@ -12,7 +12,7 @@ from workdays import add_working_days
 
 
 async def recompute_provisional(session: AsyncSession, *, publication_working_days: int) -> int:
-    """Recompute every provisional publication due date with the calendar now loaded; returns how many changed."""
+    """Recompute provisional publication due dates with the calendar now loaded; returns how many changed."""
     calendar = await load_calendar(session)
     rows = await session.execute(
         select(InspectionResult, Inspection.ended_on)
@@ -25,8 +25,11 @@ async def recompute_provisional(session: AsyncSession, *, publication_working_da
             continue
         due = add_working_days(calendar, ended_on, publication_working_days)
         if due.due != result.publication_due or due.provisional != result.publication_due_provisional:
-            audit.record(
-                session, actor="calendar", action="result.due.recompute", object_type="InspectionResult",
+            await audit.record(
+                session,
+                actor="calendar",
+                action="result.due.recompute",
+                object_type="InspectionResult",
                 object_id=result.id,
                 before={"publicationDue": str(result.publication_due), "provisional": True},
                 after={"publicationDue": due.due.isoformat(), "provisional": due.provisional},

@@ -17,7 +17,9 @@ from schema.models import Department, Entity, EntityContact, Inspector
 def _region(region_code: str) -> str:
     if len(region_code) != 6 or not region_code.isdigit():
         raise InvalidInput(
-            f"行政区划代码应为6位数字，收到“{region_code}”", code="REGION_CODE_INVALID", field="regionCode"
+            f"行政区划代码应为6位数字，收到“{region_code}”",
+            code="REGION_CODE_INVALID",
+            field="regionCode",
         )
     return region_code
 
@@ -46,7 +48,7 @@ async def create_department(
     )
     session.add(department)
     await session.flush()
-    audit.record(
+    await audit.record(
         session,
         actor=actor,
         action="department.create",
@@ -108,7 +110,7 @@ async def register_entity(
     session.add(entity)
     await session.flush()
     session.add(EntityContact(entity_id=entity.id, phone=phone))
-    audit.record(
+    await audit.record(
         session,
         actor=actor,
         action="entity.register",
@@ -129,7 +131,7 @@ async def register_inspector(
     inspector = Inspector(department_id=department_id, badge_number=badge_number, name=name)
     session.add(inspector)
     await session.flush()
-    audit.record(
+    await audit.record(
         session,
         actor=actor,
         action="inspector.register",

@@ -18,9 +18,7 @@ SCOPE_DIGITS = {DepartmentLevel.COUNTY: 6, DepartmentLevel.CITY: 4, DepartmentLe
 
 
 async def _task_with_strata(session: AsyncSession, task_id: int) -> Task:
-    task = await session.scalar(
-        select(Task).where(Task.id == task_id).options(selectinload(Task.strata))
-    )
+    task = await session.scalar(select(Task).where(Task.id == task_id).options(selectinload(Task.strata)))
     if task is None:
         raise NotFound("未找到该抽查任务", code="TASK_NOT_FOUND")
     return task
@@ -69,9 +67,11 @@ async def draw_entities(session: AsyncSession, *, actor: str, task_id: int, seed
     session.add(draw)
     await session.flush()
     ids = dict(
-        (await session.execute(
-            select(Entity.credit_code, Entity.id).where(Entity.credit_code.in_([c.code for c in drawn]))
-        )).all()
+        (
+            await session.execute(
+                select(Entity.credit_code, Entity.id).where(Entity.credit_code.in_([c.code for c in drawn]))
+            )
+        ).all()
     )
     stratum_ids = {stratum.position: stratum.id for stratum in task.strata}
     for position, candidate in enumerate(drawn, start=1):
@@ -86,8 +86,12 @@ async def draw_entities(session: AsyncSession, *, actor: str, task_id: int, seed
         session.add(Inspection(task_id=task.id, entity_id=ids[candidate.code]))
     task.status = TaskStatus.DRAWN
     await session.flush()
-    audit.record(
-        session, actor=actor, action="draw.entities", object_type="Task", object_id=task.id,
+    await audit.record(
+        session,
+        actor=actor,
+        action="draw.entities",
+        object_type="Task",
+        object_id=task.id,
         after={
             "algorithm": draw.algorithm,
             "seedSha256": draw.seed_sha256,
@@ -109,8 +113,12 @@ async def record_inspection_dates(
         raise InvalidInput("检查结束日期不能早于检查日期", code="DATES_ORDER", field="endedOn")
     inspection.inspected_on = inspected_on
     inspection.ended_on = ended_on
-    audit.record(
-        session, actor=actor, action="inspection.dates", object_type="Inspection", object_id=inspection.id,
+    await audit.record(
+        session,
+        actor=actor,
+        action="inspection.dates",
+        object_type="Inspection",
+        object_id=inspection.id,
         after={"inspectedOn": inspected_on.isoformat(), "endedOn": ended_on.isoformat()},
     )
     return inspection

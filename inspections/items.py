@@ -61,7 +61,7 @@ async def create_item_version(
     )
     session.add(item)
     await session.flush()
-    audit.record(
+    await audit.record(
         session,
         actor=actor,
         action="item.version",
@@ -87,7 +87,5 @@ async def current_item(session: AsyncSession, *, department_id: int, code: str) 
 
 async def item_count(session: AsyncSession, department_id: int) -> int:
     """How many item versions a department has published."""
-    count = await session.scalar(
-        select(func.count()).where(InspectionItem.department_id == department_id)
-    )
+    count = await session.scalar(select(func.count()).where(InspectionItem.department_id == department_id))
     return int(count or 0)

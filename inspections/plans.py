@@ -10,8 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
 from inspections.errors import Conflict, InvalidInput, NotFound
-from schema.enums import DepartmentLevel, EntityType, InspectionMethod, PlanStatus, TaskDepartmentRole
-from schema.models import AnnualPlan, Department, InspectionItem, Task, TaskDepartment, TaskItem, TaskStratum
+from schema.enums import (
+    DepartmentLevel,
+    EntityType,
+    InspectionMethod,
+    PlanStatus,
+    TaskDepartmentRole,
+)
+from schema.models import (
+    AnnualPlan,
+    Department,
+    InspectionItem,
+    Task,
+    TaskDepartment,
+    TaskItem,
+    TaskStratum,
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +47,13 @@ class TaskItemSpec:
 
 
 async def create_plan(
-    session: AsyncSession, *, actor: str, department_id: int, year: int, title: str, description: str = ""
+    session: AsyncSession,
+    *,
+    actor: str,
+    department_id: int,
+    year: int,
+    title: str,
+    description: str = "",
 ) -> AnnualPlan:
     """Draft an annual plan for an initiating department."""
     if not 2000 <= year <= 2100:
@@ -41,8 +61,12 @@ async def create_plan(
     plan = AnnualPlan(department_id=department_id, year=year, title=title, description=description)
     session.add(plan)
     await session.flush()
-    audit.record(
-        session, actor=actor, action="plan.create", object_type="AnnualPlan", object_id=plan.id,
+    await audit.record(
+        session,
+        actor=actor,
+        action="plan.create",
+        object_type="AnnualPlan",
+        object_id=plan.id,
         after={"year": year, "title": title},
     )
     return plan
@@ -57,9 +81,14 @@ async def publish_plan(session: AsyncSession, *, actor: str, plan_id: int, today
         raise Conflict("该年度抽查计划已公布", code="PLAN_ALREADY_PUBLISHED")
     plan.status = PlanStatus.PUBLISHED
     plan.published_on = today
-    audit.record(
-        session, actor=actor, action="plan.publish", object_type="AnnualPlan", object_id=plan.id,
-        before={"status": "draft"}, after={"status": "published", "publishedOn": today.isoformat()},
+    await audit.record(
+        session,
+        actor=actor,
+        action="plan.publish",
+        object_type="AnnualPlan",
+        object_id=plan.id,
+        before={"status": "draft"},
+        after={"status": "published", "publishedOn": today.isoformat()},
     )
     return plan
 
@@ -137,7 +166,9 @@ async def create_task(
     await session.flush()
     session.add(
         TaskDepartment(
-            task_id=task.id, department_id=initiating_department_id, role=TaskDepartmentRole.INITIATING
+            task_id=task.id,
+            department_id=initiating_department_id,
+            role=TaskDepartmentRole.INITIATING,
         )
     )
     for department_id in participating_department_ids:
@@ -148,7 +179,12 @@ async def create_task(
         )
     for position, spec in enumerate(items, start=1):
         session.add(
-            TaskItem(task_id=task.id, item_id=spec.item_id, department_id=spec.department_id, position=position)
+            TaskItem(
+                task_id=task.id,
+                item_id=spec.item_id,
+                department_id=spec.department_id,
+                position=position,
+            )
         )
     for position, stratum in enumerate(strata, start=1):
         session.add(
@@ -162,8 +198,12 @@ async def create_task(
             )
         )
     await session.flush()
-    audit.record(
-        session, actor=actor, action="task.create", object_type="Task", object_id=task.id,
+    await audit.record(
+        session,
+        actor=actor,
+        action="task.create",
+        object_type="Task",
+        object_id=task.id,
         after={"name": name, "departments": sorted(departments), "strata": len(strata)},
     )
     return task

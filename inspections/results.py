@@ -23,9 +23,7 @@ from schema.models import (
 from workdays import WorkCalendar, add_working_days
 
 
-async def categories_in_force(
-    session: AsyncSession, codes: Sequence[str], on: date
-) -> list[ResultCategory]:
+async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: date) -> list[ResultCategory]:
     """The dictionary rows for ``codes`` valid on ``on``, checked against the combination rules."""
     if not codes:
         raise InvalidInput("至少选择一个检查结果类型", code="CATEGORY_EMPTY", field="categoryCodes")
@@ -44,14 +42,18 @@ async def categories_in_force(
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise InvalidInput(
-            f"未知的检查结果类型：{'、'.join(unknown)}", code="CATEGORY_UNKNOWN", field="categoryCodes"
+            f"未知的检查结果类型：{'、'.join(unknown)}",
+            code="CATEGORY_UNKNOWN",
+            field="categoryCodes",
         )
     ordered = [known[code] for code in codes]
     if len(ordered) > 1:
         exclusive = [row.label for row in ordered if row.is_exclusive]
         if exclusive:
             raise InvalidInput(
-                f"“{exclusive[0]}”不能与其他结果类型同时选择", code="CATEGORY_EXCLUSIVE", field="categoryCodes"
+                f"“{exclusive[0]}”不能与其他结果类型同时选择",
+                code="CATEGORY_EXCLUSIVE",
+                field="categoryCodes",
             )
         groups: dict[str, list[str]] = {}
         for row in ordered:
@@ -60,7 +62,9 @@ async def categories_in_force(
         for labels in groups.values():
             if len(labels) > 1:
                 raise InvalidInput(
-                    f"“{'”与“'.join(labels)}”不能同时选择", code="CATEGORY_CONFLICT", field="categoryCodes"
+                    f"“{'”与“'.join(labels)}”不能同时选择",
+                    code="CATEGORY_CONFLICT",
+                    field="categoryCodes",
                 )
     return ordered
 
@@ -85,7 +89,9 @@ async def enter_result(
         raise Conflict("检查尚未结束，不能录入结果", code="INSPECTION_NOT_ENDED")
     task_item = await session.get(TaskItem, (inspection.task_id, item_id))
     if task_item is None or task_item.department_id != department_id:
-        raise InvalidInput("该抽查事项不属于本部门在本任务中的检查内容", code="ITEM_NOT_IN_TASK", field="itemId")
+        raise InvalidInput(
+            "该抽查事项不属于本部门在本任务中的检查内容", code="ITEM_NOT_IN_TASK", field="itemId"
+        )
     await categories_in_force(session, category_codes, inspection.ended_on)
     exists = await session.scalar(
         select(InspectionResult.id).where(
@@ -112,8 +118,12 @@ async def enter_result(
     )
     session.add(result)
     await session.flush()
-    audit.record(
-        session, actor=actor, action="result.enter", object_type="InspectionResult", object_id=result.id,
+    await audit.record(
+        session,
+        actor=actor,
+        action="result.enter",
+        object_type="InspectionResult",
+        object_id=result.id,
         after={"categoryCodes": list(category_codes), "publicationDue": due.due.isoformat()},
     )
     return result
@@ -128,9 +138,7 @@ async def _result(session: AsyncSession, result_id: int) -> InspectionResult:
 
 def _move(result: InspectionResult, allowed: set[ResultStatus], target: ResultStatus) -> ResultStatus:
     if result.status not in allowed:
-        raise Conflict(
-            f"检查结果当前状态为“{result.status.value}”，不能执行此操作", code="RESULT_STATE"
-        )
+        raise Conflict(f"检查结果当前状态为“{result.status.value}”，不能执行此操作", code="RESULT_STATE")
     before = result.status
     result.status = target
     return before
@@ -140,22 +148,34 @@ async def submit_result(session: AsyncSession, *, actor: str, result_id: int) ->
     """Send a draft or returned result for review (上报审核)."""
     result = await _result(session, result_id)
     before = _move(result, {ResultStatus.DRAFT, ResultStatus.RETURNED}, ResultStatus.UNDER_REVIEW)
-    audit.record(
-        session, actor=actor, action="result.submit", object_type="InspectionResult", object_id=result.id,
-        before={"status": before.value}, after={"status": result.status.value},
+    await audit.record(
+        session,
+        actor=actor,
+        action="result.submit",
+        object_type="InspectionResult",
+        object_id=result.id,
+        before={"status": before.value},
+        after={"status": result.status.value},
     )
     return result
 
 
-async def return_result(session: AsyncSession, *, actor: str, result_id: int, reason: str) -> InspectionResult:
+async def return_result(
+    session: AsyncSession, *, actor: str, result_id: int, reason: str
+) -> InspectionResult:
     """Send a result back to the team with a reason (审核不通过，退回, seed 002 art.16)."""
     if not reason.strip():
         raise InvalidInput("退回须说明理由", code="REASON_REQUIRED", field="reason")
     result = await _result(session, result_id)
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.RETURNED)
-    audit.record(
-        session, actor=actor, action="result.return", object_type="InspectionResult", object_id=result.id,
-        before={"status": before.value}, after={"status": result.status.value, "reason": reason},
+    await audit.record(
+        session,
+        actor=actor,
+        action="result.return",
+        object_type="InspectionResult",
+        object_id=result.id,
+        before={"status": before.value},
+        after={"status": result.status.value, "reason": reason},
     )
     return result
 
@@ -198,8 +218,12 @@ async def approve_result(
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.PUBLISHED)
     result.published_on = today
     await _write_version(session, result, today=today, change_reason=None, approved_by=actor)
-    audit.record(
-        session, actor=actor, action="result.publish", object_type="InspectionResult", object_id=result.id,
+    await audit.record(
+        session,
+        actor=actor,
+        action="result.publish",
+        object_type="InspectionResult",
+        object_id=result.id,
         before={"status": before.value},
         after={"status": result.status.value, "publishedOn": today.isoformat(), "version": 1},
     )
@@ -229,12 +253,23 @@ async def correct_result(
     before = {"categoryCodes": list(result.category_codes), "description": result.description}
     result.category_codes = list(category_codes)
     result.description = description
-    version = await _write_version(session, result, today=today, change_reason=reason, approved_by=approved_by)
-    audit.record(
-        session, actor=actor, action="result.correct", object_type="InspectionResult", object_id=result.id,
+    version = await _write_version(
+        session, result, today=today, change_reason=reason, approved_by=approved_by
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="result.correct",
+        object_type="InspectionResult",
+        object_id=result.id,
         before=before,
-        after={"categoryCodes": list(category_codes), "description": description, "reason": reason,
-               "approvedBy": approved_by, "version": version.version},
+        after={
+            "categoryCodes": list(category_codes),
+            "description": description,
+            "reason": reason,
+            "approvedBy": approved_by,
+            "version": version.version,
+        },
     )
     return version
 

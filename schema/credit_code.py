@@ -91,9 +91,7 @@ AUTHORITY_CODES: Final[dict[str, tuple[str, str]]] = {
     "Y": ("其他", "1"),
 }
 
-ErrorCode = Literal[
-    "CREDIT_CODE_LENGTH", "CREDIT_CODE_CHARSET", "CREDIT_CODE_CHECK", "CREDIT_CODE_REGION"
-]
+ErrorCode = Literal["CREDIT_CODE_LENGTH", "CREDIT_CODE_CHARSET", "CREDIT_CODE_CHECK", "CREDIT_CODE_REGION"]
 CREDIT_CODE_LENGTH: Final = "CREDIT_CODE_LENGTH"
 CREDIT_CODE_CHARSET: Final = "CREDIT_CODE_CHARSET"
 CREDIT_CODE_CHECK: Final = "CREDIT_CODE_CHECK"
@@ -164,9 +162,7 @@ def _charset_error(code: str, offset: int = 0) -> InvalidCreditCode | None:
             if ch in _EXCLUDED_LETTERS:
                 message = f"第{pos}位“{ch}”不是有效字符（不使用I、O、Z、S、V）"
             else:
-                message = (
-                    f"第{pos}位“{ch}”不是有效字符（只能是数字和大写字母，不使用I、O、Z、S、V）"
-                )
+                message = f"第{pos}位“{ch}”不是有效字符（只能是数字和大写字母，不使用I、O、Z、S、V）"
             return InvalidCreditCode(CREDIT_CODE_CHARSET, message, position=pos)
     return None
 
@@ -215,14 +211,10 @@ def _error(code: str) -> InvalidCreditCode | None:
         return error
     region = code[2:8]
     if not region.isdigit():
-        return InvalidCreditCode(
-            CREDIT_CODE_REGION, f"第3至8位行政区划代码应为6位数字，收到“{region}”"
-        )
+        return InvalidCreditCode(CREDIT_CODE_REGION, f"第3至8位行政区划代码应为6位数字，收到“{region}”")
     expected = ALPHABET[_check_value(code[:17])]
     if code[17] != expected:
-        return InvalidCreditCode(
-            CREDIT_CODE_CHECK, f"校验位应为“{expected}”，收到“{code[17]}”", position=18
-        )
+        return InvalidCreditCode(CREDIT_CODE_CHECK, f"校验位应为“{expected}”，收到“{code[17]}”", position=18)
     return None
 
 

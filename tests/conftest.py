@@ -19,14 +19,16 @@ from api.migrations import upgrade
 from schema.db import make_engine, make_sessionmaker
 
 POSTGRES_URL = os.environ.get("GONGSHI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_POSTGRES = os.environ.get("CI", "").lower() == "true" or os.environ.get("GONGSHI_REQUIRE_POSTGRES") == "1"
+REQUIRE_POSTGRES = (
+    os.environ.get("CI", "").lower() == "true" or os.environ.get("GONGSHI_REQUIRE_POSTGRES") == "1"
+)
 BACKENDS = [b for b in os.environ.get("GONGSHI_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 
 
 async def _postgres_reachable(url: str) -> str | None:
     try:
         connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"), timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         return f"{type(exc).__name__}: {exc}"
     await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     await connection.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,20 +41,37 @@ class JointTask:
 async def department(session: AsyncSession, name: str, region: str = "532325") -> Department:
     """A county department with a unique code."""
     return await directory.create_department(
-        session, actor="test", code=f"T-{next(_serial)}", name=name, short_name=name[:6],
-        level=DepartmentLevel.COUNTY, region_code=region,
+        session,
+        actor="test",
+        code=f"T-{next(_serial)}",
+        name=name,
+        short_name=name[:6],
+        level=DepartmentLevel.COUNTY,
+        region_code=region,
     )
 
 
 async def entity(
-    session: AsyncSession, name: str, *, region: str = "532325", industry: str = "二手车交易",
+    session: AsyncSession,
+    name: str,
+    *,
+    region: str = "532325",
+    industry: str = "二手车交易",
     entity_type: EntityType = EntityType.ENTERPRISE,
 ) -> Entity:
     """A registered entity."""
     return await directory.register_entity(
-        session, actor="test", code=unique_code(region), name=name, entity_type=entity_type,
-        region_code=region, industry=industry, address="姚安县栋川镇", legal_representative="张伟",
-        registration_date=date(2015, 3, 2), phone="13800000000",
+        session,
+        actor="test",
+        code=unique_code(region),
+        name=name,
+        entity_type=entity_type,
+        region_code=region,
+        industry=industry,
+        address="姚安县栋川镇",
+        legal_representative="张伟",
+        registration_date=date(2015, 3, 2),
+        phone="13800000000",
     )
 
 
@@ -66,6 +83,7 @@ async def joint_task(
     publish: bool = True,
     industry: str | None = None,
     categories: tuple[str, ...] = ("NO_PROBLEM", "ORDERED_TO_CORRECT"),
+    ended_on: date = date(2021, 11, 16),
 ) -> JointTask:
     """A joint task over ``entities`` fresh entities, drawn at 100%, each with one result per item."""
     industry = industry or f"测试行业{next(_serial)}"
@@ -76,43 +94,80 @@ async def joint_task(
         for n in range(entities)
     ]
     item_a = await items.create_item_version(
-        session, actor="test", department_id=initiating.id, code=f"I-{next(_serial)}",
-        name="二手车经营备案检查", category="二手车流通", legal_basis="《二手车流通管理办法》",
-        method=InspectionMethod.ON_SITE, effective_from=date(2021, 1, 1),
+        session,
+        actor="test",
+        department_id=initiating.id,
+        code=f"I-{next(_serial)}",
+        name="二手车经营备案检查",
+        category="二手车流通",
+        legal_basis="《二手车流通管理办法》",
+        method=InspectionMethod.ON_SITE,
+        effective_from=date(2021, 1, 1),
     )
     item_b = await items.create_item_version(
-        session, actor="test", department_id=participating.id, code=f"I-{next(_serial)}",
-        name="二手车销售合同行为检查", category="合同行政监管", legal_basis="《合同行政监督管理办法》",
-        method=InspectionMethod.ON_SITE, effective_from=date(2021, 1, 1),
+        session,
+        actor="test",
+        department_id=participating.id,
+        code=f"I-{next(_serial)}",
+        name="二手车销售合同行为检查",
+        category="合同行政监管",
+        legal_basis="《合同行政监督管理办法》",
+        method=InspectionMethod.ON_SITE,
+        effective_from=date(2021, 1, 1),
     )
     plan = await plans.create_plan(
-        session, actor="test", department_id=initiating.id, year=2021, title=f"2021年度计划{next(_serial)}"
+        session,
+        actor="test",
+        department_id=initiating.id,
+        year=2021,
+        title=f"2021年度计划{next(_serial)}",
     )
     await plans.publish_plan(session, actor="test", plan_id=plan.id, today=date(2021, 2, 26))
     task = await plans.create_task(
-        session, actor="test", name="2021年度二手车市场监管联合抽查", initiating_department_id=initiating.id,
+        session,
+        actor="test",
+        name="2021年度二手车市场监管联合抽查",
+        initiating_department_id=initiating.id,
         participating_department_ids=[participating.id],
-        items=[plans.TaskItemSpec(item_a.id, initiating.id), plans.TaskItemSpec(item_b.id, participating.id)],
+        items=[
+            plans.TaskItemSpec(item_a.id, initiating.id),
+            plans.TaskItemSpec(item_b.id, participating.id),
+        ],
         strata=[plans.StratumSpec("二手车经营主体", 10000, industry=industry)],
-        period_start=date(2021, 11, 1), period_end=date(2021, 11, 30), level=DepartmentLevel.COUNTY,
-        method=InspectionMethod.ON_SITE, region_code=region, plan_id=plan.id,
+        period_start=date(2021, 11, 1),
+        period_end=date(2021, 11, 30),
+        level=DepartmentLevel.COUNTY,
+        method=InspectionMethod.ON_SITE,
+        region_code=region,
+        plan_id=plan.id,
     )
     await draws.draw_entities(session, actor="test", task_id=task.id, seed="test-seed-0123456789abcdef")
     joint = JointTask(initiating, participating, task, [item_a, item_b], made)
     inspections = list(await session.scalars(select(Inspection).where(Inspection.task_id == task.id)))
     for n, inspection in enumerate(inspections):
         await draws.record_inspection_dates(
-            session, actor="test", inspection_id=inspection.id, inspected_on=date(2021, 11, 15),
-            ended_on=date(2021, 11, 16),
+            session,
+            actor="test",
+            inspection_id=inspection.id,
+            inspected_on=ended_on - timedelta(days=1),
+            ended_on=ended_on,
         )
         for item in (item_a, item_b):
             result = await results.enter_result(
-                session, actor="test", inspection_id=inspection.id, department_id=item.department_id,
-                item_id=item.id, category_codes=[categories[n % len(categories)]], description="现场检查情况",
-                calendar=CALENDAR, publication_working_days=20,
+                session,
+                actor="test",
+                inspection_id=inspection.id,
+                department_id=item.department_id,
+                item_id=item.id,
+                category_codes=[categories[n % len(categories)]],
+                description="现场检查情况",
+                calendar=CALENDAR,
+                publication_working_days=20,
             )
             if publish:
                 await results.submit_result(session, actor="test", result_id=result.id)
-                await results.approve_result(session, actor="test", result_id=result.id, today=date(2021, 12, 1))
+                await results.approve_result(
+                    session, actor="test", result_id=result.id, today=date(2021, 12, 1)
+                )
             joint.results.append(result)
     return joint

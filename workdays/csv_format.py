@@ -70,8 +70,7 @@ def parse_csv_schedule(text: str, filename: str) -> YearSchedule:
     year = _decide_year(meta, rows, fail)
     if "source" not in meta:
         raise fail(
-            "缺少来源: 请在文件开头加一行 '# source: 国办发明电〔…〕…号' "
-            "(missing '# source:' comment line)"
+            "缺少来源: 请在文件开头加一行 '# source: 国办发明电〔…〕…号' (missing '# source:' comment line)"
         )
     return _build(year, meta["source"][1], rows, fail)
 
@@ -96,9 +95,7 @@ def _read_row(fields: list[str], width: int, number: int, fail: Fail) -> _Row:
     while len(fields) > width and not fields[-1]:
         fields.pop()
     if len(fields) > width or len(fields) < 2:
-        raise fail(
-            f"列数不对: 应为 {width} 列，实际 {len(fields)} 列 (wrong number of columns)", number
-        )
+        raise fail(f"列数不对: 应为 {width} 列，实际 {len(fields)} 列 (wrong number of columns)", number)
     day = parse_iso_date(fields[0])
     if day is None:
         raise fail(bad_date_message(fields[0]), number)

@@ -67,8 +67,7 @@ class YearSchedule:
         if weekday_workdays:
             listed = ", ".join(describe_date(d) for d in weekday_workdays)
             raise ScheduleError(
-                f"调休上班日必须是周六或周日: {listed} "
-                "(a make-up working day must be a Saturday or Sunday)"
+                f"调休上班日必须是周六或周日: {listed} (a make-up working day must be a Saturday or Sunday)"
             )
 
     def is_working_day(self, d: date) -> bool:
@@ -87,6 +86,4 @@ def _check_dates(year: int, dates: Iterable[object], what: str) -> None:
         if not isinstance(d, date) or type(d) is not date:
             raise ScheduleError(f"{what} 不是日期: {d!r} (not a datetime.date)")
         if d.year != year:
-            raise ScheduleError(
-                f"{what} {d.isoformat()} 不在 {year} 年内 (date outside the year {year})"
-            )
+            raise ScheduleError(f"{what} {d.isoformat()} 不在 {year} 年内 (date outside the year {year})")

@@ -17,7 +17,15 @@ from inspections.calendar import load_calendar
 from inspections.demo.names import DEMO_REGIONS, EntityFaker, Region
 from inspections.demo.seeds import DEPARTMENTS, ITEMS, QHD_ITEMS_BY_INDUSTRY, TASKS, TaskSeed
 from schema.enums import EntityType, InspectionMethod, PlanStatus
-from schema.models import AnnualPlan, Department, Entity, Inspection, InspectionItem, InspectionResult, Task
+from schema.models import (
+    AnnualPlan,
+    Department,
+    Entity,
+    Inspection,
+    InspectionItem,
+    InspectionResult,
+    Task,
+)
 from workdays import WorkCalendar, add_working_days
 
 ACTOR = "demo"
@@ -25,14 +33,31 @@ HEAD = "主要负责人（演示）"
 
 # The first results walk through every category once; the rest follow a realistic mix.
 EVERY_CATEGORY = (
-    ["NO_PROBLEM"], ["UNDISCLOSED_INFO"], ["FALSE_DISCLOSURE"], ["UNREACHABLE"], ["ORDERED_TO_CORRECT"],
-    ["OBSTRUCTED"], ["NO_RELEVANT_ACTIVITY"], ["PENDING_FOLLOW_UP"], ["QUALIFIED"],
-    ["UNQUALIFIED", "PENDING_FOLLOW_UP"], ["DEREGISTERED"], ["REGISTRATION_REVOKED"], ["LICENSE_REVOKED"],
-    ["MIGRATED"], ["UNDISCLOSED_INFO", "ORDERED_TO_CORRECT"],
+    ["NO_PROBLEM"],
+    ["UNDISCLOSED_INFO"],
+    ["FALSE_DISCLOSURE"],
+    ["UNREACHABLE"],
+    ["ORDERED_TO_CORRECT"],
+    ["OBSTRUCTED"],
+    ["NO_RELEVANT_ACTIVITY"],
+    ["PENDING_FOLLOW_UP"],
+    ["QUALIFIED"],
+    ["UNQUALIFIED", "PENDING_FOLLOW_UP"],
+    ["DEREGISTERED"],
+    ["REGISTRATION_REVOKED"],
+    ["LICENSE_REVOKED"],
+    ["MIGRATED"],
+    ["UNDISCLOSED_INFO", "ORDERED_TO_CORRECT"],
 )
 USUAL = (
-    (["NO_PROBLEM"], 70), (["ORDERED_TO_CORRECT"], 8), (["UNDISCLOSED_INFO"], 5), (["UNREACHABLE"], 5),
-    (["QUALIFIED"], 4), (["PENDING_FOLLOW_UP"], 3), (["NO_RELEVANT_ACTIVITY"], 3), (["UNQUALIFIED"], 2),
+    (["NO_PROBLEM"], 70),
+    (["ORDERED_TO_CORRECT"], 8),
+    (["UNDISCLOSED_INFO"], 5),
+    (["UNREACHABLE"], 5),
+    (["QUALIFIED"], 4),
+    (["PENDING_FOLLOW_UP"], 3),
+    (["NO_RELEVANT_ACTIVITY"], 3),
+    (["UNQUALIFIED"], 2),
 )
 DESCRIPTIONS = {
     "NO_PROBLEM": "现场检查未发现违法违规问题。",
@@ -99,8 +124,13 @@ async def _departments(session: AsyncSession, report: DemoReport) -> dict[str, D
             report.count("departments", created=False)
             continue
         found[seed.code] = await directory.create_department(
-            session, actor=ACTOR, code=seed.code, name=seed.name, short_name=seed.short_name,
-            level=seed.level, region_code=seed.region_code,
+            session,
+            actor=ACTOR,
+            code=seed.code,
+            name=seed.name,
+            short_name=seed.short_name,
+            level=seed.level,
+            region_code=seed.region_code,
             parent_id=found[seed.parent].id if seed.parent else None,
         )
         report.count("departments", created=True)
@@ -117,11 +147,17 @@ async def _entities(session: AsyncSession, rng: random.Random, report: DemoRepor
                 report.count("entities", created=False)
                 continue
             await directory.register_entity(
-                session, actor=ACTOR, code=fake.credit_code, name=fake.name,
-                entity_type=EntityType(fake.entity_type), region_code=fake.region_code,
-                industry=fake.industry, address=fake.address,
+                session,
+                actor=ACTOR,
+                code=fake.credit_code,
+                name=fake.name,
+                entity_type=EntityType(fake.entity_type),
+                region_code=fake.region_code,
+                industry=fake.industry,
+                address=fake.address,
                 legal_representative=fake.legal_representative,
-                registration_date=fake.registration_date, former_names=list(fake.former_names),
+                registration_date=fake.registration_date,
+                former_names=list(fake.former_names),
                 phone=fake.contact_phone,
             )
             known.add(fake.credit_code)
@@ -137,9 +173,15 @@ async def _items(
             report.count("items", created=False)
             continue
         found[seed.code] = await items.create_item_version(
-            session, actor=ACTOR, department_id=departments[seed.department].id, code=seed.code,
-            name=seed.name, category=seed.category, legal_basis=seed.legal_basis,
-            method=InspectionMethod.ON_SITE, effective_from=TASKS[0].period_start.replace(month=1, day=1),
+            session,
+            actor=ACTOR,
+            department_id=departments[seed.department].id,
+            code=seed.code,
+            name=seed.name,
+            category=seed.category,
+            legal_basis=seed.legal_basis,
+            method=InspectionMethod.ON_SITE,
+            effective_from=TASKS[0].period_start.replace(month=1, day=1),
             content=seed.content,
         )
         report.count("items", created=True)
@@ -162,26 +204,40 @@ async def _task(
         return task
     year = seed.period_start.year
     plan = await session.scalar(
-        select(AnnualPlan).where(AnnualPlan.department_id == initiating.id, AnnualPlan.title == seed.plan_title)
+        select(AnnualPlan).where(
+            AnnualPlan.department_id == initiating.id, AnnualPlan.title == seed.plan_title
+        )
     )
     if plan is None:
         plan = await plans.create_plan(
-            session, actor=ACTOR, department_id=initiating.id, year=year, title=seed.plan_title,
+            session,
+            actor=ACTOR,
+            department_id=initiating.id,
+            year=year,
+            title=seed.plan_title,
             description=seed.scope,
         )
     if plan.status != PlanStatus.PUBLISHED:
-        await plans.publish_plan(session, actor=ACTOR, plan_id=plan.id, today=seed.period_start.replace(month=2, day=26))
+        await plans.publish_plan(
+            session, actor=ACTOR, plan_id=plan.id, today=seed.period_start.replace(month=2, day=26)
+        )
     task = await plans.create_task(
-        session, actor=ACTOR, name=seed.name, initiating_department_id=initiating.id,
+        session,
+        actor=ACTOR,
+        name=seed.name,
+        initiating_department_id=initiating.id,
         participating_department_ids=[departments[code].id for code in seed.participating],
         items=[
             plans.TaskItemSpec(found_items[code].id, found_items[code].department_id) for code in seed.items
         ],
-        strata=[
-            plans.StratumSpec(s.name, s.ratio_bp, s.entity_type, s.industry) for s in seed.strata
-        ],
-        period_start=seed.period_start, period_end=seed.period_end, level=seed.level,
-        method=InspectionMethod.ON_SITE, region_code=seed.region_code, scope=seed.scope, plan_id=plan.id,
+        strata=[plans.StratumSpec(s.name, s.ratio_bp, s.entity_type, s.industry) for s in seed.strata],
+        period_start=seed.period_start,
+        period_end=seed.period_end,
+        level=seed.level,
+        method=InspectionMethod.ON_SITE,
+        region_code=seed.region_code,
+        scope=seed.scope,
+        plan_id=plan.id,
     )
     await draws.draw_entities(session, actor=ACTOR, task_id=task.id, seed=seed.seed)
     report.count("tasks", created=True)
@@ -218,11 +274,14 @@ async def _results(
             select(InspectionResult.id).where(InspectionResult.inspection_id == inspection.id).limit(1)
         )
         if done is not None:
-            report.count("results", created=False)
+            report.count("inspections with results", created=False)
             continue
         start = seed.period_start + timedelta(days=rng.randint(0, max(span - 3, 0)))
         await draws.record_inspection_dates(
-            session, actor=ACTOR, inspection_id=inspection.id, inspected_on=start,
+            session,
+            actor=ACTOR,
+            inspection_id=inspection.id,
+            inspected_on=start,
             ended_on=start + timedelta(days=rng.randint(0, 2)),
         )
         assert inspection.ended_on is not None
@@ -234,9 +293,14 @@ async def _results(
                 categories = rng.choices([c for c, _ in USUAL], weights=[w for _, w in USUAL])[0]
             counter += 1
             result = await results.enter_result(
-                session, actor=ACTOR, inspection_id=inspection.id, department_id=item.department_id,
-                item_id=item.id, category_codes=categories,
-                description="".join(DESCRIPTIONS[c] for c in categories), calendar=calendar,
+                session,
+                actor=ACTOR,
+                inspection_id=inspection.id,
+                department_id=item.department_id,
+                item_id=item.id,
+                category_codes=categories,
+                description="".join(DESCRIPTIONS[c] for c in categories),
+                calendar=calendar,
                 publication_working_days=working_days,
             )
             report.count("results", created=True)
@@ -248,7 +312,10 @@ async def _results(
                 continue  # under review: not public
             if fate < 0.12:
                 await results.return_result(
-                    session, actor=ACTOR, result_id=result.id, reason="检查记录表缺少当事人签字，请补充后重新上报"
+                    session,
+                    actor=ACTOR,
+                    result_id=result.id,
+                    reason="检查记录表缺少当事人签字，请补充后重新上报",
                 )
                 await results.submit_result(session, actor=ACTOR, result_id=result.id)
             # Most are published on time; about one in ten is late (seed 001 art.29).
@@ -258,15 +325,21 @@ async def _results(
             if rng.random() < 0.05 or counter == 2:
                 corrected = ["NO_PROBLEM"] if categories != ["NO_PROBLEM"] else ["ORDERED_TO_CORRECT"]
                 await results.correct_result(
-                    session, actor=ACTOR, result_id=result.id, category_codes=corrected,
+                    session,
+                    actor=ACTOR,
+                    result_id=result.id,
+                    category_codes=corrected,
                     description="".join(DESCRIPTIONS[c] for c in corrected),
-                    reason="经复查，原检查结果录入有误，予以更正", approved_by=HEAD,
+                    reason="经复查，原检查结果录入有误，予以更正",
+                    approved_by=HEAD,
                     today=published_on + timedelta(days=rng.randint(7, 40)),
                 )
                 report.count("corrections", created=True)
 
 
-async def load_demo(session: AsyncSession, *, publication_working_days: int = 20, seed: int = 2021) -> DemoReport:
+async def load_demo(
+    session: AsyncSession, *, publication_working_days: int = 20, seed: int = 2021
+) -> DemoReport:
     """Load (or complete) the demo dataset in ``session``; the caller commits."""
     report = DemoReport()
     rng = random.Random(seed)
@@ -277,8 +350,14 @@ async def load_demo(session: AsyncSession, *, publication_working_days: int = 20
     for task_seed in TASKS:
         task = await _task(session, task_seed, departments, found_items, report)
         await _results(
-            session, task_seed, task, found_items, calendar, random.Random(f"{seed}-{task_seed.seed}"),
-            publication_working_days, report,
+            session,
+            task_seed,
+            task,
+            found_items,
+            calendar,
+            random.Random(f"{seed}-{task_seed.seed}"),
+            publication_working_days,
+            report,
         )
     await session.flush()
     return report

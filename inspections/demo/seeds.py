@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from schema.enums import DepartmentLevel, EntityType, InspectionMethod
+from schema.enums import DepartmentLevel, EntityType
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,22 @@ DEPARTMENTS = (
     DepartmentSeed("532325-SCJG", "姚安县市场监督管理局", "县市场监管局", COUNTY, "532325"),
     # seed 003: 秦皇岛 2021 internal joint inspection, dispatched to district bureaus.
     DepartmentSeed("130300-SCJG", "秦皇岛市市场监督管理局", "秦皇岛市市场监管局", CITY, "130300"),
-    DepartmentSeed("130302-SCJG", "秦皇岛市海港区市场监督管理局", "海港区市场监管局", COUNTY, "130302", "130300-SCJG"),
-    DepartmentSeed("130303-SCJG", "秦皇岛市山海关区市场监督管理局", "山海关区市场监管局", COUNTY, "130303", "130300-SCJG"),
+    DepartmentSeed(
+        "130302-SCJG",
+        "秦皇岛市海港区市场监督管理局",
+        "海港区市场监管局",
+        COUNTY,
+        "130302",
+        "130300-SCJG",
+    ),
+    DepartmentSeed(
+        "130303-SCJG",
+        "秦皇岛市山海关区市场监督管理局",
+        "山海关区市场监管局",
+        COUNTY,
+        "130303",
+        "130300-SCJG",
+    ),
     # seed 001: 舞钢市 (平顶山); seed 002: 新平县; seed 004: 阳城县.
     DepartmentSeed("410481-SCJG", "舞钢市市场监督管理局", "舞钢市市场监管局", COUNTY, "410481"),
     DepartmentSeed("530427-ZRZY", "新平县自然资源局", "新平县自然资源局", COUNTY, "530427"),
@@ -87,7 +101,12 @@ QHD_ITEMS = (
     ("QHD-05", "拍卖等重要领域市场规范管理检查", "市场规范管理", "《中华人民共和国拍卖法》"),
     ("QHD-06", "广告行为检查", "广告监管", "《中华人民共和国广告法》"),
     ("QHD-07", "产品质量监督检查", "产品质量", "《中华人民共和国产品质量法》"),
-    ("QHD-08", "工业产品生产许可证产品生产企业检查", "产品质量", "《中华人民共和国工业产品生产许可证管理条例》"),
+    (
+        "QHD-08",
+        "工业产品生产许可证产品生产企业检查",
+        "产品质量",
+        "《中华人民共和国工业产品生产许可证管理条例》",
+    ),
     ("QHD-09", "计量监督检查", "计量", "《中华人民共和国计量法》"),
     ("QHD-10", "认证活动监督检查", "认证认可", "《中华人民共和国认证认可条例》"),
     ("QHD-11", "企业标准自我声明监督检查", "标准化", "《中华人民共和国标准化法》"),
@@ -104,16 +123,28 @@ ITEMS = (
     ),
     # seed 000 四: each department checks its own part of the used-car market.
     ItemSeed(
-        "532325-GXSK", "YA-GX-01", "二手车经营备案检查", "二手车流通",
-        "《二手车流通管理办法》；云商市〔2011〕178号", "二手车交易市场经营备案情况",
+        "532325-GXSK",
+        "YA-GX-01",
+        "二手车经营备案检查",
+        "二手车流通",
+        "《二手车流通管理办法》；云商市〔2011〕178号",
+        "二手车交易市场经营备案情况",
     ),
     ItemSeed(
-        "532325-GA", "YA-GA-01", "二手车销售合同欺诈行为检查", "治安管理",
-        "《二手车流通管理办法》", "二手车销售合同是否存在合同欺诈等行为",
+        "532325-GA",
+        "YA-GA-01",
+        "二手车销售合同欺诈行为检查",
+        "治安管理",
+        "《二手车流通管理办法》",
+        "二手车销售合同是否存在合同欺诈等行为",
     ),
     ItemSeed(
-        "532325-SCJG", "YA-SC-01", "二手车销售合同行为检查", "合同行政监管",
-        "《二手车流通管理办法》；《合同行政监督管理办法》", "二手车销售合同是否存在合同欺诈等行为",
+        "532325-SCJG",
+        "YA-SC-01",
+        "二手车销售合同行为检查",
+        "合同行政监管",
+        "《二手车流通管理办法》；《合同行政监督管理办法》",
+        "二手车销售合同是否存在合同欺诈等行为",
     ),
 )
 

@@ -33,9 +33,7 @@ class InspectionItem(Base):
     __table_args__ = (
         sa.UniqueConstraint("department_id", "code", "version"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
-        sa.CheckConstraint(
-            "effective_to IS NULL OR effective_to >= effective_from", name="effective_order"
-        ),
+        sa.CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="effective_order"),
     )
 
 

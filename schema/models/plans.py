@@ -8,7 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schema.base import Base, str_enum, utcnow
-from schema.enums import DepartmentLevel, InspectionMethod, PlanStatus, TaskDepartmentRole, TaskStatus
+from schema.enums import (
+    DepartmentLevel,
+    InspectionMethod,
+    PlanStatus,
+    TaskDepartmentRole,
+    TaskStatus,
+)
 
 
 class AnnualPlan(Base):
@@ -21,9 +27,7 @@ class AnnualPlan(Base):
     year: Mapped[int] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[PlanStatus] = mapped_column(
-        str_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT
-    )
+    status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT)
     published_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -37,9 +41,7 @@ class Task(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("annual_plans.id"), index=True)
-    initiating_department_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("departments.id"), index=True
-    )
+    initiating_department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     year: Mapped[int] = mapped_column(index=True)
     level: Mapped[DepartmentLevel] = mapped_column(str_enum(DepartmentLevel, "task_level"))
@@ -53,7 +55,9 @@ class Task(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    departments: Mapped[list[TaskDepartment]] = relationship(lazy="raise", order_by="TaskDepartment.department_id")
+    departments: Mapped[list[TaskDepartment]] = relationship(
+        lazy="raise", order_by="TaskDepartment.department_id"
+    )
     items: Mapped[list[TaskItem]] = relationship(lazy="raise", order_by="TaskItem.position")
     strata: Mapped[list[TaskStratum]] = relationship(lazy="raise", order_by="TaskStratum.position")
 
@@ -67,9 +71,7 @@ class TaskDepartment(Base):
 
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"), primary_key=True)
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"), primary_key=True)
-    role: Mapped[TaskDepartmentRole] = mapped_column(
-        str_enum(TaskDepartmentRole, "task_department_role")
-    )
+    role: Mapped[TaskDepartmentRole] = mapped_column(str_enum(TaskDepartmentRole, "task_department_role"))
 
 
 class TaskItem(Base):

@@ -42,9 +42,7 @@ class InspectionResult(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    versions: Mapped[list[ResultVersion]] = relationship(
-        lazy="raise", order_by="ResultVersion.version"
-    )
+    versions: Mapped[list[ResultVersion]] = relationship(lazy="raise", order_by="ResultVersion.version")
 
     __table_args__ = (
         sa.UniqueConstraint("inspection_id", "department_id", "item_id"),
@@ -78,9 +76,7 @@ class ResultCategoryCode(Base):
 
     __tablename__ = "result_category_codes"
 
-    result_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("inspection_results.id"), primary_key=True
-    )
+    result_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection_results.id"), primary_key=True)
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("result_categories.id"))
     code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
 

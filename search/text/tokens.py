@@ -14,7 +14,8 @@ Scheme (the same for SQLite FTS5, PostgreSQL 'simple' and an Elasticsearch white
 - A query that is one Han character and nothing else is that character. It finds only the
   documents where the character stands alone: a jieba word of its own (对, or 鑫 of 鑫达 when
   jieba split it) or a one-character run; 司 does not find ...公司. A lone Han character next
-  to other query tokens (姚安 鑫, abc科) is dropped rather than required, for the same reason.
+  to other query tokens (姚安 鑫, abc科) is dropped rather than required, for the same reason;
+  a query of lone characters only (市、县) is read as one run (市县).
 - Latin and digit words match whole: abc finds ABC科技, ab does not.
 - Tokens hold only Unicode letters and digits, so FTS5's unicode61 tokenizer, PostgreSQL's
   default parser and a whitespace analyzer all split the space-joined list at the spaces only.
@@ -77,5 +78,9 @@ def index_tokens(text: str) -> list[str]:
 
 def query_tokens(text: str) -> list[str]:
     """Return the tokens a document must all have to match the query; deduplicated."""
-    tokens, singles = _run_tokens(normalize(text), join=False)
+    norm = normalize(text)
+    tokens, singles = _run_tokens(norm, join=False)
+    if not tokens and len(singles) > 1:
+        # Only lone characters (市、县): read them as adjacent, as the document index does.
+        tokens, singles = _run_tokens(norm, join=True)
     return list(dict.fromkeys(tokens or singles))

@@ -18,7 +18,10 @@ async def client(session: AsyncSession, engine: AsyncEngine) -> AsyncIterator[ht
     """Requests run the whole ASGI stack; their sessions join the test's transaction."""
     connection = await session.connection()
     sessions = async_sessionmaker(
-        bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+        bind=connection,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
     )
     app = create_app(Settings(database_url=str(engine.url)), engine=engine, sessions=sessions)
     transport = httpx.ASGITransport(app=app)

@@ -39,9 +39,13 @@ async def test_results_show_only_published(client: httpx.AsyncClient, session: A
     body = await graphql(client, RESULTS, taskId=gid("Task", hidden.task.id))
     assert body["data"]["results"]["totalCount"] == 0
     draft = hidden.results[0].id
-    body = await graphql(client, "query($id: ID!) { result(id: $id) { id } }", id=gid("InspectionResult", draft))
+    body = await graphql(
+        client, "query($id: ID!) { result(id: $id) { id } }", id=gid("InspectionResult", draft)
+    )
     assert body["data"]["result"] is None
-    body = await graphql(client, "query($id: ID!) { node(id: $id) { id } }", id=gid("InspectionResult", draft))
+    body = await graphql(
+        client, "query($id: ID!) { node(id: $id) { id } }", id=gid("InspectionResult", draft)
+    )
     assert body["data"]["node"] is None
 
 
@@ -49,7 +53,10 @@ async def test_result_fields_and_publication_due(client: httpx.AsyncClient, sess
     joint = await factories.joint_task(session, entities=1)
     body = await graphql(client, RESULTS, taskId=gid("Task", joint.task.id))
     nodes = [edge["node"] for edge in body["data"]["results"]["edges"]]
-    assert {n["department"]["name"] for n in nodes} == {"姚安县工业信息化商务科技局", "姚安县市场监督管理局"}
+    assert {n["department"]["name"] for n in nodes} == {
+        "姚安县工业信息化商务科技局",
+        "姚安县市场监督管理局",
+    }
     assert {n["item"]["name"] for n in nodes} == {"二手车经营备案检查", "二手车销售合同行为检查"}
     # Inspection ended Tue 2021-11-16; 20 working days, no holiday in between (国办发明电〔2020〕27号):
     # Nov 17,18,19,22,23,24,25,26,29,30 (10), Dec 1,2,3,6,7,8,9,10,13 (19), Dec 14 (20).
@@ -83,7 +90,9 @@ async def test_result_filters(client: httpx.AsyncClient, session: AsyncSession) 
     assert await count(entityType="INDIVIDUAL_BUSINESS") == 0
 
 
-async def test_results_pagination_is_stable_and_capped(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_results_pagination_is_stable_and_capped(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     joint = await factories.joint_task(session, entities=4)
     task = gid("Task", joint.task.id)
     seen: list[str] = []
@@ -157,9 +166,14 @@ async def test_corrected_result_shows_every_version(client: httpx.AsyncClient, s
     joint = await factories.joint_task(session, entities=1, categories=("UNREACHABLE",))
     target = joint.results[0]
     await results.correct_result(
-        session, actor="test", result_id=target.id, category_codes=["NO_PROBLEM"],
-        description="经复查，该主体在登记住所正常经营", reason="经复查，原结果录入有误",
-        approved_by="局长", today=date(2021, 12, 20),
+        session,
+        actor="test",
+        result_id=target.id,
+        category_codes=["NO_PROBLEM"],
+        description="经复查，该主体在登记住所正常经营",
+        reason="经复查，原结果录入有误",
+        approved_by="局长",
+        today=date(2021, 12, 20),
     )
     body = await graphql(client, HISTORY, id=gid("InspectionResult", target.id))
     result = body["data"]["result"]
@@ -167,11 +181,20 @@ async def test_corrected_result_shows_every_version(client: httpx.AsyncClient, s
     assert result["categories"] == [{"code": "NO_PROBLEM"}]
     assert result["description"] == "经复查，该主体在登记住所正常经营"
     assert result["history"] == [
-        {"version": 1, "publishedOn": "2021-12-01", "changeReason": None, "description": "现场检查情况",
-         "categories": [{"code": "UNREACHABLE", "label": "通过登记的住所（经营场所）无法联系"}]},
-        {"version": 2, "publishedOn": "2021-12-20", "changeReason": "经复查，原结果录入有误",
-         "description": "经复查，该主体在登记住所正常经营",
-         "categories": [{"code": "NO_PROBLEM", "label": "未发现问题"}]},
+        {
+            "version": 1,
+            "publishedOn": "2021-12-01",
+            "changeReason": None,
+            "description": "现场检查情况",
+            "categories": [{"code": "UNREACHABLE", "label": "通过登记的住所（经营场所）无法联系"}],
+        },
+        {
+            "version": 2,
+            "publishedOn": "2021-12-20",
+            "changeReason": "经复查，原结果录入有误",
+            "description": "经复查，该主体在登记住所正常经营",
+            "categories": [{"code": "NO_PROBLEM", "label": "未发现问题"}],
+        },
     ]
 
 
@@ -198,14 +221,22 @@ async def test_tasks_with_everything(client: httpx.AsyncClient, session: AsyncSe
     assert task["periodStart"] == "2021-11-01" and task["periodEnd"] == "2021-11-30"
     assert task["initiatingDepartment"]["name"] == "姚安县工业信息化商务科技局"
     assert [d["name"] for d in task["participatingDepartments"]] == ["姚安县市场监督管理局"]
-    assert [i["department"]["name"] for i in task["items"]] == ["姚安县工业信息化商务科技局", "姚安县市场监督管理局"]
+    assert [i["department"]["name"] for i in task["items"]] == [
+        "姚安县工业信息化商务科技局",
+        "姚安县市场监督管理局",
+    ]
     assert task["strata"] == [{"name": "二手车经营主体", "ratioPercent": 100.0}]
     assert task["draw"]["candidateCount"] == 3 and task["draw"]["seed"] == "test-seed-0123456789abcdef"
-    assert sorted(e["creditCode"] for e in task["drawnEntities"]) == sorted(e.credit_code for e in joint.entities)
+    assert sorted(e["creditCode"] for e in task["drawnEntities"]) == sorted(
+        e.credit_code for e in joint.entities
+    )
     summary = task["resultSummary"]
     assert summary["published"] == 6
     # Entities 0 and 2 got NO_PROBLEM, entity 1 UNREACHABLE; each on two items.
-    assert {c["category"]["code"]: c["count"] for c in summary["byCategory"]} == {"NO_PROBLEM": 4, "UNREACHABLE": 2}
+    assert {c["category"]["code"]: c["count"] for c in summary["byCategory"]} == {
+        "NO_PROBLEM": 4,
+        "UNREACHABLE": 2,
+    }
     body = await graphql(client, TASKS, departmentId=gid("Department", joint.initiating.id), year=2022)
     assert body["data"]["tasks"]["totalCount"] == 0
     body = await graphql(client, TASKS, departmentId=gid("Department", joint.initiating.id), status="DRAWN")
@@ -225,8 +256,14 @@ async def test_plans_departments_and_items(client: httpx.AsyncClient, session: A
     assert plan["publishedOn"] == "2021-02-26" and [t["name"] for t in plan["tasks"]] == [joint.task.name]
     code = joint.items[0].code
     await items.create_item_version(
-        session, actor="test", department_id=joint.initiating.id, code=code, name="二手车经营备案检查（2022版）",
-        category="二手车流通", legal_basis="《二手车流通管理办法》（2022修订）", method=InspectionMethod.WRITTEN,
+        session,
+        actor="test",
+        department_id=joint.initiating.id,
+        code=code,
+        name="二手车经营备案检查（2022版）",
+        category="二手车流通",
+        legal_basis="《二手车流通管理办法》（2022修订）",
+        method=InspectionMethod.WRITTEN,
         effective_from=date(2022, 1, 1),
     )
     query = (
@@ -237,7 +274,10 @@ async def test_plans_departments_and_items(client: httpx.AsyncClient, session: A
     new = (await graphql(client, query, d=department, on="2022-06-01"))["data"]["inspectionItems"]["edges"]
     assert [(e["node"]["version"], e["node"]["effectiveTo"]) for e in old] == [(1, "2021-12-31")]
     assert [(e["node"]["version"], e["node"]["methodLabel"]) for e in new] == [(2, "书面检查")]
-    body = await graphql(client, "{ departments(regionCode: \"532325\", first: 100) { edges { node { name levelLabel } } } }")
+    body = await graphql(
+        client,
+        '{ departments(regionCode: "532325", first: 100) { edges { node { name levelLabel } } } }',
+    )
     names = {e["node"]["name"] for e in body["data"]["departments"]["edges"]}
     assert {"姚安县工业信息化商务科技局", "姚安县市场监督管理局"} <= names
 
@@ -247,22 +287,38 @@ async def test_result_categories_dictionary(client: httpx.AsyncClient) -> None:
     labels = {c["code"]: c["label"] for c in body["data"]["resultCategories"]}
     # Every category of seed 001 art.20(4) and seed 002 art.15.
     assert set(labels.values()) == {
-        "未发现问题", "未按规定公示应当公示的信息", "公示信息隐瞒真实情况弄虚作假", "通过登记的住所（经营场所）无法联系",
-        "发现问题已责令改正", "不配合检查情节严重", "未发现开展本次抽查涉及的经营活动", "发现问题待后续处理",
-        "合格", "不合格", "已注销", "被撤销设立登记", "被吊销营业执照或相关许可证", "登记机关跨区域迁移",
+        "未发现问题",
+        "未按规定公示应当公示的信息",
+        "公示信息隐瞒真实情况弄虚作假",
+        "通过登记的住所（经营场所）无法联系",
+        "发现问题已责令改正",
+        "不配合检查情节严重",
+        "未发现开展本次抽查涉及的经营活动",
+        "发现问题待后续处理",
+        "合格",
+        "不合格",
+        "已注销",
+        "被撤销设立登记",
+        "被吊销营业执照或相关许可证",
+        "登记机关跨区域迁移",
     }
 
 
 async def test_node_refetches_every_public_type(client: httpx.AsyncClient, session: AsyncSession) -> None:
     joint = await factories.joint_task(session, entities=1)
     ids = {
-        "Department": joint.initiating.id, "Entity": joint.entities[0].id, "Task": joint.task.id,
-        "InspectionItem": joint.items[0].id, "InspectionResult": joint.results[0].id,
+        "Department": joint.initiating.id,
+        "Entity": joint.entities[0].id,
+        "Task": joint.task.id,
+        "InspectionItem": joint.items[0].id,
+        "InspectionResult": joint.results[0].id,
         "AnnualPlan": joint.task.plan_id,
     }
     for type_name, pk in ids.items():
         assert pk is not None
-        body = await graphql(client, "query($id: ID!) { node(id: $id) { __typename id } }", id=gid(type_name, pk))
+        body = await graphql(
+            client, "query($id: ID!) { node(id: $id) { __typename id } }", id=gid(type_name, pk)
+        )
         assert body["data"]["node"] == {"__typename": type_name, "id": gid(type_name, pk)}
     body = await graphql(client, "query($id: ID!) { node(id: $id) { id } }", id=gid("Entity", 10**9))
     assert body["data"]["node"] is None
@@ -275,7 +331,9 @@ async def test_chinese_is_not_escaped(client: httpx.AsyncClient, session: AsyncS
     assert b"\\u" not in response.content
 
 
-async def test_entity_type_filter_counts_individuals(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_entity_type_filter_counts_individuals(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     joint = await factories.joint_task(session, entities=1)
     shop = await factories.entity(session, "姚安县老王五金商店", entity_type=EntityType.INDIVIDUAL_BUSINESS)
     body = await graphql(client, ENTITY, code=shop.credit_code)

@@ -131,6 +131,25 @@ def test_all_name_shapes_occur(many: list[FakeEntity]) -> None:
     assert some(r"^姚安县.+镇.+农民专业合作社$")  # 姚安县光禄镇绿源蔬菜种植农民专业合作社
 
 
+def test_cooperatives_are_in_rural_towns_and_their_address_agrees(
+    many: list[FakeEntity],
+) -> None:
+    town = re.compile(r"(?:县|区|市)([\u4e00-\u9fff]{1,4}?[镇乡])")
+    coops = [e for e in many if e.entity_type == "farmer_cooperative"]
+    with_town = 0
+    for e in coops:
+        assert "街道" not in e.name
+        match = town.search(e.name)
+        if match:
+            with_town += 1
+            assert match.group(1) in e.address, (e.name, e.address)
+    assert with_town > len(coops) / 3
+
+
+def test_former_names_are_not_branches(many: list[FakeEntity]) -> None:
+    assert not any(n.endswith("分公司") for e in many for n in e.former_names)
+
+
 def test_trade_names_repeat_across_entities(many: list[FakeEntity]) -> None:
     """Search has to tell several 鑫达 companies apart."""
     xinda = [e.name for e in many if "鑫达" in e.name and e.entity_type == "enterprise"]

@@ -121,6 +121,11 @@ def test_lone_han_character_beside_other_tokens_is_dropped() -> None:
     assert query_tokens("abc科") == ["abc"]
 
 
+def test_query_of_lone_characters_is_read_as_one_run() -> None:
+    assert query_tokens("市、县") == ["市县"]
+    assert finds("局，对", "秦皇岛市市场监督管理局，对该公司开展检查")
+
+
 @pytest.mark.parametrize("query", ["", "   ", "，。！？（）【】", "___", "“”"])
 def test_query_without_words_has_no_tokens(query: str) -> None:
     assert query_tokens(query) == []
@@ -145,7 +150,15 @@ LEVEL1 = bytes(b for row in range(0xB0, 0xD8) for col in range(0xA1, 0xFF) for b
 POOL = [c for c in LEVEL1.decode("gb2312", "ignore") if normalize(c) == c]
 REGIONS = ["姚安县", "秦皇岛市", "平顶山市", "新平县", "阳城县", "北戴河新区", ""]
 TRADES = ["二手车交易", "商贸", "科技", "建筑工程", "餐饮管理", "检验检测", ""]
-FORMS = ["有限公司", "有限责任公司", "股份有限公司", "经营部", "商行", "农民专业合作社", "个体工商户"]
+FORMS = [
+    "有限公司",
+    "有限责任公司",
+    "股份有限公司",
+    "经营部",
+    "商行",
+    "农民专业合作社",
+    "个体工商户",
+]
 
 
 @st.composite
@@ -154,7 +167,7 @@ def company_names(draw: st.DrawFn) -> str:
     name = draw(st.sampled_from(REGIONS)) + draw(st.text(st.sampled_from(POOL), min_size=2, max_size=4))
     name += draw(st.sampled_from(TRADES)) + draw(st.sampled_from(FORMS))
     if draw(st.booleans()):
-        left, right = draw(st.sampled_from(["（）", "()", "【】"]))
+        left, right = draw(st.sampled_from([("（", "）"), ("(", ")"), ("【", "】")]))
         name += left + draw(st.text(st.sampled_from(POOL), min_size=1, max_size=3)) + "分公司" + right
     return name
 

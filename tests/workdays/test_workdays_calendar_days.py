@@ -47,9 +47,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("start", "n", "expected"), CASES)
-def test_add_calendar_days_hand_counted(
-    cal: WorkCalendar, start: date, n: int, expected: date
-) -> None:
+def test_add_calendar_days_hand_counted(cal: WorkCalendar, start: date, n: int, expected: date) -> None:
     result = add_calendar_days(cal, start, n)
     assert result.due == expected
     assert result.provisional is False

@@ -29,9 +29,7 @@ def test_chinese_calendar_agrees_with_the_notice(hand: YearSchedule) -> None:
         pytest.skip(f"installed chinese_calendar lacks {hand.year}")
     library = WorkCalendar().schedule(hand.year)
     assert library is not None
-    assert (library.holidays, library.workdays) == (hand.holidays, hand.workdays), _diff(
-        hand, library
-    )
+    assert (library.holidays, library.workdays) == (hand.holidays, hand.workdays), _diff(hand, library)
 
 
 @pytest.mark.parametrize("name", ["2026.json", "2026.csv"])

@@ -100,9 +100,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("start", "n", "expected"), CASES)
-def test_add_working_days_hand_counted(
-    cal: WorkCalendar, start: date, n: int, expected: date
-) -> None:
+def test_add_working_days_hand_counted(cal: WorkCalendar, start: date, n: int, expected: date) -> None:
     result = add_working_days(cal, start, n)
     assert result.due == expected
     assert result.provisional is False

@@ -1,0 +1,83 @@
+"""The GraphQL contract file, the public surface, health endpoints and migrations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.cli import SDL_PATH
+from api.graphql import build_schema
+from api.migrations import alembic_config
+from tests import factories
+
+# Words that would betray a non-public field (inspectors, contacts, evidence, internal notes,
+# who approved a correction) on a public type.
+NON_PUBLIC = (
+    "phone",
+    "email",
+    "contact",
+    "inspector",
+    "badge",
+    "team",
+    "approvedBy",
+    "internal",
+    "evidence",
+    "note",
+)
+
+
+def test_schema_file_matches_code() -> None:
+    assert SDL_PATH.read_text(encoding="utf-8") == build_schema().as_str() + "\n", (
+        "api/schema.graphql drifted from the code: run `make format` (gongshi schema export)"
+    )
+
+
+def test_public_types_have_no_non_public_fields() -> None:
+    sdl = build_schema().as_str()
+    fields = set(re.findall(r"^\s+(\w+)[(:]", sdl, flags=re.MULTILINE))
+    leaks = sorted(f for f in fields for word in NON_PUBLIC if word.lower() in f.lower())
+    assert leaks == []
+    assert "legalRepresentative" in fields  # sanity: the scan does read field names
+
+
+def test_sdl_path_is_in_api_package() -> None:
+    assert Path(__file__).resolve().parents[2] / "api" / "schema.graphql" == SDL_PATH
+
+
+def test_alembic_check_is_clean(database_url: str) -> None:
+    command.check(alembic_config(database_url))
+
+
+async def test_published_versions_are_append_only_in_the_database(session: AsyncSession) -> None:
+    joint = await factories.joint_task(session, entities=1)
+    await session.flush()
+    for statement in (
+        "UPDATE result_versions SET description = 'x'",
+        "DELETE FROM result_versions",
+        "DELETE FROM draw_entries",
+        "UPDATE audit_events SET actor = 'x'",
+    ):
+        savepoint = await session.begin_nested()
+        with pytest.raises(DBAPIError, match="append-only"):
+            await session.execute(text(statement))
+        await savepoint.rollback()
+    assert joint.results
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "database": "ok", "migrations": "ok"}
+
+
+async def test_graphiql_is_served(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()

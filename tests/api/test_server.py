@@ -1,0 +1,92 @@
+"""`make run` for real: a served process with the demo data answers the README's queries."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_queries() -> list[str]:
+    return re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`gongshi demo` then `gongshi serve` on a fresh SQLite file, as `make run` does."""
+    directory = tmp_path_factory.mktemp("served")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{directory / 'gongshi.db'}",
+        "GONGSHI_PORT": str(port),
+    }
+    cli = [sys.executable, "-m", "api.cli"]
+    subprocess.run([*cli, "demo"], env=env, cwd=directory, check=True, capture_output=True, timeout=300)
+    log = directory / "serve.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [*cli, "serve"], env=env, cwd=directory, stdout=sink, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail(f"server did not become ready:\n{log.read_text(errors='replace')}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_readme_has_three_queries() -> None:
+    assert len(readme_queries()) == 3
+
+
+@pytest.mark.parametrize("number", [0, 1, 2])
+def test_readme_query_answers_with_demo_data(served: str, number: int) -> None:
+    response = httpx.post(f"{served}/graphql", json={"query": readme_queries()[number]}, timeout=30)
+    assert response.status_code == 200
+    body = response.json()
+    assert "errors" not in body, body
+    data = body["data"]
+    if number == 0:
+        assert data["results"]["totalCount"] > 0
+        assert all(e["node"]["entity"]["creditCode"].startswith("9") for e in data["results"]["edges"])
+    elif number == 1:
+        assert data["entity"]["name"] == "姚安县兴华二手车经纪有限责任公司"
+        histories = [e["node"]["history"] for e in data["entity"]["results"]["edges"]]
+        assert any(len(h) == 2 and h[1]["changeReason"] for h in histories)
+    else:
+        names = {e["node"]["name"] for e in data["tasks"]["edges"]}
+        assert "2021年度二手车市场监管“双随机、一公开”联合抽查" in names
+        assert all(e["node"]["resultSummary"]["published"] > 0 for e in data["tasks"]["edges"])
+
+
+def test_served_page_is_graphiql(served: str) -> None:
+    page = httpx.get(f"{served}/graphql", headers={"accept": "text/html"}, timeout=10)
+    assert page.status_code == 200 and "graphiql" in page.text.lower()

@@ -1,0 +1,80 @@
+"""The main list queries issue the same number of SQL statements whatever the data size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from tests import factories
+from tests.api.conftest import graphql
+
+RESULTS_PAGE = """
+{ results(first: 20) { totalCount edges { node { id publishedOn version
+    entity { name creditCode } department { name } item { name legalBasis department { name } }
+    task { name initiatingDepartment { name } } categories { code label }
+    history { version categories { label } } } } } }"""
+
+TASKS_PAGE = """
+{ tasks(first: 20) { totalCount edges { node { name
+    initiatingDepartment { name } participatingDepartments { name }
+    items { item { name } department { name } } strata { name ratioPercent }
+    draw { seedSha256 } drawnEntities { name }
+    resultSummary { published byCategory { category { label } count } } } } } }"""
+
+PLANS_PAGE = """
+{ plans(first: 20) { edges { node { title department { name } tasks { name } } } } }"""
+
+
+@contextmanager
+def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Record every SQL statement sent through ``engine`` while the block runs."""
+    seen: list[str] = []
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before)
+
+
+async def _statements(
+    client: httpx.AsyncClient, engine: AsyncEngine, query: str
+) -> tuple[int, dict[str, Any]]:
+    with count_statements(engine) as seen:
+        body = await graphql(client, query)
+    assert "errors" not in body, body
+    return len(seen), body
+
+
+async def test_list_queries_stay_flat_when_data_doubles(
+    client: httpx.AsyncClient, session: AsyncSession, engine: AsyncEngine
+) -> None:
+    for _ in range(3):
+        await factories.joint_task(session, entities=4, categories=("NO_PROBLEM", "UNREACHABLE"))
+    before = {}
+    for name, query in (("results", RESULTS_PAGE), ("tasks", TASKS_PAGE), ("plans", PLANS_PAGE)):
+        before[name], body = await _statements(client, engine, query)
+    assert len(body["data"]["plans"]["edges"]) >= 3
+
+    for _ in range(3):
+        await factories.joint_task(session, entities=4, categories=("NO_PROBLEM", "UNREACHABLE"))
+    after = {}
+    for name, query in (("results", RESULTS_PAGE), ("tasks", TASKS_PAGE), ("plans", PLANS_PAGE)):
+        after[name], body = await _statements(client, engine, query)
+        if name == "results":
+            assert len(body["data"]["results"]["edges"]) == 20
+            assert body["data"]["results"]["totalCount"] >= 48
+    assert after == before
+    # One page query, one count, then one batched query per kind of related object (measured:
+    # results 9, tasks 13, plans 3). A loader that stops batching would add 20 or more.
+    assert before["results"] <= 12, before
+    assert before["tasks"] <= 15, before
