@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from api.graphql import GongshiGraphQL, build_schema
+from api.graphql import build_schema, graphql_endpoint
 from api.migrations import current_revision, head_revision
+from api.search_runtime import configure_search, search_lifespan, search_readiness
 from api.settings import Settings
 from schema.db import make_engine, make_sessionmaker
 
@@ -31,7 +32,8 @@ def create_app(
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings.database_url)
     sessions = sessions or make_sessionmaker(engine)
-    graphql_app = GongshiGraphQL(build_schema(), sessions, settings)
+    configure_search(settings)
+    graphql = graphql_endpoint(build_schema(), sessions, settings)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -47,17 +49,35 @@ def create_app(
         except Exception as exc:  # readiness reports any failure instead of raising it
             checks["database"] = f"unreachable ({type(exc).__name__})"
         ready = all(value == "ok" for value in checks.values())
+        # Degraded search does not make the service unready: the database backend still answers
+        # every search with current data, so taking the instance out of rotation would help no one.
+        checks["search"] = await search_readiness(sessions)
         return JSONResponse(
             {"status": "ready" if ready else "not ready", **checks},
             status_code=200 if ready else 503,
         )
+
+    async def draw_candidates(request: Request) -> Response:
+        """The frozen candidate list of a task's draw, exactly as hashed: anyone can re-run the draw."""
+        from inspections.draw_algorithm import candidate_list_text
+        from inspections.draws import frozen_candidates
+        from schema.models import Draw
+
+        task_id = request.path_params["task_id"]
+        async with sessions() as session:
+            draw = await session.scalar(sa.select(Draw).where(Draw.task_id == task_id))
+            if draw is None:
+                return PlainTextResponse("该任务尚未冻结候选名单\n", status_code=404)
+            text = candidate_list_text(await frozen_candidates(session, draw.id))
+        return PlainTextResponse(text, headers={"X-Candidates-SHA256": draw.candidates_sha256})
 
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with search_lifespan(sessions):
+            yield
         await engine.dispose()
 
     app = Starlette(
@@ -65,7 +85,8 @@ def create_app(
             Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            Route("/tasks/{task_id:int}/draw/candidates.txt", draw_candidates),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )

@@ -61,6 +61,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _calendar_load_async(settings: Settings, path: Path, actor: str) -> int:
     from inspections.calendar import store_schedule
+    from inspections.principals import system
     from schema.db import make_engine, make_sessionmaker
     from workdays import ScheduleError, load_schedule_file
 
@@ -72,7 +73,7 @@ async def _calendar_load_async(settings: Settings, path: Path, actor: str) -> in
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            await store_schedule(session, actor=actor, schedule=schedule)
+            await store_schedule(session, by=system(actor), schedule=schedule)
             from inspections.deadlines import recompute_provisional
 
             changed = await recompute_provisional(
@@ -133,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = schema_cmd.add_parser("export", help="write api/schema.graphql")
     export.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     export.set_defaults(run=_schema_export)
+    __import__("api.cli_search").cli_search.register(sub)  # gongshi reindex, gongshi search ...
+    from api.cli_accounts import register as register_accounts
+
+    register_accounts(sub)
     return parser
 
 

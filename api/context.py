@@ -11,17 +11,19 @@ from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
 from api.settings import Settings
+from inspections.principals import Principal
 
 
 @dataclass
 class Context:
-    """Request, its own session and loaders, and the settings."""
+    """Request, caller, its own session and loaders, and the settings."""
 
     request: Request
     response: Response
     session: AsyncSession
     loaders: Loaders
     settings: Settings
+    principal: Principal
 
 
 Info = _Info[Context, None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -10,7 +11,6 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
@@ -25,8 +25,12 @@ from strawberry.schema.config import StrawberryConfig
 from api.context import Context
 from api.errors import BadRequest
 from api.loaders import Loaders
+from api.mutations import Mutation
 from api.queries import Query
+from api.ratelimit import graphql_error, rate_limited
 from api.settings import Settings
+from api.tokens import Unauthenticated, authenticate
+from inspections.principals import PUBLIC
 
 
 def _expected(error: Any) -> bool:
@@ -42,6 +46,7 @@ def build_schema() -> strawberry.Schema:
     """
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         # Factories, not instances: strawberry builds one per request; the parser and validation
         # LRU caches live at module level (keyed by maxsize), so every request shares them.
@@ -58,37 +63,50 @@ def build_schema() -> strawberry.Schema:
 
 
 class GongshiGraphQL(GraphQL[Context, None]):
-    """strawberry's ASGI view with a per-request session and unescaped Chinese JSON."""
+    """strawberry's view, run by :func:`graphql_endpoint` after authentication and rate limiting."""
 
-    def __init__(
-        self,
-        schema: strawberry.Schema,
-        sessions: async_sessionmaker[AsyncSession],
-        settings: Settings,
-    ) -> None:
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
-        self.sessions = sessions
         self.settings = settings
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        async with self.sessions() as session:
-            scope["gongshi.session"] = session
-            await super().__call__(scope, receive, send)
-
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        session: AsyncSession = request.scope["gongshi.session"]
         assert isinstance(request, Request) and isinstance(response, Response)
+        session: AsyncSession = request.state.session
         return Context(
             request=request,
             response=response,
             session=session,
             loaders=Loaders(session),
             settings=self.settings,
+            principal=request.state.principal,
         )
 
     def encode_json(self, data: object) -> bytes:
         # orjson writes Chinese as UTF-8, not \\uXXXX escapes (37% fewer bytes on real pages).
         return orjson.dumps(data)
+
+
+def graphql_endpoint(
+    schema: strawberry.Schema, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> Callable[[Request], Awaitable[Response]]:
+    """``/graphql``: one session per request, the caller authenticated, then rate limited."""
+    view = GongshiGraphQL(schema, settings)
+
+    async def run(request: Request) -> Response:
+        return await view.run(request)
+
+    limited = rate_limited(settings, run)
+
+    async def endpoint(request: Request) -> Response:
+        async with sessions() as session:
+            try:
+                principal = await authenticate(session, request.headers.get("authorization"))
+            except Unauthenticated as exc:
+                return graphql_error(401, exc.message, exc.code, headers={"WWW-Authenticate": "Bearer"})
+            # The token lookup ends here, so each mutation starts its own transaction.
+            await session.rollback()
+            request.state.principal = principal or PUBLIC
+            request.state.session = session
+            return await limited(request)
+
+    return endpoint

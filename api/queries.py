@@ -12,6 +12,7 @@ from strawberry import relay
 from api.context import Info
 from api.errors import BadRequest
 from api.pagination import Page, SortKey, paginate
+from api.search import SearchQuery
 from api.types import (
     AnnualPlanNode,
     DepartmentConnection,
@@ -138,7 +139,7 @@ async def published_results(
 
 
 @strawberry.type
-class Query:
+class Query(SearchQuery):
     """Everything a citizen can read, without login."""
 
     node: relay.Node | None = relay.node(description="按全局ID获取任一对象")

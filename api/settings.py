@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 DEFAULT_SQLITE_PATH = Path("gongshi.db")
@@ -19,6 +21,22 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SystemExit(f"设置 {name} 应为整数，收到 {raw!r} ({name} must be an integer)") from exc
 
 
+def _deadlines(raw: str | None) -> dict[str, str]:
+    """``"41=02-28,53=03-31,*=03-31"`` -> {"41": "02-28", "53": "03-31", "": "03-31"}."""
+    result = {"": "03-31"}
+    for part in (raw or "41=02-28").split(","):
+        prefix, sep, month_day = part.strip().partition("=")
+        try:
+            month, day = (int(x) for x in month_day.split("-"))
+            date(2001, month, day)
+        except ValueError:
+            raise SystemExit(f"GONGSHI_PLAN_DEADLINES 格式应为“前缀=月-日,...”，收到 {raw!r}") from None
+        if not sep:
+            raise SystemExit(f"GONGSHI_PLAN_DEADLINES 格式应为“前缀=月-日,...”，收到 {raw!r}")
+        result["" if prefix == "*" else prefix] = f"{month:02d}-{day:02d}"
+    return result
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of a running Gongshi; see the README's settings table."""
@@ -30,7 +48,28 @@ class Settings:
     publication_working_days: int = 20
     max_page_size: int = 100
     graphiql: bool = True
+    # Search (issue 4): the Elasticsearch backend is used when a URL is set; the database otherwise.
+    elasticsearch_url: str | None = None
+    elasticsearch_alias: str = "gongshi-results"
+    # Rate limits (slowapi / limits syntax); one budget per IP for anonymous callers, one per token.
+    anonymous_rate_limit: str = "120/minute"
+    token_rate_limit: str = "1200/minute"
+    rate_limits_enabled: bool = True
+    # Several workers share one budget when it lives in Redis.
+    redis_url: str | None = None
+    rate_limit_prefix: str = "gongshi"
+    # Annual plans are due by end of February (seed 001 art.7, 河南) or end of March (seed 002 art.6,
+    # 云南): the deadline (month-day) per region-code prefix; the longest matching prefix wins.
+    plan_deadlines: dict[str, str] = field(default_factory=lambda: {"": "03-31", "41": "02-28"})
     extra: dict[str, str] = field(default_factory=dict)
+
+    def plan_deadline(self, region_code: str, year: int) -> date:
+        """The plan publication deadline of a jurisdiction for ``year``."""
+        prefix = max((p for p in self.plan_deadlines if region_code.startswith(p)), key=len)
+        month, day = (int(part) for part in self.plan_deadlines[prefix].split("-"))
+        if (month, day) == (2, 28) and calendar.isleap(year):
+            day = 29  # "2月底" is the 29th in a leap year
+        return date(year, month, day)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -44,4 +83,11 @@ class Settings:
                 env, "GONGSHI_PUBLICATION_WORKING_DAYS", cls.publication_working_days
             ),
             graphiql=(env.get("GONGSHI_GRAPHIQL", "1") not in {"0", "false", "no"}),
+            anonymous_rate_limit=env.get("GONGSHI_ANONYMOUS_RATE_LIMIT") or cls.anonymous_rate_limit,
+            token_rate_limit=env.get("GONGSHI_TOKEN_RATE_LIMIT") or cls.token_rate_limit,
+            rate_limits_enabled=(env.get("GONGSHI_RATE_LIMITS", "1") not in {"0", "false", "no"}),
+            redis_url=env.get("REDIS_URL") or None,
+            plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
+            elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
+            elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,
         )

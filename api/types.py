@@ -254,8 +254,10 @@ class DrawRecord:
     seed_sha256: str
     candidates_sha256: str
     candidate_count: int
-    seed: str | None
-    drawn_at: datetime
+    seed: str | None = strawberry.field(description="随机种子（抽取后公布；承诺阶段为空）")
+    committed_at: datetime = strawberry.field(description="提交种子哈希、冻结候选名单的时间")
+    drawn_at: datetime | None
+    locked: bool = strawberry.field(description="名单已抽取并锁定，不得更改")
 
 
 @strawberry.type(description="结果类型计数")
@@ -331,7 +333,9 @@ class TaskNode(relay.Node):
             candidates_sha256=row.candidates_sha256,
             candidate_count=row.candidate_count,
             seed=row.seed,
+            committed_at=row.committed_at,
             drawn_at=row.drawn_at,
+            locked=row.locked,
         )
 
     @strawberry.field(description="抽中的检查对象（按抽取顺序）")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
+from inspections.principals import Principal
 from schema.models import HolidaySchedule
 from workdays import WorkCalendar, YearSchedule
 
@@ -26,7 +27,7 @@ async def load_calendar(session: AsyncSession) -> WorkCalendar:
     )
 
 
-async def store_schedule(session: AsyncSession, *, actor: str, schedule: YearSchedule) -> HolidaySchedule:
+async def store_schedule(session: AsyncSession, *, by: Principal, schedule: YearSchedule) -> HolidaySchedule:
     """Store (or replace) a year's schedule so the next notice needs no release."""
     row = await session.get(HolidaySchedule, schedule.year)
     before = None
@@ -42,11 +43,11 @@ async def store_schedule(session: AsyncSession, *, actor: str, schedule: YearSch
     row.source = schedule.source
     row.holidays = sorted(d.isoformat() for d in schedule.holidays)
     row.workdays = sorted(d.isoformat() for d in schedule.workdays)
-    row.loaded_by = actor
+    row.loaded_by = by.actor
     await session.flush()
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="calendar.load",
         object_type="HolidaySchedule",
         object_id=schedule.year,

@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
-from inspections.errors import Conflict, InvalidInput, NotFound
+from inspections.access import require_department, require_own_department
+from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from inspections.principals import Principal, PrincipalKind, Role
 from schema import credit_code
 from schema.enums import DepartmentLevel, EntityStatus, EntityType
 from schema.models import Department, Entity, EntityContact, Inspector
@@ -27,7 +29,7 @@ def _region(region_code: str) -> str:
 async def create_department(
     session: AsyncSession,
     *,
-    actor: str,
+    by: Principal,
     code: str,
     name: str,
     short_name: str,
@@ -35,7 +37,9 @@ async def create_department(
     region_code: str,
     parent_id: int | None = None,
 ) -> Department:
-    """Register a department (部门)."""
+    """Register a department (部门): a maintenance step, not open to API callers."""
+    if by.kind != PrincipalKind.SYSTEM:
+        raise PermissionDenied("部门由系统维护", code="SYSTEM_ONLY")
     if await session.scalar(select(Department.id).where(Department.code == code)) is not None:
         raise Conflict(f"部门代码“{code}”已存在", code="DEPARTMENT_EXISTS", field="code")
     department = Department(
@@ -50,7 +54,7 @@ async def create_department(
     await session.flush()
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="department.create",
         object_type="Department",
         object_id=department.id,
@@ -67,10 +71,15 @@ async def department_by_code(session: AsyncSession, code: str) -> Department:
     return department
 
 
+async def entity_by_code(session: AsyncSession, code: str) -> Entity | None:
+    """The entity with this (already validated) 统一社会信用代码, if it is in the directory."""
+    return await session.scalar(select(Entity).where(Entity.credit_code == code))
+
+
 async def register_entity(
     session: AsyncSession,
     *,
-    actor: str,
+    by: Principal,
     code: str,
     name: str,
     entity_type: EntityType,
@@ -84,6 +93,7 @@ async def register_entity(
     phone: str = "",
 ) -> Entity:
     """Add an entity to the directory (检查对象名录库); its 统一社会信用代码 must be valid."""
+    require_department(by, Role.CLERK, Role.ADMIN)
     try:
         normalized = credit_code.validate(code)
     except credit_code.InvalidCreditCode as exc:
@@ -112,7 +122,7 @@ async def register_entity(
     session.add(EntityContact(entity_id=entity.id, phone=phone))
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="entity.register",
         object_type="Entity",
         object_id=entity.id,
@@ -122,9 +132,10 @@ async def register_entity(
 
 
 async def register_inspector(
-    session: AsyncSession, *, actor: str, department_id: int, badge_number: str, name: str
+    session: AsyncSession, *, by: Principal, department_id: int, badge_number: str, name: str
 ) -> Inspector:
-    """Add an inspector to the directory (执法检查人员名录库)."""
+    """Add an inspector to the directory (执法检查人员名录库) of the caller's own department."""
+    require_own_department(by, department_id, Role.ADMIN)
     taken = await session.scalar(select(Inspector.id).where(Inspector.badge_number == badge_number))
     if taken is not None:
         raise Conflict(f"执法证号“{badge_number}”已存在", code="INSPECTOR_EXISTS")
@@ -133,7 +144,7 @@ async def register_inspector(
     await session.flush()
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="inspector.register",
         object_type="Inspector",
         object_id=inspector.id,

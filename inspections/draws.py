@@ -1,71 +1,272 @@
-"""Random draw of entities (随机抽取检查对象): verifiable, and locked once made."""
+"""Random draw of entities (随机抽取检查对象): committed, then revealed, then locked forever.
+
+1. ``preview_draw``: the candidate list as it would be frozen, with what the guards found.
+2. ``commit_draw``: the department publishes the SHA-256 of a seed it keeps secret; the candidate
+   list is frozen and its SHA-256 published.
+3. ``reveal_draw``: the seed is revealed, checked against its hash, and the list is drawn with
+   ``gongshi-draw-v1`` and locked (seed 001 art.15, 002 art.8: 名单一经产生不得更改).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from inspections import audit, draw_algorithm
+from inspections.access import require_initiating
 from inspections.errors import Conflict, InvalidInput, NotFound
-from schema.enums import DepartmentLevel, EntityStatus, TaskStatus
-from schema.models import Draw, DrawEntry, Entity, Inspection, Task
+from inspections.principals import Principal, Role
+from schema.base import utcnow
+from schema.enums import DepartmentLevel, EntityStatus, TaskDepartmentRole, TaskStatus
+from schema.models import (
+    Draw,
+    DrawCandidate,
+    DrawEntry,
+    Entity,
+    Inspection,
+    InspectionItem,
+    InspectionResult,
+    Task,
+    TaskDepartment,
+    TaskItem,
+)
+
+
+def inspection_missing() -> NotFound:
+    """The answer for an inspection that does not exist or that the caller may not know of."""
+    return NotFound("未找到该检查", code="INSPECTION_NOT_FOUND")
+
 
 # How many leading digits of the 6-digit division code a task's level keeps in scope.
 SCOPE_DIGITS = {DepartmentLevel.COUNTY: 6, DepartmentLevel.CITY: 4, DepartmentLevel.PROVINCE: 2}
+# "在同一年度内对同一检查对象的联合抽查次数一般不超过两次" (seed 001 art.10).
+JOINT_INSPECTIONS_PER_YEAR = 2
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+DRAWERS = (Role.CLERK, Role.ADMIN)
 
 
-async def _task_with_strata(session: AsyncSession, task_id: int) -> Task:
+@dataclass
+class DrawPreview:
+    """The candidate list a draw would freeze, and what the two guards found."""
+
+    candidates: list[draw_algorithm.Candidate]
+    sample_sizes: dict[int, int]
+    # Entities refused: already in two joint inspections this year (seed 001 art.10).
+    excluded: list[dict[str, Any]] = field(default_factory=list)
+    # Candidates already inspected this year on one of the task's items (seed 002 art.20).
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+
+    def report(self) -> dict[str, Any]:
+        """What is stored with the draw and shown to the department."""
+        return {"excluded": self.excluded, "flagged": self.flagged}
+
+
+async def _task(session: AsyncSession, task_id: int) -> Task:
     task = await session.scalar(select(Task).where(Task.id == task_id).options(selectinload(Task.strata)))
     if task is None:
         raise NotFound("未找到该抽查任务", code="TASK_NOT_FOUND")
     return task
 
 
-async def candidates_for(session: AsyncSession, task: Task) -> list[draw_algorithm.Candidate]:
-    """The task's candidate list: active entities in scope, each in the first stratum it fits."""
-    prefix = task.region_code[: SCOPE_DIGITS[task.level]]
-    rows = await session.execute(
-        select(Entity.credit_code, Entity.entity_type, Entity.industry)
-        .where(Entity.status == EntityStatus.ACTIVE, Entity.region_code.startswith(prefix))
-        .order_by(Entity.credit_code)
+async def _is_joint(session: AsyncSession, task_id: int) -> bool:
+    participants = await session.scalar(
+        select(func.count()).where(
+            TaskDepartment.task_id == task_id, TaskDepartment.role == TaskDepartmentRole.PARTICIPATING
+        )
     )
-    candidates = []
-    for code, entity_type, industry in rows:
+    return bool(participants)
+
+
+async def _joint_inspections(
+    session: AsyncSession, task: Task, entity_ids: list[int]
+) -> dict[int, list[str]]:
+    """Joint tasks of the same year, other than ``task``, each entity was drawn for."""
+    joint = select(TaskDepartment.task_id).where(TaskDepartment.role == TaskDepartmentRole.PARTICIPATING)
+    rows = await session.execute(
+        select(DrawEntry.entity_id, Task.name)
+        .join(Draw, Draw.id == DrawEntry.draw_id)
+        .join(Task, Task.id == Draw.task_id)
+        .where(
+            DrawEntry.entity_id.in_(entity_ids),
+            Task.year == task.year,
+            Task.id != task.id,
+            Task.id.in_(joint),
+            Draw.locked.is_(True),
+        )
+    )
+    found: dict[int, list[str]] = {}
+    for entity_id, name in rows:
+        found.setdefault(entity_id, []).append(name)
+    return found
+
+
+async def _same_item_results(
+    session: AsyncSession, task: Task, entity_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Earlier results this year on the task's items for these entities (seed 002 art.20)."""
+    items = await session.execute(
+        select(InspectionItem.department_id, InspectionItem.code)
+        .join(TaskItem, TaskItem.item_id == InspectionItem.id)
+        .where(TaskItem.task_id == task.id)
+    )
+    keys = {(department, code) for department, code in items}
+    if not keys:
+        return {}
+    joint = select(TaskDepartment.task_id).where(TaskDepartment.role == TaskDepartmentRole.PARTICIPATING)
+    rows = await session.execute(
+        select(
+            InspectionResult.id,
+            InspectionResult.entity_id,
+            InspectionItem.department_id,
+            InspectionItem.code,
+            InspectionItem.name,
+            Task.name,
+        )
+        .join(InspectionItem, InspectionItem.id == InspectionResult.item_id)
+        .join(Task, Task.id == InspectionResult.task_id)
+        .where(
+            InspectionResult.entity_id.in_(entity_ids),
+            InspectionResult.year == task.year,
+            InspectionResult.task_id != task.id,
+            InspectionResult.task_id.in_(joint),
+        )
+        .order_by(InspectionResult.id)
+    )
+    found: dict[int, list[dict[str, Any]]] = {}
+    for result_id, entity_id, department_id, code, item_name, task_name in rows:
+        if (department_id, code) in keys:
+            found.setdefault(entity_id, []).append(
+                {"resultId": result_id, "item": item_name, "task": task_name}
+            )
+    return found
+
+
+async def _preview(session: AsyncSession, task: Task) -> DrawPreview:
+    prefix = task.region_code[: SCOPE_DIGITS[task.level]]
+    rows = list(
+        await session.execute(
+            select(Entity.id, Entity.credit_code, Entity.name, Entity.entity_type, Entity.industry)
+            .where(Entity.status == EntityStatus.ACTIVE, Entity.region_code.startswith(prefix))
+            .order_by(Entity.credit_code)
+        )
+    )
+    in_scope: list[tuple[int, str, str, int]] = []
+    for entity_id, code, name, entity_type, industry in rows:
         for stratum in task.strata:
             if stratum.entity_type and stratum.entity_type != entity_type:
                 continue
             if stratum.industry and stratum.industry != industry:
                 continue
-            candidates.append(draw_algorithm.Candidate(stratum.position, code))
+            in_scope.append((entity_id, code, name, stratum.position))
             break
-    return candidates
+    ids = [row[0] for row in in_scope]
+    joint = await _is_joint(session, task.id)
+    earlier = await _joint_inspections(session, task, ids) if joint else {}
+    same_item = await _same_item_results(session, task, ids)
+    preview = DrawPreview(candidates=[], sample_sizes={})
+    for entity_id, code, name, position in in_scope:
+        if len(earlier.get(entity_id, [])) >= JOINT_INSPECTIONS_PER_YEAR:
+            preview.excluded.append({"creditCode": code, "name": name, "jointTasks": earlier[entity_id]})
+            continue
+        preview.candidates.append(draw_algorithm.Candidate(position, code))
+        if entity_id in same_item:
+            preview.flagged.append({"creditCode": code, "name": name, "results": same_item[entity_id]})
+    for stratum in task.strata:
+        n = sum(1 for c in preview.candidates if c.stratum == stratum.position)
+        preview.sample_sizes[stratum.position] = draw_algorithm.sample_size(n, stratum.ratio_bp)
+    return preview
 
 
-async def draw_entities(session: AsyncSession, *, actor: str, task_id: int, seed: str) -> Draw:
-    """Draw the task's entities with ``seed`` and lock the list (seed 001 art.15, 002 art.8)."""
-    if len(seed) < 16:
-        raise InvalidInput("随机种子至少16个字符", code="SEED_TOO_SHORT", field="seed")
-    task = await _task_with_strata(session, task_id)
-    if await session.scalar(select(Draw.id).where(Draw.task_id == task.id)) is not None:
-        raise Conflict("该任务的检查对象名单已抽取并锁定，不得更改", code="DRAW_LOCKED")
-    candidates = await candidates_for(session, task)
-    if not candidates:
+async def preview_draw(session: AsyncSession, *, by: Principal, task_id: int) -> DrawPreview:
+    """What a draw of this task would start from; changes nothing."""
+    await require_initiating(session, by, task_id, *DRAWERS)
+    return await _preview(session, await _task(session, task_id))
+
+
+async def commit_draw(session: AsyncSession, *, by: Principal, task_id: int, seed_sha256: str) -> Draw:
+    """Freeze the candidate list and record the seed's hash, before anyone can know the outcome."""
+    await require_initiating(session, by, task_id, *DRAWERS)
+    digest = seed_sha256.strip().lower()
+    if not SHA256_HEX.match(digest):
+        raise InvalidInput("种子哈希应为64位十六进制SHA-256值", code="SEED_HASH_INVALID", field="seedSha256")
+    task = await _task(session, task_id)
+    existing = await session.scalar(select(Draw).where(Draw.task_id == task.id))
+    if existing is not None:
+        code, message = (
+            ("DRAW_LOCKED", "该任务的检查对象名单已抽取并锁定，不得更改")
+            if existing.locked
+            else ("DRAW_COMMITTED", "该任务已提交随机种子承诺，请揭示种子完成抽取")
+        )
+        raise Conflict(message, code=code)
+    preview = await _preview(session, task)
+    if not preview.candidates:
         raise Conflict("检查对象名录库中没有符合本任务范围的市场主体", code="NO_CANDIDATES")
-    ratios = {stratum.position: stratum.ratio_bp for stratum in task.strata}
-    drawn = draw_algorithm.select(seed, candidates, ratios)
+    text = draw_algorithm.candidate_list_text(preview.candidates)
     draw = Draw(
         task_id=task.id,
         algorithm=draw_algorithm.ALGORITHM,
-        seed_sha256=draw_algorithm.sha256_hex(seed),
-        candidates_sha256=draw_algorithm.sha256_hex(draw_algorithm.candidate_list_text(candidates)),
-        candidate_count=len(candidates),
-        seed=seed,
+        seed_sha256=digest,
+        candidates_sha256=draw_algorithm.sha256_hex(text),
+        candidate_count=len(preview.candidates),
+        seed=None,
+        locked=False,
+        guard_report=preview.report(),
     )
     session.add(draw)
     await session.flush()
+    session.add_all(
+        DrawCandidate(draw_id=draw.id, line=line, stratum=c.stratum, credit_code=c.code)
+        for line, c in enumerate(sorted(preview.candidates), start=1)
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=by.actor,
+        action="draw.commit",
+        object_type="Task",
+        object_id=task.id,
+        after={
+            "seedSha256": digest,
+            "candidatesSha256": draw.candidates_sha256,
+            "candidates": draw.candidate_count,
+            "excluded": len(preview.excluded),
+            "flagged": len(preview.flagged),
+        },
+    )
+    return draw
+
+
+async def frozen_candidates(session: AsyncSession, draw_id: int) -> list[draw_algorithm.Candidate]:
+    """A draw's frozen candidate list, in canonical order."""
+    rows = await session.execute(
+        select(DrawCandidate.stratum, DrawCandidate.credit_code)
+        .where(DrawCandidate.draw_id == draw_id)
+        .order_by(DrawCandidate.line)
+    )
+    return [draw_algorithm.Candidate(stratum, code) for stratum, code in rows]
+
+
+async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, seed: str) -> Draw:
+    """Reveal the committed seed, draw with it and lock the list."""
+    await require_initiating(session, by, task_id, *DRAWERS)
+    task = await _task(session, task_id)
+    draw = await session.scalar(select(Draw).where(Draw.task_id == task.id))
+    if draw is None:
+        raise Conflict("请先提交随机种子的哈希承诺", code="DRAW_NOT_COMMITTED")
+    if draw.locked:
+        raise Conflict("该任务的检查对象名单已抽取并锁定，不得更改", code="DRAW_LOCKED")
+    if len(seed) < 16:
+        raise InvalidInput("随机种子至少16个字符", code="SEED_TOO_SHORT", field="seed")
+    if draw_algorithm.sha256_hex(seed) != draw.seed_sha256:
+        raise InvalidInput("揭示的种子与事先公布的哈希不符", code="SEED_MISMATCH", field="seed")
+    candidates = await frozen_candidates(session, draw.id)
+    drawn = draw_algorithm.select(seed, candidates, {s.position: s.ratio_bp for s in task.strata})
     ids = dict(
         (
             await session.execute(
@@ -75,50 +276,60 @@ async def draw_entities(session: AsyncSession, *, actor: str, task_id: int, seed
     )
     stratum_ids = {stratum.position: stratum.id for stratum in task.strata}
     for position, candidate in enumerate(drawn, start=1):
+        entity_id = ids[candidate.code]
         session.add(
             DrawEntry(
                 draw_id=draw.id,
-                entity_id=ids[candidate.code],
+                entity_id=entity_id,
                 stratum_id=stratum_ids[candidate.stratum],
                 position=position,
             )
         )
-        session.add(Inspection(task_id=task.id, entity_id=ids[candidate.code]))
+        session.add(Inspection(task_id=task.id, entity_id=entity_id))
+    draw.seed = seed
+    draw.locked = True
+    draw.drawn_at = utcnow()
     task.status = TaskStatus.DRAWN
     await session.flush()
     await audit.record(
         session,
-        actor=actor,
-        action="draw.entities",
+        actor=by.actor,
+        action="draw.reveal",
         object_type="Task",
         object_id=task.id,
-        after={
-            "algorithm": draw.algorithm,
-            "seedSha256": draw.seed_sha256,
-            "candidatesSha256": draw.candidates_sha256,
-            "drawn": len(drawn),
-        },
+        after={"algorithm": draw.algorithm, "seed": seed, "drawn": len(drawn)},
     )
     return draw
 
 
+async def draw_entities(session: AsyncSession, *, by: Principal, task_id: int, seed: str) -> Draw:
+    """Commit and reveal in one step (demo data, tests): the same record as the two-step path."""
+    if len(seed) < 16:
+        raise InvalidInput("随机种子至少16个字符", code="SEED_TOO_SHORT", field="seed")
+    await commit_draw(session, by=by, task_id=task_id, seed_sha256=draw_algorithm.sha256_hex(seed))
+    return await reveal_draw(session, by=by, task_id=task_id, seed=seed)
+
+
 async def record_inspection_dates(
-    session: AsyncSession, *, actor: str, inspection_id: int, inspected_on: date, ended_on: date
+    session: AsyncSession, *, by: Principal, inspection_id: int, inspected_on: date, ended_on: date
 ) -> Inspection:
     """Record when an inspection took place and ended (the publication clock starts at the end)."""
     inspection = await session.get(Inspection, inspection_id)
     if inspection is None:
-        raise NotFound("未找到该检查", code="INSPECTION_NOT_FOUND")
+        raise inspection_missing()
+    await require_initiating(session, by, inspection.task_id, *DRAWERS, missing=inspection_missing())
     if ended_on < inspected_on:
         raise InvalidInput("检查结束日期不能早于检查日期", code="DATES_ORDER", field="endedOn")
+    before = {"inspectedOn": str(inspection.inspected_on), "endedOn": str(inspection.ended_on)}
     inspection.inspected_on = inspected_on
     inspection.ended_on = ended_on
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="inspection.dates",
         object_type="Inspection",
         object_id=inspection.id,
+        before=before,
         after={"inspectedOn": inspected_on.isoformat(), "endedOn": ended_on.isoformat()},
     )
     return inspection

@@ -22,6 +22,12 @@ class NotFound(DomainError):
     code = "NOT_FOUND"
 
 
+class PermissionDenied(DomainError):
+    """The caller may know the object exists but may not do this to it."""
+
+    code = "FORBIDDEN"
+
+
 class InvalidInput(DomainError):
     """The request itself is wrong: bad code, ratio, dates or category."""
 

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
-from inspections.errors import Conflict, InvalidInput
+from inspections.access import require_own_department
+from inspections.errors import Conflict, InvalidInput, NotFound
+from inspections.principals import Principal, Role
 from schema.enums import InspectionMethod
 from schema.models import InspectionItem
 
@@ -16,7 +18,7 @@ from schema.models import InspectionItem
 async def create_item_version(
     session: AsyncSession,
     *,
-    actor: str,
+    by: Principal,
     department_id: int,
     code: str,
     name: str,
@@ -28,6 +30,7 @@ async def create_item_version(
     content: str = "",
 ) -> InspectionItem:
     """Publish a new version of an item; the previous version ends the day before it starts."""
+    require_own_department(by, department_id, Role.CLERK, Role.ADMIN)
     if not name.strip() or not legal_basis.strip():
         raise InvalidInput("抽查事项名称和检查依据不能为空", code="ITEM_FIELDS_EMPTY")
     previous = await session.scalar(
@@ -63,11 +66,36 @@ async def create_item_version(
     await session.flush()
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="item.version",
         object_type="InspectionItem",
         object_id=item.id,
         after={"code": code, "version": version, "name": item.name},
+    )
+    return item
+
+
+async def retire_item(
+    session: AsyncSession, *, by: Principal, item_id: int, effective_to: date
+) -> InspectionItem:
+    """Take an item off the list from a date on (its versions stay, for the results that used them)."""
+    item = await session.get(InspectionItem, item_id)
+    if item is None:
+        raise NotFound("未找到该抽查事项", code="ITEM_NOT_FOUND")
+    require_own_department(by, item.department_id, Role.CLERK, Role.ADMIN)
+    if item.effective_to is not None:
+        raise Conflict("该抽查事项版本已停止使用", code="ITEM_RETIRED")
+    if effective_to < item.effective_from:
+        raise InvalidInput("停止日期不能早于生效日期", code="ITEM_DATES_ORDER", field="effectiveTo")
+    item.effective_to = effective_to
+    await audit.record(
+        session,
+        actor=by.actor,
+        action="item.retire",
+        object_type="InspectionItem",
+        object_id=item.id,
+        before={"effectiveTo": None},
+        after={"effectiveTo": effective_to.isoformat()},
     )
     return item
 

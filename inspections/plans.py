@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
-from inspections.errors import Conflict, InvalidInput, NotFound
+from inspections.access import require_department, require_own_department
+from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from inspections.principals import Principal, Role
 from schema.enums import (
     DepartmentLevel,
     EntityType,
@@ -49,13 +51,14 @@ class TaskItemSpec:
 async def create_plan(
     session: AsyncSession,
     *,
-    actor: str,
+    by: Principal,
     department_id: int,
     year: int,
     title: str,
     description: str = "",
 ) -> AnnualPlan:
     """Draft an annual plan for an initiating department."""
+    require_own_department(by, department_id, Role.CLERK, Role.ADMIN)
     if not 2000 <= year <= 2100:
         raise InvalidInput(f"年度“{year}”不在有效范围内", code="YEAR_INVALID", field="year")
     plan = AnnualPlan(department_id=department_id, year=year, title=title, description=description)
@@ -63,7 +66,7 @@ async def create_plan(
     await session.flush()
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="plan.create",
         object_type="AnnualPlan",
         object_id=plan.id,
@@ -72,18 +75,27 @@ async def create_plan(
     return plan
 
 
-async def publish_plan(session: AsyncSession, *, actor: str, plan_id: int, today: date) -> AnnualPlan:
-    """Make a plan public (seed 001 art.7, 002 art.6)."""
+async def publish_plan(
+    session: AsyncSession, *, by: Principal, plan_id: int, today: date, deadline: date | None = None
+) -> AnnualPlan:
+    """Make a plan public (seed 001 art.7, 002 art.6); past the jurisdiction's deadline it is flagged late."""
     plan = await session.get(AnnualPlan, plan_id)
-    if plan is None:
+    own = require_department(by, Role.REVIEWER, Role.HEAD, Role.ADMIN) if plan is not None else None
+    if plan is None or (
+        own is not None and own != plan.department_id and plan.status != PlanStatus.PUBLISHED
+    ):
         raise NotFound("未找到该年度抽查计划", code="PLAN_NOT_FOUND")
+    if own is not None and own != plan.department_id:
+        raise PermissionDenied("部门只能公布本部门的计划", code="OTHER_DEPARTMENT")
     if plan.status == PlanStatus.PUBLISHED:
         raise Conflict("该年度抽查计划已公布", code="PLAN_ALREADY_PUBLISHED")
     plan.status = PlanStatus.PUBLISHED
     plan.published_on = today
+    plan.publication_deadline = deadline
+    plan.published_late = deadline is not None and today > deadline
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="plan.publish",
         object_type="AnnualPlan",
         object_id=plan.id,
@@ -96,7 +108,7 @@ async def publish_plan(session: AsyncSession, *, actor: str, plan_id: int, today
 async def create_task(
     session: AsyncSession,
     *,
-    actor: str,
+    by: Principal,
     name: str,
     initiating_department_id: int,
     participating_department_ids: list[int],
@@ -111,6 +123,7 @@ async def create_task(
     plan_id: int | None = None,
 ) -> Task:
     """Set up a joint task (seed 002 art.7): who leads, who joins, what is checked, at what ratio."""
+    require_own_department(by, initiating_department_id, Role.CLERK, Role.ADMIN)
     if period_end < period_start:
         raise InvalidInput("检查结束日期不能早于开始日期", code="PERIOD_ORDER", field="periodEnd")
     if not strata:
@@ -200,7 +213,7 @@ async def create_task(
     await session.flush()
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="task.create",
         object_type="Task",
         object_id=task.id,

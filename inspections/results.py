@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
+from inspections.access import require_reviewer, require_task_part
 from inspections.errors import Conflict, InvalidInput, NotFound
+from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import ResultStatus
 from schema.models import (
     Inspection,
@@ -17,9 +19,9 @@ from schema.models import (
     ResultCategory,
     ResultCategoryCode,
     ResultVersion,
-    TaskDepartment,
     TaskItem,
 )
+from search.indexing import index_result
 from workdays import WorkCalendar, add_working_days
 
 
@@ -72,7 +74,7 @@ async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: d
 async def enter_result(
     session: AsyncSession,
     *,
-    actor: str,
+    by: Principal,
     inspection_id: int,
     department_id: int,
     item_id: int,
@@ -84,7 +86,10 @@ async def enter_result(
     """Enter one department's result on one item (谁检查、谁录入) and store its publication due date."""
     inspection = await session.get(Inspection, inspection_id)
     if inspection is None:
-        raise NotFound("未找到该检查", code="INSPECTION_NOT_FOUND")
+        raise inspection_missing()
+    await require_task_part(
+        session, by, inspection.task_id, department_id, Role.CLERK, Role.ADMIN, missing=inspection_missing()
+    )
     if inspection.ended_on is None:
         raise Conflict("检查尚未结束，不能录入结果", code="INSPECTION_NOT_ENDED")
     task_item = await session.get(TaskItem, (inspection.task_id, item_id))
@@ -120,7 +125,7 @@ async def enter_result(
     await session.flush()
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="result.enter",
         object_type="InspectionResult",
         object_id=result.id,
@@ -129,10 +134,20 @@ async def enter_result(
     return result
 
 
+def result_missing() -> NotFound:
+    """The answer for a result that does not exist or that the caller may not know of."""
+    return NotFound("未找到该检查结果", code="RESULT_NOT_FOUND")
+
+
+def inspection_missing() -> NotFound:
+    """The answer for an inspection that does not exist or that the caller may not know of."""
+    return NotFound("未找到该检查", code="INSPECTION_NOT_FOUND")
+
+
 async def _result(session: AsyncSession, result_id: int) -> InspectionResult:
     result = await session.get(InspectionResult, result_id)
     if result is None:
-        raise NotFound("未找到该检查结果", code="RESULT_NOT_FOUND")
+        raise result_missing()
     return result
 
 
@@ -144,13 +159,16 @@ def _move(result: InspectionResult, allowed: set[ResultStatus], target: ResultSt
     return before
 
 
-async def submit_result(session: AsyncSession, *, actor: str, result_id: int) -> InspectionResult:
+async def submit_result(session: AsyncSession, *, by: Principal, result_id: int) -> InspectionResult:
     """Send a draft or returned result for review (上报审核)."""
     result = await _result(session, result_id)
+    await require_task_part(
+        session, by, result.task_id, result.department_id, Role.CLERK, Role.ADMIN, missing=result_missing()
+    )
     before = _move(result, {ResultStatus.DRAFT, ResultStatus.RETURNED}, ResultStatus.UNDER_REVIEW)
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="result.submit",
         object_type="InspectionResult",
         object_id=result.id,
@@ -161,16 +179,18 @@ async def submit_result(session: AsyncSession, *, actor: str, result_id: int) ->
 
 
 async def return_result(
-    session: AsyncSession, *, actor: str, result_id: int, reason: str
+    session: AsyncSession, *, by: Principal, result_id: int, reason: str
 ) -> InspectionResult:
     """Send a result back to the team with a reason (审核不通过，退回, seed 002 art.16)."""
     if not reason.strip():
         raise InvalidInput("退回须说明理由", code="REASON_REQUIRED", field="reason")
     result = await _result(session, result_id)
+    await require_reviewer(session, by, result.task_id, result.department_id, missing=result_missing())
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.RETURNED)
+    result.internal_note = reason.strip()
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="result.return",
         object_type="InspectionResult",
         object_id=result.id,
@@ -207,20 +227,22 @@ async def _write_version(
     for category in categories:
         session.add(ResultCategoryCode(result_id=result.id, category_id=category.id, code=category.code))
     await session.flush()
+    await index_result(session, result.id)  # search is never behind the data (same transaction)
     return version
 
 
 async def approve_result(
-    session: AsyncSession, *, actor: str, result_id: int, today: date
+    session: AsyncSession, *, by: Principal, result_id: int, today: date
 ) -> InspectionResult:
     """Approve a result under review; approval publishes it (seed 002 art.16: 审核通过后公示)."""
     result = await _result(session, result_id)
+    await require_reviewer(session, by, result.task_id, result.department_id, missing=result_missing())
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.PUBLISHED)
     result.published_on = today
-    await _write_version(session, result, today=today, change_reason=None, approved_by=actor)
+    await _write_version(session, result, today=today, change_reason=None, approved_by=by.name or by.actor)
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="result.publish",
         object_type="InspectionResult",
         object_id=result.id,
@@ -233,20 +255,28 @@ async def approve_result(
 async def correct_result(
     session: AsyncSession,
     *,
-    actor: str,
+    by: Principal,
     result_id: int,
     category_codes: Sequence[str],
     description: str,
     reason: str,
-    approved_by: str,
     today: date,
+    approved_by: str | None = None,
 ) -> ResultVersion:
-    """Correct a published result: a new public version with its reason and approver (seed 001 art.22)."""
+    """Correct a published result: a new public version with its reason (seed 001 art.22).
+
+    Only the department's principal head (主要负责人) may; the head's name is recorded as approver.
+    """
+    result = await _result(session, result_id)
+    await require_task_part(
+        session, by, result.task_id, result.department_id, Role.HEAD, missing=result_missing()
+    )
+    if by.kind == PrincipalKind.DEPARTMENT:
+        approved_by = by.name
     if not reason.strip():
         raise InvalidInput("更正须说明理由", code="REASON_REQUIRED", field="reason")
-    if not approved_by.strip():
+    if not approved_by or not approved_by.strip():
         raise InvalidInput("更正须经本部门主要负责人签字确认", code="APPROVER_REQUIRED", field="approvedBy")
-    result = await _result(session, result_id)
     if result.status != ResultStatus.PUBLISHED:
         raise Conflict("只有已公示的检查结果才能更正", code="RESULT_NOT_PUBLISHED")
     await categories_in_force(session, category_codes, today)
@@ -258,7 +288,7 @@ async def correct_result(
     )
     await audit.record(
         session,
-        actor=actor,
+        actor=by.actor,
         action="result.correct",
         object_type="InspectionResult",
         object_id=result.id,
@@ -272,9 +302,3 @@ async def correct_result(
         },
     )
     return version
-
-
-async def department_in_task(session: AsyncSession, *, task_id: int, department_id: int) -> bool:
-    """Whether a department initiates or joins a task."""
-    row = await session.get(TaskDepartment, (task_id, department_id))
-    return row is not None

@@ -10,12 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import directory, draws, items, plans, results
+from inspections.principals import system
 from schema import credit_code
 from schema.enums import DepartmentLevel, EntityType, InspectionMethod
 from schema.models import Department, Entity, Inspection, InspectionItem, InspectionResult, Task
 from workdays import WorkCalendar
 
 _serial = itertools.count(1)
+TEST = system("test")
 CALENDAR = WorkCalendar()
 
 
@@ -42,7 +44,7 @@ async def department(session: AsyncSession, name: str, region: str = "532325") -
     """A county department with a unique code."""
     return await directory.create_department(
         session,
-        actor="test",
+        by=TEST,
         code=f"T-{next(_serial)}",
         name=name,
         short_name=name[:6],
@@ -62,7 +64,7 @@ async def entity(
     """A registered entity."""
     return await directory.register_entity(
         session,
-        actor="test",
+        by=TEST,
         code=unique_code(region),
         name=name,
         entity_type=entity_type,
@@ -95,7 +97,7 @@ async def joint_task(
     ]
     item_a = await items.create_item_version(
         session,
-        actor="test",
+        by=TEST,
         department_id=initiating.id,
         code=f"I-{next(_serial)}",
         name="二手车经营备案检查",
@@ -106,7 +108,7 @@ async def joint_task(
     )
     item_b = await items.create_item_version(
         session,
-        actor="test",
+        by=TEST,
         department_id=participating.id,
         code=f"I-{next(_serial)}",
         name="二手车销售合同行为检查",
@@ -117,15 +119,15 @@ async def joint_task(
     )
     plan = await plans.create_plan(
         session,
-        actor="test",
+        by=TEST,
         department_id=initiating.id,
         year=2021,
         title=f"2021年度计划{next(_serial)}",
     )
-    await plans.publish_plan(session, actor="test", plan_id=plan.id, today=date(2021, 2, 26))
+    await plans.publish_plan(session, by=TEST, plan_id=plan.id, today=date(2021, 2, 26))
     task = await plans.create_task(
         session,
-        actor="test",
+        by=TEST,
         name="2021年度二手车市场监管联合抽查",
         initiating_department_id=initiating.id,
         participating_department_ids=[participating.id],
@@ -141,13 +143,13 @@ async def joint_task(
         region_code=region,
         plan_id=plan.id,
     )
-    await draws.draw_entities(session, actor="test", task_id=task.id, seed="test-seed-0123456789abcdef")
+    await draws.draw_entities(session, by=TEST, task_id=task.id, seed="test-seed-0123456789abcdef")
     joint = JointTask(initiating, participating, task, [item_a, item_b], made)
     inspections = list(await session.scalars(select(Inspection).where(Inspection.task_id == task.id)))
     for n, inspection in enumerate(inspections):
         await draws.record_inspection_dates(
             session,
-            actor="test",
+            by=TEST,
             inspection_id=inspection.id,
             inspected_on=ended_on - timedelta(days=1),
             ended_on=ended_on,
@@ -155,7 +157,7 @@ async def joint_task(
         for item in (item_a, item_b):
             result = await results.enter_result(
                 session,
-                actor="test",
+                by=TEST,
                 inspection_id=inspection.id,
                 department_id=item.department_id,
                 item_id=item.id,
@@ -165,9 +167,7 @@ async def joint_task(
                 publication_working_days=20,
             )
             if publish:
-                await results.submit_result(session, actor="test", result_id=result.id)
-                await results.approve_result(
-                    session, actor="test", result_id=result.id, today=date(2021, 12, 1)
-                )
+                await results.submit_result(session, by=TEST, result_id=result.id)
+                await results.approve_result(session, by=TEST, result_id=result.id, today=date(2021, 12, 1))
             joint.results.append(result)
     return joint

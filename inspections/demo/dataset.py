@@ -16,6 +16,7 @@ from inspections import directory, draws, items, plans, results
 from inspections.calendar import load_calendar
 from inspections.demo.names import DEMO_REGIONS, EntityFaker, Region
 from inspections.demo.seeds import DEPARTMENTS, ITEMS, QHD_ITEMS_BY_INDUSTRY, TASKS, TaskSeed
+from inspections.principals import system
 from schema.enums import EntityType, InspectionMethod, PlanStatus
 from schema.models import (
     AnnualPlan,
@@ -28,7 +29,7 @@ from schema.models import (
 )
 from workdays import WorkCalendar, add_working_days
 
-ACTOR = "demo"
+DEMO = system("demo")
 HEAD = "主要负责人（演示）"
 
 # The first results walk through every category once; the rest follow a realistic mix.
@@ -125,7 +126,7 @@ async def _departments(session: AsyncSession, report: DemoReport) -> dict[str, D
             continue
         found[seed.code] = await directory.create_department(
             session,
-            actor=ACTOR,
+            by=DEMO,
             code=seed.code,
             name=seed.name,
             short_name=seed.short_name,
@@ -148,7 +149,7 @@ async def _entities(session: AsyncSession, rng: random.Random, report: DemoRepor
                 continue
             await directory.register_entity(
                 session,
-                actor=ACTOR,
+                by=DEMO,
                 code=fake.credit_code,
                 name=fake.name,
                 entity_type=EntityType(fake.entity_type),
@@ -174,7 +175,7 @@ async def _items(
             continue
         found[seed.code] = await items.create_item_version(
             session,
-            actor=ACTOR,
+            by=DEMO,
             department_id=departments[seed.department].id,
             code=seed.code,
             name=seed.name,
@@ -211,7 +212,7 @@ async def _task(
     if plan is None:
         plan = await plans.create_plan(
             session,
-            actor=ACTOR,
+            by=DEMO,
             department_id=initiating.id,
             year=year,
             title=seed.plan_title,
@@ -219,11 +220,11 @@ async def _task(
         )
     if plan.status != PlanStatus.PUBLISHED:
         await plans.publish_plan(
-            session, actor=ACTOR, plan_id=plan.id, today=seed.period_start.replace(month=2, day=26)
+            session, by=DEMO, plan_id=plan.id, today=seed.period_start.replace(month=2, day=26)
         )
     task = await plans.create_task(
         session,
-        actor=ACTOR,
+        by=DEMO,
         name=seed.name,
         initiating_department_id=initiating.id,
         participating_department_ids=[departments[code].id for code in seed.participating],
@@ -239,7 +240,7 @@ async def _task(
         scope=seed.scope,
         plan_id=plan.id,
     )
-    await draws.draw_entities(session, actor=ACTOR, task_id=task.id, seed=seed.seed)
+    await draws.draw_entities(session, by=DEMO, task_id=task.id, seed=seed.seed)
     report.count("tasks", created=True)
     return task
 
@@ -279,7 +280,7 @@ async def _results(
         start = seed.period_start + timedelta(days=rng.randint(0, max(span - 3, 0)))
         await draws.record_inspection_dates(
             session,
-            actor=ACTOR,
+            by=DEMO,
             inspection_id=inspection.id,
             inspected_on=start,
             ended_on=start + timedelta(days=rng.randint(0, 2)),
@@ -294,7 +295,7 @@ async def _results(
             counter += 1
             result = await results.enter_result(
                 session,
-                actor=ACTOR,
+                by=DEMO,
                 inspection_id=inspection.id,
                 department_id=item.department_id,
                 item_id=item.id,
@@ -307,26 +308,26 @@ async def _results(
             fate = rng.random()
             if fate < 0.04:
                 continue  # still a draft: not public
-            await results.submit_result(session, actor=ACTOR, result_id=result.id)
+            await results.submit_result(session, by=DEMO, result_id=result.id)
             if fate < 0.08:
                 continue  # under review: not public
             if fate < 0.12:
                 await results.return_result(
                     session,
-                    actor=ACTOR,
+                    by=DEMO,
                     result_id=result.id,
                     reason="检查记录表缺少当事人签字，请补充后重新上报",
                 )
-                await results.submit_result(session, actor=ACTOR, result_id=result.id)
+                await results.submit_result(session, by=DEMO, result_id=result.id)
             # Most are published on time; about one in ten is late (seed 001 art.29).
             delay = rng.randint(21, 26) if rng.random() < 0.1 else rng.randint(2, 18)
             published_on = add_working_days(calendar, inspection.ended_on, delay).due
-            await results.approve_result(session, actor=ACTOR, result_id=result.id, today=published_on)
+            await results.approve_result(session, by=DEMO, result_id=result.id, today=published_on)
             if rng.random() < 0.05 or counter == 2:
                 corrected = ["NO_PROBLEM"] if categories != ["NO_PROBLEM"] else ["ORDERED_TO_CORRECT"]
                 await results.correct_result(
                     session,
-                    actor=ACTOR,
+                    by=DEMO,
                     result_id=result.id,
                     category_codes=corrected,
                     description="".join(DESCRIPTIONS[c] for c in corrected),

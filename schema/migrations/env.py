@@ -25,12 +25,27 @@ def _url() -> str:
     return Settings.from_env().database_url
 
 
+# The full-text parts of the search index differ per database and are not in the metadata:
+# SQLite's FTS5 table search_fts (and its shadow tables), PostgreSQL's search_vector column and its
+# GIN index (migration c0ffee000004). `alembic check` must not ask to drop them.
+_FULL_TEXT_ONLY = {("column", "search_vector"), ("index", "ix_search_documents_vector")}
+
+
+def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "table" and name is not None and name.startswith("search_fts"):
+        return False
+    return (type_, name) not in _FULL_TEXT_ONLY
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,13 +1,19 @@
 """Every table of Gongshi; importing this module registers them all on ``Base.metadata``."""
 
+from schema.models.access import ApiToken
 from schema.models.directory import Department, Entity, EntityContact, Inspector
-from schema.models.draws import Draw, DrawEntry, Inspection, TeamMember
+from schema.models.draws import Draw, DrawCandidate, DrawEntry, Inspection, InspectorRecusal, TeamMember
 from schema.models.items import InspectionItem, ResultCategory
 from schema.models.plans import AnnualPlan, Task, TaskDepartment, TaskItem, TaskStratum
-from schema.models.results import InspectionResult, ResultCategoryCode, ResultVersion
+from schema.models.results import FollowUp, InspectionResult, ResultCategoryCode, ResultVersion
+from schema.models.search import SearchDocument, SearchOutbox
 from schema.models.system import AuditEvent, HolidaySchedule
 
 __all__ = [
+    "ApiToken",
+    "DrawCandidate",
+    "FollowUp",
+    "InspectorRecusal",
     "AnnualPlan",
     "AuditEvent",
     "Department",
@@ -23,6 +29,8 @@ __all__ = [
     "ResultCategory",
     "ResultCategoryCode",
     "ResultVersion",
+    "SearchDocument",
+    "SearchOutbox",
     "Task",
     "TaskDepartment",
     "TaskItem",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,8 +27,25 @@ class Draw(Base):
     candidates_sha256: Mapped[str] = mapped_column(sa.String(64))
     candidate_count: Mapped[int]
     seed: Mapped[str | None] = mapped_column(sa.String(128))
-    drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
-    locked: Mapped[bool] = mapped_column(default=True)
+    committed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    drawn_at: Mapped[datetime | None]
+    # False between the commitment and the reveal; True once the list exists and can never change.
+    locked: Mapped[bool] = mapped_column(default=False)
+    # What the two guards found when the list was frozen (seed 001 art.10, 002 art.20).
+    guard_report: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    inspector_seed: Mapped[str | None] = mapped_column(sa.String(128))
+    inspectors_drawn_at: Mapped[datetime | None]
+
+
+class DrawCandidate(Base):
+    """One line of a draw's frozen candidate list, in canonical order (published for re-checking)."""
+
+    __tablename__ = "draw_candidates"
+
+    draw_id: Mapped[int] = mapped_column(sa.ForeignKey("draws.id"), primary_key=True)
+    line: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    stratum: Mapped[int]
+    credit_code: Mapped[str] = mapped_column(sa.String(18))
 
 
 class DrawEntry(Base):
@@ -74,3 +92,15 @@ class TeamMember(Base):
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team_members.id"))
     replacement_reason: Mapped[str | None] = mapped_column(sa.String(32))
     replacement_approved_by: Mapped[str | None] = mapped_column(sa.String(64))
+    replaced_at: Mapped[datetime | None]
+
+
+class InspectorRecusal(Base):
+    """An inspector who must not inspect an entity (执法回避, seed 001 art.16)."""
+
+    __tablename__ = "inspector_recusals"
+
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("inspectors.id"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,6 +29,10 @@ class AnnualPlan(Base):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[PlanStatus] = mapped_column(str_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT)
     published_on: Mapped[date | None]
+    # The jurisdiction's deadline in force when it was published (end of February, seed 001 art.7,
+    # or end of March, seed 002 art.6) and whether it was missed.
+    publication_deadline: Mapped[date | None]
+    published_late: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("department_id", "year", "title"),)

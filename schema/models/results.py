@@ -39,6 +39,8 @@ class InspectionResult(Base):
     publication_due_provisional: Mapped[bool] = mapped_column(default=False)
     published_on: Mapped[date | None]
     current_version: Mapped[int] = mapped_column(default=0)
+    # Internal note of the department (e.g. why it was returned): never public.
+    internal_note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -69,6 +71,27 @@ class ResultVersion(Base):
     approved_by: Mapped[str | None] = mapped_column(sa.String(64))
 
     __table_args__ = (sa.UniqueConstraint("result_id", "version"),)
+
+
+class FollowUp(Base):
+    """Follow-up (后续处理): transfer of a suspected violation to the competent authority and its outcome.
+
+    Transfer is due within 7 working days of forming the result (seed 001 art.20(3)); the outcome is
+    recorded (seed 003 四(五)).
+    """
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(sa.ForeignKey("inspection_results.id"), unique=True)
+    authority: Mapped[str] = mapped_column(sa.String(200))
+    formed_on: Mapped[date]
+    transfer_due: Mapped[date]
+    transfer_due_provisional: Mapped[bool] = mapped_column(default=False)
+    transferred_on: Mapped[date | None]
+    outcome: Mapped[str | None] = mapped_column(sa.Text)
+    outcome_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ResultCategoryCode(Base):

@@ -12,6 +12,7 @@ from inspections import items, results
 from schema.enums import EntityType, InspectionMethod
 from tests import factories
 from tests.api.conftest import error_codes, graphql
+from tests.factories import TEST
 
 RESULTS = """
 query Results($first: Int, $after: String, $taskId: ID, $departmentId: ID, $regionCode: String,
@@ -167,7 +168,7 @@ async def test_corrected_result_shows_every_version(client: httpx.AsyncClient, s
     target = joint.results[0]
     await results.correct_result(
         session,
-        actor="test",
+        by=TEST,
         result_id=target.id,
         category_codes=["NO_PROBLEM"],
         description="经复查，该主体在登记住所正常经营",
@@ -257,7 +258,7 @@ async def test_plans_departments_and_items(client: httpx.AsyncClient, session: A
     code = joint.items[0].code
     await items.create_item_version(
         session,
-        actor="test",
+        by=TEST,
         department_id=joint.initiating.id,
         code=code,
         name="二手车经营备案检查（2022版）",

@@ -16,6 +16,7 @@ from schema.enums import DepartmentLevel, EntityType, InspectionMethod
 from schema.models import Draw, DrawEntry, Entity
 from tests import factories
 from tests.conftest import table_counts
+from tests.factories import TEST
 
 
 def independent_redraw(seed: str, candidate_text: str, ratios_bp: dict[int, int]) -> list[str]:
@@ -39,7 +40,7 @@ async def _task(
     department = await factories.department(session, "秦皇岛市市场监督管理局", region)
     item = await items.create_item_version(
         session,
-        actor="test",
+        by=TEST,
         department_id=department.id,
         code=f"D-{industry}",
         name="登记事项检查",
@@ -50,7 +51,7 @@ async def _task(
     )
     return await plans.create_task(
         session,
-        actor="test",
+        by=TEST,
         name="内部联合抽查",
         initiating_department_id=department.id,
         participating_department_ids=[],
@@ -93,7 +94,7 @@ async def test_draw_is_reproducible_from_the_revealed_seed(session: AsyncSession
         ],
     )
     seed = "qinhuangdao-2021-0508-public-seed"
-    draw = await draws.draw_entities(session, actor="test", task_id=task.id, seed=seed)
+    draw = await draws.draw_entities(session, by=TEST, task_id=task.id, seed=seed)
 
     # Everyone can rebuild the frozen candidate list from the directory and check its hash.
     lines = sorted([f"1\t{e.credit_code}" for e in made] + [f"2\t{e.credit_code}" for e in shops])
@@ -118,9 +119,7 @@ async def test_drawn_list_is_locked(session: AsyncSession) -> None:
     joint = await factories.joint_task(session, entities=2, publish=False)
     before = await table_counts(session)
     with pytest.raises(Conflict) as refused:
-        await draws.draw_entities(
-            session, actor="test", task_id=joint.task.id, seed="another-seed-0123456789"
-        )
+        await draws.draw_entities(session, by=TEST, task_id=joint.task.id, seed="another-seed-0123456789")
     assert refused.value.code == "DRAW_LOCKED" and "不得更改" in refused.value.message
     assert await table_counts(session) == before
     assert (
@@ -150,10 +149,10 @@ async def test_short_seed_and_empty_scope_are_refused(session: AsyncSession) -> 
     )
     before = await table_counts(session)
     with pytest.raises(InvalidInput) as short:
-        await draws.draw_entities(session, actor="test", task_id=task.id, seed="short")
+        await draws.draw_entities(session, by=TEST, task_id=task.id, seed="short")
     assert short.value.code == "SEED_TOO_SHORT"
     with pytest.raises(Conflict) as empty:
-        await draws.draw_entities(session, actor="test", task_id=task.id, seed="long-enough-seed-0001")
+        await draws.draw_entities(session, by=TEST, task_id=task.id, seed="long-enough-seed-0001")
     assert empty.value.code == "NO_CANDIDATES"
     assert await table_counts(session) == before
 

@@ -14,6 +14,7 @@ from schema.enums import ResultStatus
 from schema.models import AuditEvent, Inspection, ResultVersion
 from tests import factories
 from tests.conftest import table_counts
+from tests.factories import TEST
 from workdays import WorkCalendar
 
 
@@ -41,7 +42,7 @@ async def test_bad_category_combinations_change_nothing(
     with pytest.raises(InvalidInput) as refused:
         await results.enter_result(
             session,
-            actor="test",
+            by=TEST,
             inspection_id=inspection.id,
             department_id=joint.initiating.id,
             item_id=joint.items[0].id,
@@ -70,7 +71,7 @@ async def test_result_in_someone_elses_part_is_refused(session: AsyncSession) ->
     with pytest.raises(InvalidInput) as refused:
         await results.enter_result(  # item 0 belongs to the initiating department, not the participant
             session,
-            actor="test",
+            by=TEST,
             inspection_id=inspection.id,
             department_id=joint.participating.id,
             item_id=joint.items[0].id,
@@ -96,18 +97,18 @@ async def test_review_workflow_and_refusals(session: AsyncSession) -> None:
     joint = await factories.joint_task(session, entities=1, publish=False)
     result = joint.results[0]
     with pytest.raises(Conflict):
-        await results.approve_result(session, actor="reviewer", result_id=result.id, today=date(2021, 12, 1))
-    await results.submit_result(session, actor="clerk", result_id=result.id)
+        await results.approve_result(session, by=TEST, result_id=result.id, today=date(2021, 12, 1))
+    await results.submit_result(session, by=TEST, result_id=result.id)
     with pytest.raises(InvalidInput) as no_reason:
-        await results.return_result(session, actor="reviewer", result_id=result.id, reason="  ")
+        await results.return_result(session, by=TEST, result_id=result.id, reason="  ")
     assert no_reason.value.code == "REASON_REQUIRED"
-    await results.return_result(session, actor="reviewer", result_id=result.id, reason="缺少当事人签字")
+    await results.return_result(session, by=TEST, result_id=result.id, reason="缺少当事人签字")
     assert result.status == ResultStatus.RETURNED
-    await results.submit_result(session, actor="clerk", result_id=result.id)
-    await results.approve_result(session, actor="reviewer", result_id=result.id, today=date(2021, 12, 3))
+    await results.submit_result(session, by=TEST, result_id=result.id)
+    await results.approve_result(session, by=TEST, result_id=result.id, today=date(2021, 12, 3))
     assert result.status == ResultStatus.PUBLISHED and result.published_on == date(2021, 12, 3)
     with pytest.raises(Conflict):
-        await results.submit_result(session, actor="clerk", result_id=result.id)
+        await results.submit_result(session, by=TEST, result_id=result.id)
     actions = list(
         await session.scalars(
             select(AuditEvent.action)
@@ -137,7 +138,7 @@ async def test_correction_needs_reason_and_head_and_keeps_every_version(
         with pytest.raises(DomainError) as refused:
             await results.correct_result(
                 session,
-                actor="clerk",
+                by=TEST,
                 result_id=result.id,
                 category_codes=["NO_PROBLEM"],
                 description="",
@@ -149,7 +150,7 @@ async def test_correction_needs_reason_and_head_and_keeps_every_version(
     with pytest.raises(InvalidInput):
         await results.correct_result(
             session,
-            actor="clerk",
+            by=TEST,
             result_id=result.id,
             category_codes=["NO_PROBLEM", "UNREACHABLE"],
             description="",
@@ -160,7 +161,7 @@ async def test_correction_needs_reason_and_head_and_keeps_every_version(
     assert await table_counts(session) == before
     await results.correct_result(
         session,
-        actor="clerk",
+        by=TEST,
         result_id=result.id,
         category_codes=["NO_PROBLEM"],
         description="复查正常",
@@ -181,7 +182,7 @@ async def test_correction_needs_reason_and_head_and_keeps_every_version(
     with pytest.raises(Conflict) as refused:
         await results.correct_result(
             session,
-            actor="clerk",
+            by=TEST,
             result_id=unpublished.id,
             category_codes=["NO_PROBLEM"],
             description="",

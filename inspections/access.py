@@ -1,0 +1,105 @@
+"""Object-level rules: who may act on what. 404 before 403 (a stranger learns nothing)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections.errors import NotFound, PermissionDenied
+from inspections.principals import Principal, PrincipalKind, Role
+from schema.enums import TaskDepartmentRole
+from schema.models import TaskDepartment
+
+ROLE_LABELS = {Role.CLERK: "录入", Role.REVIEWER: "审核", Role.HEAD: "主要负责人", Role.ADMIN: "管理员"}
+
+
+def _denied(roles: tuple[Role, ...]) -> PermissionDenied:
+    wanted = "、".join(ROLE_LABELS[r] for r in roles)
+    return PermissionDenied(f"此操作需要{wanted}角色", code="ROLE_REQUIRED")
+
+
+def require_department(by: Principal, *roles: Role) -> int | None:
+    """The caller's department, if it is a department user with one of ``roles``.
+
+    Returns ``None`` for the system principal (trusted, acts for any department).
+    """
+    if by.kind == PrincipalKind.SYSTEM:
+        return None
+    if by.kind != PrincipalKind.DEPARTMENT or by.department_id is None:
+        raise PermissionDenied("此操作仅限部门用户", code="DEPARTMENT_ONLY")
+    if by.role not in roles:
+        raise _denied(roles)
+    return by.department_id
+
+
+def require_own_department(by: Principal, department_id: int, *roles: Role) -> None:
+    """The caller acts for ``department_id`` itself (a department may act only for itself)."""
+    own = require_department(by, *roles)
+    if own is not None and own != department_id:
+        raise PermissionDenied("部门只能为本部门办理此事项", code="OTHER_DEPARTMENT")
+
+
+def task_missing() -> NotFound:
+    """The answer for a task that does not exist, or that the caller has no part in."""
+    return NotFound("未找到该抽查任务", code="TASK_NOT_FOUND")
+
+
+async def task_role(
+    session: AsyncSession, by: Principal, task_id: int, missing: NotFound | None = None
+) -> TaskDepartmentRole | None:
+    """The caller's department's part in a task.
+
+    A caller with no part gets ``missing``: exactly what it would get if the object asked about
+    did not exist (404 before 403), so a refusal never confirms that something exists.
+    """
+    if by.kind == PrincipalKind.SYSTEM:
+        return TaskDepartmentRole.INITIATING
+    link = None
+    if by.kind == PrincipalKind.DEPARTMENT and by.department_id is not None:
+        link = await session.get(TaskDepartment, (task_id, by.department_id))
+    if link is None:
+        raise missing or task_missing()
+    return link.role
+
+
+async def require_initiating(
+    session: AsyncSession, by: Principal, task_id: int, *roles: Role, missing: NotFound | None = None
+) -> None:
+    """Only the initiating department (发起部门), in one of ``roles``, may do this to the task."""
+    part = await task_role(session, by, task_id, missing)
+    if by.kind == PrincipalKind.SYSTEM:
+        return
+    if part != TaskDepartmentRole.INITIATING:
+        raise PermissionDenied("仅发起部门可办理此事项", code="INITIATING_ONLY")
+    if by.role not in roles:
+        raise _denied(roles)
+
+
+async def require_task_part(
+    session: AsyncSession,
+    by: Principal,
+    task_id: int,
+    department_id: int,
+    *roles: Role,
+    missing: NotFound | None = None,
+) -> None:
+    """The caller works on its own part of a task (谁检查、谁录入): the part of ``department_id``."""
+    await task_role(session, by, task_id, missing)
+    if by.kind == PrincipalKind.SYSTEM:
+        return
+    if by.department_id != department_id:
+        raise PermissionDenied("参与部门只能办理本部门负责的部分", code="OTHER_PART")
+    if by.role not in roles:
+        raise _denied(roles)
+
+
+async def require_reviewer(
+    session: AsyncSession, by: Principal, task_id: int, department_id: int, missing: NotFound | None = None
+) -> None:
+    """Results are reviewed by the initiating department or the result's own department (002 art.16)."""
+    part = await task_role(session, by, task_id, missing)
+    if by.kind == PrincipalKind.SYSTEM:
+        return
+    if part != TaskDepartmentRole.INITIATING and by.department_id != department_id:
+        raise PermissionDenied("只有发起部门或结果所属部门可以审核", code="OTHER_PART")
+    if by.role != Role.REVIEWER:
+        raise _denied((Role.REVIEWER,))

@@ -1,0 +1,38 @@
+"""API tokens (访问令牌): stored as SHA-256 only, each bound to one principal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schema.base import Base, utcnow
+
+
+class ApiToken(Base):
+    """A bearer token of a department user (with a role) or of an inspected entity."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Tokens carry 256 random bits, so an unsalted SHA-256 is enough to make a stolen table useless.
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    role: Mapped[str | None] = mapped_column(sa.String(16))
+    entity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entities.id"))
+    holder_name: Mapped[str] = mapped_column(sa.String(64))
+    created_by: Mapped[str] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(kind = 'department' AND department_id IS NOT NULL AND role IN ('clerk', 'reviewer', 'head', 'admin'))"
+            " OR (kind = 'entity' AND entity_id IS NOT NULL AND department_id IS NULL AND role IS NULL)",
+            name="principal_shape",
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Search backends behind one interface: the database (default) and Elasticsearch."""

@@ -1,0 +1,82 @@
+"""The interface every backend answers: a request in, a bounded ranked list and counts out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# Ranking looks at the newest RANK_LIMIT matches only (plus exact name matches), so a very common
+# term (有限公司 matches most of a million results) costs the same as a rare one; counts and facets
+# stop at COUNT_LIMIT and say so (totalCountExact: false). Paging stops at RANK_LIMIT: a person
+# narrows a query long before that, and search engines cap their result windows the same way.
+RANK_LIMIT = 1000
+COUNT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """The filters of a search (department, region prefix, year, category, task, entity type)."""
+
+    department_id: int | None = None
+    region_prefix: str | None = None
+    year: int | None = None
+    category_code: str | None = None
+    task_id: int | None = None
+    entity_type: str | None = None
+    # Set by a 统一社会信用代码 query: that entity's results only.
+    entity_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a backend is asked: ANDed tokens (none: filters only), the exact-name key, filters."""
+
+    tokens: tuple[str, ...]
+    name_key: str
+    filters: SearchFilters = SearchFilters()
+    count: bool = False
+    rank_limit: int = RANK_LIMIT
+    count_limit: int = COUNT_LIMIT
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching result with its ranking signals."""
+
+    result_id: int
+    exact: bool
+    score: float
+    published_on: date
+
+
+@dataclass
+class Facets:
+    """Counts of matches by category code, department id and year."""
+
+    categories: dict[str, int] = field(default_factory=dict)
+    departments: dict[int, int] = field(default_factory=dict)
+    years: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class SearchHits:
+    """A backend's answer: hits in no particular order (ranking sorts them), counts if asked."""
+
+    hits: list[Hit]
+    total: int = 0
+    total_exact: bool = True
+    facets: Facets = field(default_factory=Facets)
+    backend: str = ""
+
+
+class SearchBackend(Protocol):
+    """A place that can answer a search."""
+
+    name: str
+
+    async def search(self, session: AsyncSession, request: SearchRequest) -> SearchHits:
+        """Matches of ``request``: at most ``rank_limit`` newest, plus every exact-name match."""
+        ...

@@ -1,0 +1,103 @@
+"""Write the index in the data's own transaction: publication and correction re-index a result.
+
+Called by inspections/results.py after each published version is written, so the database index
+is never behind the data and a rolled-back publication leaves no trace in it. With Elasticsearch
+configured, an outbox row is written in the same transaction and drained after commit
+(search/outbox.py), so an unreachable cluster loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schema.models import SearchDocument, SearchOutbox
+from search import config
+from search.documents import Document, documents_for
+
+_SQLITE_FTS_INSERT = "INSERT INTO search_fts(rowid, tokens) VALUES (?, ?)"
+_SQLITE_NAMES_INSERT = "INSERT INTO search_fts_names(rowid, tokens) VALUES (?, ?)"
+_PG_VECTOR = "setweight(to_tsvector('simple', :name), 'A') || setweight(to_tsvector('simple', :body), 'D')"
+_COLUMNS = [c.name for c in SearchDocument.__table__.columns]
+
+
+def _pg_upsert() -> sa.TextClause:
+    names = ", ".join(_COLUMNS)
+    values = ", ".join(f":{c}" for c in _COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "result_id")
+    return sa.text(
+        f"INSERT INTO search_documents ({names}, search_vector) VALUES ({values}, {_PG_VECTOR}) "
+        f"ON CONFLICT (result_id) DO UPDATE SET {updates}, search_vector = excluded.search_vector"
+    )
+
+
+def _sqlite_upsert() -> str:
+    names = ", ".join(_COLUMNS)
+    values = ", ".join("?" for _ in _COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "result_id")
+    return f"INSERT INTO search_documents ({names}) VALUES ({values}) ON CONFLICT (result_id) DO UPDATE SET {updates}"
+
+
+_PG_UPSERT = _pg_upsert()
+_SQLITE_UPSERT = _sqlite_upsert()
+
+
+def _sqlite_row(doc: Document) -> tuple[Any, ...]:
+    values = doc.filter_values()
+    # Dates as SQLAlchemy stores them on SQLite (ISO text), not through sqlite3's deprecated adapter.
+    values["published_on"] = doc.published_on.isoformat()
+    return tuple(values[c] for c in _COLUMNS)
+
+
+def _params(doc: Document) -> dict[str, Any]:
+    return {**doc.filter_values(), "name": doc.name_tokens, "body": doc.body_tokens}
+
+
+async def write_documents(session: AsyncSession, docs: Sequence[Document], *, empty: bool = False) -> None:
+    """Upsert documents into the database index (skipping versions already indexed).
+
+    ``empty``: the index was just emptied (a rebuild), so there is nothing to skip.
+    """
+    if not docs:
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        await session.execute(_PG_UPSERT, [_params(d) for d in docs])
+        return
+    # A version is written to FTS5 once: its rowid is the version id, and a contentless table
+    # cannot take a second row with the same rowid.
+    indexed: set[int] = set()
+    if not empty:
+        indexed = set(
+            await session.scalars(
+                sa.select(SearchDocument.version_id).where(
+                    SearchDocument.version_id.in_([d.version_id for d in docs])
+                )
+            )
+        )
+    fresh = [d for d in docs if d.version_id not in indexed]
+    connection = await session.connection()
+    # The driver's executemany with plain tuples: a rebuild writes a million rows this way.
+    if fresh:
+        await connection.exec_driver_sql(
+            _SQLITE_FTS_INSERT, [(d.version_id, f"{d.name_tokens} {d.body_tokens}") for d in fresh]
+        )
+        await connection.exec_driver_sql(_SQLITE_NAMES_INSERT, [(d.version_id, d.name_tokens) for d in fresh])
+    await connection.exec_driver_sql(_SQLITE_UPSERT, [_sqlite_row(d) for d in docs])
+
+
+async def index_results(session: AsyncSession, result_ids: Sequence[int]) -> int:
+    """Index these results if published; queue them for Elasticsearch when configured."""
+    docs = await documents_for(session, list(result_ids))
+    await write_documents(session, docs)
+    if config.current().elasticsearch_url:
+        session.add_all(SearchOutbox(result_id=d.result_id) for d in docs)
+        await session.flush()
+    return len(docs)
+
+
+async def index_result(session: AsyncSession, result_id: int) -> None:
+    """Index one result after its publication or correction (same transaction)."""
+    await index_results(session, [result_id])

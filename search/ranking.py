@@ -1,0 +1,39 @@
+"""The order of search results: exact name first, then relevance, then the newest publication.
+
+Relevance is the share of the entity's name that the query covers, for a query found in the
+name; 0 for one found elsewhere (department, item, category, description). So 鑫达 ranks 鑫达商行
+before 姚安县鑫达二手车交易有限公司, and both before a result that mentions 鑫达 only in its text.
+Every backend computes it the same way, so their orders agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from search.backends.base import Hit
+
+SortKey = tuple[int, float, int, int]
+
+
+def relevance(query_key: str, name_key: str) -> float:
+    """The score of a match in the entity's name: 1 plus the share of the name the query covers."""
+    return 1.0 + min(len(query_key), len(name_key)) / max(len(name_key), 1)
+
+
+def sort_key(hit: Hit) -> SortKey:
+    """Ascending key: exact names, higher score, later publication, higher id first."""
+    return (0 if hit.exact else 1, -round(hit.score, 6), -hit.published_on.toordinal(), -hit.result_id)
+
+
+def rank(hits: Sequence[Hit]) -> list[Hit]:
+    """Hits in ranking order."""
+    return sorted(hits, key=sort_key)
+
+
+def page_after(ranked: Sequence[Hit], after: SortKey | None, size: int) -> tuple[list[Hit], bool]:
+    """The ``size`` hits after the cursor key (from the start without one) and whether more follow."""
+    start = 0
+    if after is not None:
+        start = next((i for i, hit in enumerate(ranked) if sort_key(hit) > after), len(ranked))
+    rows = list(ranked[start : start + size + 1])
+    return rows[:size], len(rows) > size

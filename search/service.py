@@ -1,0 +1,92 @@
+"""One search: credit-code shortcut, the chosen backend with its fallback, and the ranking."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schema.models import Entity
+from search.backends import elastic
+from search.backends.base import Facets, Hit, SearchFilters, SearchHits, SearchRequest
+from search.backends.database import DatabaseBackend
+from search.query import ParsedQuery
+from search.ranking import rank
+
+log = logging.getLogger(__name__)
+DATABASE = DatabaseBackend()
+
+
+@dataclass
+class SearchOutcome:
+    """Ranked hits, counts and facets, and what the query said about credit codes."""
+
+    ranked: list[Hit]
+    total: int = 0
+    total_exact: bool = True
+    facets: Facets = field(default_factory=Facets)
+    # A query that is exactly a 统一社会信用代码 of the directory: that entity.
+    entity_id: int | None = None
+    # A query that is almost one: entities whose valid code it probably meant, best first.
+    suggested_entity_ids: list[int] = field(default_factory=list)
+    backend: str = DATABASE.name
+    # The tokens that found the hits (the relaxed ones when the strict ones found nothing).
+    tokens: tuple[str, ...] = ()
+
+
+async def _entities_by_code(session: AsyncSession, codes: tuple[str, ...]) -> list[int]:
+    if not codes:
+        return []
+    rows = await session.execute(
+        sa.select(Entity.credit_code, Entity.id).where(Entity.credit_code.in_(codes))
+    )
+    found = dict(rows.all())
+    return [found[code] for code in codes if code in found]
+
+
+async def run_search(
+    session: AsyncSession, query: ParsedQuery, filters: SearchFilters, *, count: bool
+) -> SearchOutcome:
+    """Search published results for ``query`` under ``filters``."""
+    if query.credit_code is not None:
+        ids = await _entities_by_code(session, (query.credit_code,))
+        if not ids:
+            return SearchOutcome(ranked=[])
+        # Straight to the entity: its results, newest first (the database has them by entity).
+        request = SearchRequest(
+            (), query.name_key, dataclasses.replace(filters, entity_id=ids[0]), count=count
+        )
+        own = await DATABASE.search(session, request)
+        return SearchOutcome(rank(own.hits), own.total, own.total_exact, own.facets, entity_id=ids[0])
+    suggested = await _entities_by_code(session, query.code_candidates)
+    if not query.tokens:
+        return SearchOutcome(ranked=[], suggested_entity_ids=suggested)
+    request = SearchRequest(query.tokens, query.name_key, filters, count=count)
+    backend = elastic.active_backend()
+    hits: SearchHits | None = None
+    if backend is not None:
+        try:
+            hits = await backend.search(session, request)
+        except elastic.UNAVAILABLE as exc:
+            # The database index is written in the data's own transaction, so it answers the
+            # same query with current data while the cluster is away.
+            backend.mark_down(exc)
+            log.warning("Elasticsearch unavailable, searching the database: %s", exc)
+    if hits is None:
+        hits = await DATABASE.search(session, request)
+    if not hits.hits and query.relaxed_tokens:
+        # Nothing for the strict reading: try the words one by one (same backend choice).
+        relaxed = dataclasses.replace(query, tokens=query.relaxed_tokens, relaxed_tokens=())
+        return await run_search(session, relaxed, filters, count=count)
+    return SearchOutcome(
+        rank(hits.hits),
+        hits.total,
+        hits.total_exact,
+        hits.facets,
+        suggested_entity_ids=suggested,
+        backend=hits.backend,
+        tokens=query.tokens,
+    )

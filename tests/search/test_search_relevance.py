@@ -1,0 +1,105 @@
+"""Relevance over the demo data: recall@10 and MRR of relevance_queries.json must stay above floors.
+
+The floors are recorded in the README's "Search" section; the test prints every miss.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections.demo.dataset import load_demo
+from schema.enums import ResultStatus
+from schema.models import Department, Entity, InspectionItem, InspectionResult, ResultCategoryCode
+from tests.api.conftest import graphql
+
+CASES = json.loads((Path(__file__).parent / "relevance_queries.json").read_text("utf-8"))["cases"]
+RECALL_FLOOR = 0.97
+MRR_FLOOR = 0.95
+
+QUERY = """
+query ($q: String!) { search(query: $q, first: 10) {
+  entity { name } didYouMean { name }
+  edges { node { id } }
+} }
+"""
+
+
+async def _relevant(session: AsyncSession, expect: dict[str, Any]) -> set[int]:
+    r = InspectionResult
+    stmt = sa.select(r.id).where(r.status == ResultStatus.PUBLISHED)
+    if "entity" in expect:
+        stmt = stmt.join(Entity, Entity.id == r.entity_id).where(Entity.name == expect["entity"])
+    elif "department" in expect:
+        stmt = stmt.join(Department, Department.id == r.department_id).where(
+            Department.name == expect["department"]
+        )
+    elif "item" in expect:
+        stmt = stmt.join(InspectionItem, InspectionItem.id == r.item_id).where(
+            InspectionItem.name == expect["item"]
+        )
+    elif "category" in expect:
+        stmt = stmt.join(ResultCategoryCode, ResultCategoryCode.result_id == r.id).where(
+            ResultCategoryCode.code == expect["category"]
+        )
+    else:
+        return set()
+    return set(await session.scalars(stmt))
+
+
+def _local(global_id: str) -> int:
+    import base64
+
+    return int(base64.b64decode(global_id).decode().split(":")[1])
+
+
+async def _score(
+    session: AsyncSession, client: httpx.AsyncClient, case: dict[str, Any]
+) -> tuple[float, float]:
+    """(recall@10, reciprocal rank) of one case."""
+    body = await graphql(client, QUERY, q=case["query"])
+    assert "errors" not in body, (case, body)
+    found = body["data"]["search"]
+    expect = case["expect"]
+    if "code" in expect:
+        hit = 1.0 if (found["entity"] or {}).get("name") == expect["code"] else 0.0
+        return hit, hit
+    if "suggest" in expect:
+        names = [e["name"] for e in found["didYouMean"]]
+        rank = names.index(expect["suggest"]) + 1 if expect["suggest"] in names else 0
+        return (1.0 if rank else 0.0), (1 / rank if rank else 0.0)
+    relevant = await _relevant(session, expect)
+    assert relevant, f"the demo data has nothing for {case}: update relevance_queries.json"
+    ids = [_local(edge["node"]["id"]) for edge in found["edges"]]
+    recall = len(set(ids) & relevant) / min(10, len(relevant))
+    rank = next((i + 1 for i, result_id in enumerate(ids) if result_id in relevant), 0)
+    return recall, (1 / rank if rank else 0.0)
+
+
+async def test_relevance_of_the_demo_queries_is_above_the_floors(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await load_demo(session)
+    scored = [c for c in CASES if "nothing" not in c["expect"]]
+    assert len(scored) >= 40
+    recalls, ranks, misses = [], [], []
+    for case in scored:
+        recall, reciprocal = await _score(session, client, case)
+        recalls.append(recall)
+        ranks.append(reciprocal)
+        if recall < 1 or reciprocal < 1:
+            misses.append(f"{case['query']} ({case['kind']}): recall@10 {recall:.2f}, RR {reciprocal:.2f}")
+    mean_recall = sum(recalls) / len(recalls)
+    mrr = sum(ranks) / len(ranks)
+    print(f"recall@10 {mean_recall:.3f}, MRR {mrr:.3f} over {len(scored)} queries", *misses, sep="\n")
+    assert mean_recall >= RECALL_FLOOR, misses
+    assert mrr >= MRR_FLOOR, misses
+    for case in CASES:
+        if "nothing" in case["expect"]:
+            body = await graphql(client, QUERY, q=case["query"])
+            assert body["data"]["search"]["edges"] == [], case
