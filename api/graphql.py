@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     ParserCache,
@@ -38,6 +39,15 @@ def _expected(error: Any) -> bool:
     return error.original_error is None or isinstance(error.original_error, BadRequest)
 
 
+# The depth and alias limits as validation rule classes, made once: strawberry's limiter extensions
+# build a new rule class per instance, and a new class per request defeats the ValidationCache,
+# which keys on the rules (measured: 0 hits in 20 identical requests, 4-5 ms of CPU each).
+LIMIT_RULES = [
+    QueryDepthLimiter(max_depth=10).validation_rules[0],
+    MaxAliasesLimiter(max_alias_count=30).validation_rules[0],
+]
+
+
 @functools.cache
 def build_schema() -> strawberry.Schema:
     """The public schema with the protections and caches every deployment needs.
@@ -53,8 +63,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
-            lambda: QueryDepthLimiter(max_depth=10),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
+            lambda: AddValidationRules(LIMIT_RULES),
             lambda: MaskErrors(
                 should_mask_error=lambda error: not _expected(error), error_message="服务器内部错误"
             ),
@@ -103,8 +112,11 @@ def graphql_endpoint(
                 principal = await authenticate(session, request.headers.get("authorization"))
             except Unauthenticated as exc:
                 return graphql_error(401, exc.message, exc.code, headers={"WWW-Authenticate": "Bearer"})
-            # The token lookup ends here, so each mutation starts its own transaction.
+            # The token lookup's transaction ends here; each mutation starts its own. The session
+            # then holds a connection before resolvers run, because concurrent resolvers must not
+            # both try to check one out (SQLAlchemy refuses that).
             await session.rollback()
+            await session.connection()
             request.state.principal = principal or PUBLIC
             request.state.session = session
             return await limited(request)

@@ -87,10 +87,13 @@ async def execute(
         await session.commit()
     except DomainError as exc:
         await session.rollback()
+        await session.connection()
         return as_error(exc)
     except BaseException:
         await session.rollback()
         raise
+    # Rendering may fan out into concurrent loaders: hold a connection for them first.
+    await session.connection()
     return render(value)
 
 

@@ -59,11 +59,13 @@ ERROR_TYPES: list[tuple[type[DomainError], Any]] = [
 ]
 
 
-def as_error(exc: DomainError) -> UserError:
+def as_error(exc: DomainError) -> InvalidInputError | NotFoundError | PermissionDeniedError | ConflictError:
     """The GraphQL error type of a domain error."""
     for domain_type, graphql_type in ERROR_TYPES:
         if isinstance(exc, domain_type):
-            result: UserError = graphql_type(code=exc.code, message=exc.message, field=exc.field)
+            result: InvalidInputError | NotFoundError | PermissionDeniedError | ConflictError = graphql_type(
+                code=exc.code, message=exc.message, field=exc.field
+            )
             return result
     return ConflictError(code=exc.code, message=exc.message, field=exc.field)
 

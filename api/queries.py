@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.department_queries import DepartmentQuery
 from api.errors import BadRequest
 from api.pagination import Page, SortKey, paginate
 from api.search import SearchQuery
@@ -139,7 +140,7 @@ async def published_results(
 
 
 @strawberry.type
-class Query(SearchQuery):
+class Query(SearchQuery, DepartmentQuery):
     """Everything a citizen can read, without login."""
 
     node: relay.Node | None = relay.node(description="按全局ID获取任一对象")

@@ -22,14 +22,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from api.migrations import upgrade  # noqa: E402
-from inspections.demo.dataset import DESCRIPTIONS, USUAL  # noqa: E402
-from inspections.demo.names import DEMO_REGIONS, EntityFaker  # noqa: E402
-from inspections.demo.seeds import ITEMS  # noqa: E402
-from schema.db import async_url  # noqa: E402
-from schema.models import (  # noqa: E402
+from api.migrations import upgrade
+from inspections.demo.dataset import DESCRIPTIONS, USUAL
+from inspections.demo.names import DEMO_REGIONS, EntityFaker
+from inspections.demo.seeds import ITEMS
+from schema.db import async_url
+from schema.models import (
     Department,
     Entity,
     Inspection,
@@ -96,7 +96,9 @@ def _tasks(conn: sa.Connection, departments: list[dict[str, Any]]) -> list[dict[
     rows = []
     for department in departments:
         for year in YEARS:
-            for half, (start, end) in enumerate(((date(year, 3, 1), date(year, 6, 30)), (date(year, 8, 1), date(year, 11, 30)))):
+            for half, (start, end) in enumerate(
+                ((date(year, 3, 1), date(year, 6, 30)), (date(year, 8, 1), date(year, 11, 30)))
+            ):
                 rows.append(
                     {
                         "id": len(rows) + 1,
@@ -121,7 +123,9 @@ def generate(url: str, results: int, seed: int) -> None:
     engine = sa.create_engine(_sync_url(url))
     started = time.perf_counter()
     with engine.begin() as conn:
-        categories = {code: cid for cid, code in conn.execute(sa.select(ResultCategory.id, ResultCategory.code))}
+        categories = {
+            code: cid for cid, code in conn.execute(sa.select(ResultCategory.id, ResultCategory.code))
+        }
         departments = _departments(conn)
         items = _items(conn, departments)
         tasks = _tasks(conn, departments)
@@ -163,7 +167,13 @@ def generate(url: str, results: int, seed: int) -> None:
                 task = rng.choice(tasks_by_department[department["id"]])
                 ended = task["period_start"] + timedelta(days=rng.randint(0, 100))
                 inspections.append(
-                    {"id": entity_id, "task_id": task["id"], "entity_id": entity_id, "inspected_on": ended, "ended_on": ended}
+                    {
+                        "id": entity_id,
+                        "task_id": task["id"],
+                        "entity_id": entity_id,
+                        "inspected_on": ended,
+                        "ended_on": ended,
+                    }
                 )
                 for item in rng.sample(items_by_department[department["id"]], ITEMS_PER_ENTITY):
                     if made >= results:

@@ -33,7 +33,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -170,7 +170,9 @@ class Server:
                 command, env=env, cwd=log.parent, stdout=sink, stderr=subprocess.STDOUT
             )
 
-    def wait_for(self, body: bytes, check: Any, deadline_s: float = 30.0) -> tuple[float, bytes]:
+    def wait_for(
+        self, body: bytes, check: Callable[[bytes], bool], deadline_s: float = 30.0
+    ) -> tuple[float, bytes]:
         """Poll until ``check(answer)`` holds; seconds since the start, and the answer.
 
         Any other answer fails at once: while starting, uvicorn does not answer at all.
@@ -222,10 +224,10 @@ def run_load(loader: str, url: str, body_file: Path, concurrency: int, duration:
         script = body_file.with_suffix(".lua")
         script.write_text(WRK_SCRIPT)
         command = ["wrk", "-t1", f"-c{concurrency}", f"-d{duration}s", "--timeout", "10s", "-s", str(script)]
+        command.append(url)
     else:
-        command = [sys.executable, str(ROOT / "bench" / "read_load.py"), "--concurrency", str(concurrency)]
-        command += ["--duration", str(duration)]
-    command += [url] if loader == "wrk" else [url, str(body_file)]
+        command = [sys.executable, str(ROOT / "bench" / "read_load.py"), url, str(body_file)]
+        command += ["--concurrency", str(concurrency), "--duration", str(duration)]
     env = {**os.environ, "BENCH_BODY": str(body_file)}
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration + 60, check=True)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)

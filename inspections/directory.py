@@ -16,7 +16,8 @@ from schema.enums import DepartmentLevel, EntityStatus, EntityType
 from schema.models import Department, Entity, EntityContact, Inspector
 
 
-def _region(region_code: str) -> str:
+def check_region_code(region_code: str) -> str:
+    """A 6-digit administrative division code (行政区划代码), or a clear refusal."""
     if len(region_code) != 6 or not region_code.isdigit():
         raise InvalidInput(
             f"行政区划代码应为6位数字，收到“{region_code}”",
@@ -47,7 +48,7 @@ async def create_department(
         name=name,
         short_name=short_name,
         level=level,
-        region_code=_region(region_code),
+        region_code=check_region_code(region_code),
         parent_id=parent_id,
     )
     session.add(department)
@@ -111,7 +112,7 @@ async def register_entity(
         former_names=list(former_names or []),
         entity_type=entity_type,
         industry=industry,
-        region_code=_region(region_code),
+        region_code=check_region_code(region_code),
         address=address,
         legal_representative=legal_representative,
         registration_date=registration_date,

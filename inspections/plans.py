@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
 from inspections.access import require_department, require_own_department
+from inspections.directory import check_region_code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from inspections.principals import Principal, Role
 from schema.enums import (
@@ -126,6 +127,7 @@ async def create_task(
     require_own_department(by, initiating_department_id, Role.CLERK, Role.ADMIN)
     if period_end < period_start:
         raise InvalidInput("检查结束日期不能早于开始日期", code="PERIOD_ORDER", field="periodEnd")
+    check_region_code(region_code)
     if not strata:
         raise InvalidInput("至少需要设置一个抽查比例", code="STRATA_EMPTY", field="strata")
     for stratum in strata:

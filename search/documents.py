@@ -7,24 +7,17 @@ thousands of results, so a full rebuild segments each distinct text once.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.enums import ResultStatus
-from schema.models import (
-    Department,
-    Entity,
-    InspectionItem,
-    InspectionResult,
-    ResultCategory,
-    ResultVersion,
-    Task,
-)
+from schema.models import ResultCategory
 from search.query import name_key
 from search.text import index_tokens
 
@@ -90,36 +83,23 @@ def joined_tokens(texts: tuple[str, ...]) -> str:
     return result
 
 
-def _statement() -> Any:
-    r, v, e = InspectionResult, ResultVersion, Entity
-    return (
-        sa.select(
-            r.id,
-            v.id,
-            r.entity_id,
-            r.department_id,
-            r.task_id,
-            e.region_code,
-            r.year,
-            e.entity_type,
-            r.published_on,
-            e.name,
-            e.former_names,
-            e.credit_code,
-            Department.name,
-            Department.short_name,
-            InspectionItem.name,
-            Task.name,
-            v.category_codes,
-            v.description,
-        )
-        .join(v, sa.and_(v.result_id == r.id, v.version == r.current_version))
-        .join(e, e.id == r.entity_id)
-        .join(Department, Department.id == r.department_id)
-        .join(InspectionItem, InspectionItem.id == r.item_id)
-        .join(Task, Task.id == r.task_id)
-        .where(r.status == ResultStatus.PUBLISHED, r.published_on.is_not(None))
-    )
+# Raw SQL, read as plain tuples: a rebuild loads a million rows, and SQLAlchemy's per-row type
+# processing (JSON, enums, dates) cost more than the query itself. Values are decoded in _document.
+_LOAD_SQL = (
+    "SELECT r.id, v.id, r.entity_id, r.department_id, r.task_id, e.region_code, r.year, e.entity_type, "
+    "r.published_on, e.name, e.former_names, e.credit_code, d.name, d.short_name, i.name, t.name, "
+    "v.category_codes, v.description "
+    "FROM inspection_results r "
+    "JOIN result_versions v ON v.result_id = r.id AND v.version = r.current_version "
+    "JOIN entities e ON e.id = r.entity_id "
+    "JOIN departments d ON d.id = r.department_id "
+    "JOIN inspection_items i ON i.id = r.item_id "
+    "JOIN tasks t ON t.id = r.task_id "
+    "WHERE r.status = :published AND r.published_on IS NOT NULL AND "
+)
+_LOAD = sa.text(_LOAD_SQL + "r.id IN :ids").bindparams(sa.bindparam("ids", expanding=True))
+# A range of the primary key: filtering on status alone made SQLite sort every published row.
+_LOAD_RANGE = sa.text(_LOAD_SQL + "r.id BETWEEN :low AND :high")
 
 
 async def category_labels(session: AsyncSession) -> dict[str, str]:
@@ -130,7 +110,12 @@ async def category_labels(session: AsyncSession) -> dict[str, str]:
     return dict(rows.all())
 
 
-def _document(row: Any, labels: dict[str, str]) -> Document:
+def _json_list(value: Any) -> list[str]:
+    # SQLite and asyncpg hand JSON columns of a text query back as text.
+    return list(orjson.loads(value)) if isinstance(value, str | bytes) else list(value)
+
+
+def _document(row: Sequence[Any], labels: dict[str, str]) -> Document:
     (
         result_id,
         version_id,
@@ -151,6 +136,7 @@ def _document(row: Any, labels: dict[str, str]) -> Document:
         codes,
         description,
     ) = row
+    codes = _json_list(codes)
     return Document(
         result_id=result_id,
         version_id=version_id,
@@ -159,29 +145,41 @@ def _document(row: Any, labels: dict[str, str]) -> Document:
         task_id=task_id,
         region_code=region_code,
         year=year,
-        entity_type=str(entity_type.value if hasattr(entity_type, "value") else entity_type),
-        published_on=published_on,
+        entity_type=str(entity_type),
+        published_on=published_on if isinstance(published_on, date) else date.fromisoformat(published_on),
         name_key=name_key(name)[:200],
         category_codes=tuple(codes),
-        name_tokens=joined_tokens((name, *former_names, code)),
+        name_tokens=joined_tokens((name, *_json_list(former_names), code)),
         body_tokens=joined_tokens(
             (department, department_short, item, task, *(labels.get(c, "") for c in codes), description)
         ),
     )
 
 
-async def documents_for(session: AsyncSession, result_ids: list[int]) -> list[Document]:
-    """The documents of those results that are published (others have none)."""
+def build_documents(rows: Sequence[Sequence[Any]], labels: dict[str, str]) -> list[Document]:
+    """Documents from loaded rows, in result id order (pure Python: may run in a worker thread)."""
+    return sorted((_document(row, labels) for row in rows), key=lambda doc: doc.result_id)
+
+
+async def load_rows(session: AsyncSession, result_ids: Sequence[int]) -> list[Sequence[Any]]:
+    """The raw rows behind the documents of those results that are published."""
     if not result_ids:
         return []
-    labels = await category_labels(session)
-    rows = await session.execute(_statement().where(InspectionResult.id.in_(result_ids)))
-    return [_document(row, labels) for row in rows]
+    answer = await session.execute(
+        _LOAD, {"ids": list(result_ids), "published": ResultStatus.PUBLISHED.value}
+    )
+    return [tuple(row) for row in answer]
 
 
-async def documents_after(
-    session: AsyncSession, after_id: int, limit: int, labels: dict[str, str]
+async def load_range(session: AsyncSession, low: int, high: int) -> list[Sequence[Any]]:
+    """The raw rows of the published results with ids from ``low`` to ``high``."""
+    params = {"low": low, "high": high, "published": ResultStatus.PUBLISHED.value}
+    return [tuple(row) for row in await session.execute(_LOAD_RANGE, params)]
+
+
+async def documents_for(
+    session: AsyncSession, result_ids: Sequence[int], labels: dict[str, str] | None = None
 ) -> list[Document]:
-    """The next ``limit`` published results' documents in id order (for a full rebuild)."""
-    stmt = _statement().where(InspectionResult.id > after_id).order_by(InspectionResult.id).limit(limit)
-    return [_document(row, labels) for row in await session.execute(stmt)]
+    """The documents of those results that are published (others have none)."""
+    labels = labels if labels is not None else await category_labels(session)
+    return build_documents(await load_rows(session, result_ids), labels)

@@ -38,7 +38,10 @@ def _sqlite_upsert() -> str:
     names = ", ".join(_COLUMNS)
     values = ", ".join("?" for _ in _COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "result_id")
-    return f"INSERT INTO search_documents ({names}) VALUES ({values}) ON CONFLICT (result_id) DO UPDATE SET {updates}"
+    return (
+        f"INSERT INTO search_documents ({names}) VALUES ({values}) "
+        f"ON CONFLICT (result_id) DO UPDATE SET {updates}"
+    )
 
 
 _PG_UPSERT = _pg_upsert()

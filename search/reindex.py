@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schema.enums import ResultStatus
 from schema.models import InspectionResult, SearchDocument, SearchOutbox
 from search.backends.elastic import INDEX_BODY, ElasticBackend, bulk_actions
-from search.documents import Document, category_labels, documents_after
+from search.documents import Document, build_documents, category_labels, load_range
 from search.indexing import write_documents
 
 BATCH = 2000
@@ -27,12 +32,81 @@ async def published_count(session: AsyncSession) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
-async def _batches(session: AsyncSession, batch: int) -> Any:
+# Below this many results a worker pool costs more (start-up, segmenter load) than it saves.
+PARALLEL_FROM = 20_000
+_worker: dict[str, Any] = {}
+
+
+def _workers(total: int) -> int:
+    return min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM else 0
+
+
+def _start_worker(url: str) -> None:
+    """In a worker process: an event loop, an engine on the same database, the segmenter."""
+    from schema.db import make_engine
+    from search.text import preload
+
+    loop = asyncio.new_event_loop()
+    _worker.update(loop=loop, engine=make_engine(url), sessions=None)
+    preload()
+
+
+async def _range_documents(low: int, high: int, labels: dict[str, str]) -> list[Document]:
+    from schema.db import make_sessionmaker
+
+    async with make_sessionmaker(_worker["engine"])() as session:
+        rows = await load_range(session, low, high)
+    return build_documents(rows, labels)
+
+
+def _worker_documents(low: int, high: int, labels: dict[str, str]) -> list[Document]:
+    """In a worker process: load and build the documents of one id range."""
+    loop: asyncio.AbstractEventLoop = _worker["loop"]
+    return loop.run_until_complete(_range_documents(low, high, labels))
+
+
+async def _batches(session: AsyncSession, batch: int, workers: int) -> Any:
+    """Documents of every published result, one id range at a time, in id order.
+
+    With workers, other processes load and segment the next ranges while this one writes:
+    segmenting is pure Python, so threads would only fight over the GIL (measured: it tripled
+    the time of the SQLite writes), and loading there keeps this process for the writes alone.
+    Workers read committed data only, which is all a rebuild copies.
+    """
     labels = await category_labels(session)
-    after = 0
-    while docs := await documents_after(session, after, batch, labels):
-        yield docs
-        after = docs[-1].result_id
+    bounds = (
+        await session.execute(sa.select(sa.func.min(InspectionResult.id), sa.func.max(InspectionResult.id)))
+    ).one()
+    if bounds[0] is None:
+        return
+    ranges = [(low, min(low + batch - 1, bounds[1])) for low in range(bounds[0], bounds[1] + 1, batch)]
+    if not workers:
+        for low, high in ranges:
+            docs = build_documents(await load_range(session, low, high), labels)
+            if docs:
+                yield docs
+        return
+    loop = asyncio.get_running_loop()
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    # spawn, not fork: this process holds the database driver's thread.
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(url,)
+    )
+    queue: deque[asyncio.Future[list[Document]]] = deque()
+    pending = iter(ranges)
+    try:
+        while True:
+            for low, high in pending:
+                queue.append(loop.run_in_executor(pool, _worker_documents, low, high, labels))
+                if len(queue) > workers + 1:
+                    break
+            if not queue:
+                return
+            docs = await queue.popleft()
+            if docs:
+                yield docs
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 async def rebuild_database(
@@ -48,7 +122,7 @@ async def rebuild_database(
             await session.execute(sa.text(f"INSERT INTO {table}({table}) VALUES ('delete-all')"))
     await session.execute(sa.delete(SearchDocument))
     done = 0
-    async for docs in _batches(session, batch):
+    async for docs in _batches(session, batch, _workers(await published_count(session))):
         await write_documents(session, docs, empty=True)
         done += len(docs)
         if progress:
@@ -83,7 +157,7 @@ async def rebuild_elastic(
     body = {**INDEX_BODY, "settings": {**INDEX_BODY["settings"], "refresh_interval": "-1"}}
     await client.indices.create(index=index, settings=body["settings"], mappings=body["mappings"])
     count = 0
-    async for docs in _batches(session, batch):
+    async for docs in _batches(session, batch, _workers(await published_count(session))):
         count += await _send(client, index, docs)
         if progress:
             progress(len(docs))

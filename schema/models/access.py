@@ -31,7 +31,8 @@ class ApiToken(Base):
 
     __table_args__ = (
         sa.CheckConstraint(
-            "(kind = 'department' AND department_id IS NOT NULL AND role IN ('clerk', 'reviewer', 'head', 'admin'))"
+            "(kind = 'department' AND department_id IS NOT NULL"
+            " AND role IN ('clerk', 'reviewer', 'head', 'admin'))"
             " OR (kind = 'entity' AND entity_id IS NOT NULL AND department_id IS NULL AND role IS NULL)",
             name="principal_shape",
         ),

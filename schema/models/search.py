@@ -26,17 +26,18 @@ class SearchDocument(Base):
 
     __tablename__ = "search_documents"
 
-    result_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("inspection_results.id"), primary_key=True, autoincrement=False
-    )
-    version_id: Mapped[int] = mapped_column(sa.ForeignKey("result_versions.id"), unique=True)
+    # No foreign keys: this is derived data, written only from the rows it copies and rebuilt
+    # from them at will, and checking five of them per row took 2/3 of the table's write time
+    # in a rebuild (measured on 30,000 results).
+    result_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version_id: Mapped[int] = mapped_column(unique=True)
     # A 统一社会信用代码 query lists one entity's documents: indexed.
-    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
+    entity_id: Mapped[int] = mapped_column(index=True)
     # Filter columns sit on the row the full-text match joins, so a filter costs no extra lookup.
     # No B-tree index on them: every search starts from the full-text match and reaches these
     # rows by key, and each index would add ~15 MB per million documents.
-    department_id: Mapped[int] = mapped_column(sa.ForeignKey("departments.id"))
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id"))
+    department_id: Mapped[int]
+    task_id: Mapped[int]
     region_code: Mapped[str] = mapped_column(sa.String(6))
     year: Mapped[int] = mapped_column()
     entity_type: Mapped[str] = mapped_column(sa.String(32))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,19 +14,25 @@ from api.app import create_app
 from api.settings import Settings
 
 
+@contextlib.asynccontextmanager
+async def app_client(
+    session: AsyncSession, engine: AsyncEngine, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a fresh app whose requests join the test's transaction."""
+    connection = await session.connection()
+    sessions = async_sessionmaker(
+        bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
+    )
+    app = create_app(Settings(database_url=str(engine.url), **settings), engine=engine, sessions=sessions)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
 @pytest.fixture
 async def client(session: AsyncSession, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     """Requests run the whole ASGI stack; their sessions join the test's transaction."""
-    connection = await session.connection()
-    sessions = async_sessionmaker(
-        bind=connection,
-        expire_on_commit=False,
-        autoflush=False,
-        join_transaction_mode="create_savepoint",
-    )
-    app = create_app(Settings(database_url=str(engine.url)), engine=engine, sessions=sessions)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with app_client(session, engine) as http:
         yield http
 
 

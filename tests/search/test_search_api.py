@@ -23,7 +23,8 @@ query ($q: String!, $first: Int, $after: String, $year: Int, $categoryCode: Stri
     totalCount totalCountExact
     entity { name } didYouMean { creditCode }
     pageInfo { hasNextPage endCursor }
-    facets { categories { category { code } count } departments { department { name } count } years { year count } }
+    facets { categories { category { code } count } departments { department { name } count }
+    years { year count } }
     edges { cursor node { id entity { name } categories { code } } highlights { field text marked } }
   }
 }

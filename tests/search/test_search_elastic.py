@@ -116,11 +116,14 @@ async def test_bulk_actions_index_by_result_id(session: AsyncSession) -> None:
 
 
 @pytest.fixture
-def elastic_configured() -> AsyncIterator[None]:
+async def elastic_configured() -> AsyncIterator[None]:
     """Search configured with an Elasticsearch that does not answer; restored afterwards."""
     before = config.current()
-    config.configure(config.SearchConfig(elasticsearch_url=UNREACHABLE, timeout=1.0))
+    config.configure(config.SearchConfig(elasticsearch_url=UNREACHABLE))
     yield
+    backend = elastic.backend()
+    if backend is not None:
+        await backend.close()
     config.configure(before)
 
 
@@ -139,9 +142,6 @@ async def es_client(
         transport=httpx.ASGITransport(app=app), base_url="http://testserver"
     ) as http:
         yield http
-    backend = elastic.backend()
-    if backend is not None:
-        await backend.close()
 
 
 async def test_outbox_keeps_every_change_and_the_database_answers(
@@ -177,7 +177,7 @@ async def test_outbox_keeps_every_change_and_the_database_answers(
     assert backend.is_down()
     config.configure(config.SearchConfig())
     direct = await graphql(es_client, IDS, q="鑫达")
-    config.configure(config.SearchConfig(elasticsearch_url=UNREACHABLE, timeout=1.0))
+    config.configure(config.SearchConfig(elasticsearch_url=UNREACHABLE))
     assert via_fallback["data"] == direct["data"]
     assert via_fallback["data"]["search"]["totalCount"] == len(joint.results)
 

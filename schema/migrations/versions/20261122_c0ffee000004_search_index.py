@@ -61,23 +61,6 @@ def upgrade() -> None:
         sa.Column("entity_type", sa.String(length=32), nullable=False),
         sa.Column("published_on", sa.Date(), nullable=False),
         sa.Column("name_key", sa.String(length=200), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["department_id"], ["departments.id"], name=op.f("fk_search_documents_department_id_departments")
-        ),
-        sa.ForeignKeyConstraint(
-            ["entity_id"], ["entities.id"], name=op.f("fk_search_documents_entity_id_entities")
-        ),
-        sa.ForeignKeyConstraint(
-            ["result_id"],
-            ["inspection_results.id"],
-            name=op.f("fk_search_documents_result_id_inspection_results"),
-        ),
-        sa.ForeignKeyConstraint(["task_id"], ["tasks.id"], name=op.f("fk_search_documents_task_id_tasks")),
-        sa.ForeignKeyConstraint(
-            ["version_id"],
-            ["result_versions.id"],
-            name=op.f("fk_search_documents_version_id_result_versions"),
-        ),
         sa.PrimaryKeyConstraint("result_id", name=op.f("pk_search_documents")),
         sa.UniqueConstraint("version_id", name=op.f("uq_search_documents_version_id")),
     )

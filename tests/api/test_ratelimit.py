@@ -1,0 +1,93 @@
+"""Rate limits through the real /graphql route: per IP, per token, in memory and shared in Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import httpx
+import pytest
+import redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from api.tokens import issue_token
+from inspections.principals import Role
+from tests import factories
+from tests.api.conftest import app_client
+
+QUERY = {"query": "{ resultCategories { code } }"}
+REDIS_URL = os.environ.get("GONGSHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE_REDIS = os.environ.get("CI", "").lower() == "true"
+
+
+def _assert_limited(response: httpx.Response) -> None:
+    assert response.status_code == 429
+    retry_after = int(response.headers["Retry-After"])
+    assert 1 <= retry_after <= 61
+    body = response.json()
+    assert body["data"] is None
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "RATE_LIMITED" and error["extensions"]["retryAfter"] == retry_after
+    assert "请求过于频繁" in error["message"]
+
+
+async def test_anonymous_and_token_budgets(session: AsyncSession, engine: AsyncEngine) -> None:
+    department = await factories.department(session, "姚安县市场监督管理局")
+    token = (
+        await issue_token(
+            session, actor="test", holder_name="张三", department_code=department.code, role=Role.CLERK
+        )
+    ).secret
+    await session.flush()
+    async with app_client(
+        session,
+        engine,
+        anonymous_rate_limit="3/minute",
+        token_rate_limit="5/minute",
+        rate_limit_prefix=uuid.uuid4().hex,
+    ) as client:
+        for n in range(3):
+            ok = await client.post("/graphql", json=QUERY)
+            assert ok.status_code == 200
+            assert ok.headers["X-RateLimit-Limit"] == "3" and ok.headers["X-RateLimit-Remaining"] == str(
+                2 - n
+            )
+        _assert_limited(await client.post("/graphql", json=QUERY))
+        # A token holder draws on its own budget, not the IP's.
+        authorized = {"Authorization": f"Bearer {token}"}
+        for _ in range(5):
+            assert (await client.post("/graphql", json=QUERY, headers=authorized)).status_code == 200
+        _assert_limited(await client.post("/graphql", json=QUERY, headers=authorized))
+        # An invented token gets a 401 and no budget of its own.
+        bogus = await client.post("/graphql", json=QUERY, headers={"Authorization": "Bearer gs_invented"})
+        assert bogus.status_code == 401
+
+
+def _redis_or_skip() -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis is required (CI=true) but unreachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis unreachable at {REDIS_URL}: {exc}")
+
+
+async def test_workers_share_one_budget_in_redis(session: AsyncSession, engine: AsyncEngine) -> None:
+    _redis_or_skip()
+    prefix = f"gongshi-test-{uuid.uuid4().hex}"
+    settings = {"anonymous_rate_limit": "4/minute", "redis_url": REDIS_URL, "rate_limit_prefix": prefix}
+    try:
+        async with (
+            app_client(session, engine, **settings) as first,
+            app_client(session, engine, **settings) as second,
+        ):
+            for client in (first, second, first, second):
+                assert (await client.post("/graphql", json=QUERY)).status_code == 200
+            _assert_limited(await second.post("/graphql", json=QUERY))
+            _assert_limited(await first.post("/graphql", json=QUERY))
+        keys = redis.Redis.from_url(REDIS_URL, decode_responses=True).keys(f"*{prefix}*")
+        assert keys, "the budget must live in Redis"
+    finally:
+        connection = redis.Redis.from_url(REDIS_URL)
+        for key in connection.scan_iter(f"*{prefix}*"):
+            connection.delete(key)
