@@ -1,0 +1,117 @@
+"""Department-only reads, plan lateness, and `gongshi draw verify`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.relay import to_base64
+
+from api.cli import main
+from api.migrations import upgrade
+from api.settings import Settings
+from inspections import plans
+from schema.db import make_engine, make_sessionmaker
+from tests import factories
+from tests.api.world import build_world
+from tests.factories import TEST
+
+
+async def test_draw_preview_and_late_results_answer_departments_only(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    world = await build_world(session)
+    preview = "query($t: ID!) { drawPreview(taskId: $t) { __typename ... on DrawPreviewRecord { candidateCount strata { sampleSize } excluded { creditCode details } } ... on UserError { code } } }"
+    variables = {"t": to_base64("Task", world.ids["task_fresh"])}
+    mine = (
+        await client.post(
+            "/graphql", json={"query": preview, "variables": variables}, headers=world.auth("a_clerk")
+        )
+    ).json()
+    assert mine["data"]["drawPreview"]["candidateCount"] == 5
+    assert mine["data"]["drawPreview"]["strata"] == [{"sampleSize": 5}]
+    for caller in ("public", "entity", "c_clerk"):
+        other = (
+            await client.post(
+                "/graphql", json={"query": preview, "variables": variables}, headers=world.auth(caller)
+            )
+        ).json()
+        assert other["data"]["drawPreview"] == {"__typename": "NotFoundError", "code": "TASK_NOT_FOUND"}
+
+    late = "{ lateResults { __typename ... on LateResults { unpublished { id status publicationDue } publishedLate { id } } ... on UserError { code } } }"
+    answer = (await client.post("/graphql", json={"query": late}, headers=world.auth("a_reviewer"))).json()[
+        "data"
+    ]["lateResults"]
+    # A's draft and under-review results of 2021 were due 2021-12-14 and are still unpublished.
+    unpublished = {r["id"] for r in answer["unpublished"]}
+    assert unpublished == {to_base64("InspectionResult", world.ids[k]) for k in ("rA_draft", "rA_review")}
+    assert {r["publicationDue"] for r in answer["unpublished"]} == {"2021-12-14"}
+    assert answer["publishedLate"] == []  # published 2021-12-01, before the due date
+    refused = (await client.post("/graphql", json={"query": late})).json()["data"]["lateResults"]
+    assert refused == {"__typename": "PermissionDeniedError", "code": "DEPARTMENT_ONLY"}
+
+
+async def test_plan_published_after_the_jurisdictions_deadline_is_flagged(session: AsyncSession) -> None:
+    settings = Settings()
+    # seed 001 art.7 (河南, 41): end of February; seed 002 art.6 (云南, 53): end of March.
+    assert settings.plan_deadline("410481", 2024) == date(2024, 2, 29)
+    assert settings.plan_deadline("410481", 2025) == date(2025, 2, 28)
+    assert settings.plan_deadline("530427", 2025) == date(2025, 3, 31)
+    department = await factories.department(session, "舞钢市市场监督管理局", "410481")
+    plan = await plans.create_plan(
+        session, by=TEST, department_id=department.id, year=2025, title="2025年度计划"
+    )
+    published = await plans.publish_plan(
+        session,
+        by=TEST,
+        plan_id=plan.id,
+        today=date(2025, 3, 3),
+        deadline=settings.plan_deadline("410481", 2025),
+    )
+    assert published.published_late is True and published.publication_deadline == date(2025, 2, 28)
+
+
+def test_plan_deadlines_setting_is_parsed_and_checked() -> None:
+    settings = Settings.from_env({"GONGSHI_PLAN_DEADLINES": "*=02-28,53=03-31"})
+    assert settings.plan_deadline("130300", 2025) == date(2025, 2, 28)
+    assert settings.plan_deadline("532325", 2025) == date(2025, 3, 31)
+    with pytest.raises(SystemExit, match="GONGSHI_PLAN_DEADLINES"):
+        Settings.from_env({"GONGSHI_PLAN_DEADLINES": "53=13-40"})
+
+
+async def test_draw_verify_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'verify.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    await asyncio.to_thread(upgrade, url)
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            joint = await factories.joint_task(session, entities=4, publish=False)
+            task_id = joint.task.id
+    finally:
+        await engine.dispose()
+    assert await asyncio.to_thread(main, ["draw", "verify", "--task", str(task_id)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("OK") == 3 and "FAIL" not in out
+    listing = tmp_path / "candidates.txt"
+    codes = sorted(e.credit_code for e in joint.entities)
+    listing.write_text("\n".join(f"1\t{code}" for code in codes), encoding="utf-8")
+    args = [
+        "draw",
+        "verify",
+        "--candidates",
+        str(listing),
+        "--seed",
+        "test-seed-0123456789abcdef",
+        "--ratio",
+        "1=5000",
+    ]
+    assert await asyncio.to_thread(main, args) == 0
+    drawn = [line.split("\t")[1] for line in capsys.readouterr().out.strip().splitlines()]
+    assert len(drawn) == 2 and set(drawn) <= set(codes)
