@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,6 +17,7 @@ from api.graphql import build_schema, graphql_endpoint
 from api.migrations import current_revision, head_revision
 from api.search_runtime import configure_search, search_lifespan, search_readiness
 from api.settings import Settings
+from schema.base import utcnow
 from schema.db import make_engine, make_sessionmaker
 
 
@@ -24,6 +26,7 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Starlette:
     """Build the application for ``settings`` (the environment's by default).
 
@@ -33,7 +36,7 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     sessions = sessions or make_sessionmaker(engine)
     configure_search(settings)
-    graphql = graphql_endpoint(build_schema(), sessions, settings)
+    graphql = graphql_endpoint(build_schema(), sessions, settings, clock)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

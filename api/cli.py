@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from api import cli_search
 from api.settings import Settings
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
@@ -74,11 +75,15 @@ async def _calendar_load_async(settings: Settings, path: Path, actor: str) -> in
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
             await store_schedule(session, by=system(actor), schedule=schedule)
+            from inspections.calendar import load_calendar
             from inspections.deadlines import recompute_provisional
+            from objections.deadlines import recompute_provisional as recompute_objections
 
             changed = await recompute_provisional(
                 session, publication_working_days=settings.publication_working_days
             )
+            calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
+            changed += await recompute_objections(session, calendar)
     finally:
         await engine.dispose()
     print(
@@ -109,6 +114,24 @@ def _schema_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
+    from objections.sweep import sweep
+    from schema.db import make_engine, make_sessionmaker
+    from workdays import china_today
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                report = await sweep(session, today=china_today())
+        finally:
+            await engine.dispose()
+        print(f"检查{report.examined}项，新标记逾期{report.marked}项，写入提醒{report.reminders}条")
+        return 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(prog="gongshi", description="Gongshi (公示) service")
@@ -134,7 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     export = schema_cmd.add_parser("export", help="write api/schema.graphql")
     export.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     export.set_defaults(run=_schema_export)
-    __import__("api.cli_search").cli_search.register(sub)  # gongshi reindex, gongshi search ...
+    cli_search.register(sub)  # gongshi reindex, gongshi search drain-outbox|status
+    objections = sub.add_parser("objections", help="the objection workflow").add_subparsers(
+        dest="action", required=True
+    )
+    objections.add_parser(
+        "sweep", help="mark overdue objections and write reminders (run daily)"
+    ).set_defaults(run=_objections_sweep)
     from api.cli_accounts import register as register_accounts
 
     register_accounts(sub)

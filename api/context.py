@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -12,6 +14,7 @@ from strawberry.types import Info as _Info
 from api.loaders import Loaders
 from api.settings import Settings
 from inspections.principals import Principal
+from workdays import to_china_date
 
 
 @dataclass
@@ -24,6 +27,15 @@ class Context:
     loaders: Loaders
     settings: Settings
     principal: Principal
+    clock: Callable[[], datetime]
+
+    def now(self) -> datetime:
+        """The current instant (tests pin it)."""
+        return self.clock()
+
+    def today(self) -> date:
+        """Today in China (Asia/Shanghai), whatever the server's zone."""
+        return to_china_date(self.clock())
 
 
 Info = _Info[Context, None]

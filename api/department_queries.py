@@ -16,7 +16,6 @@ from inspections.access import require_department
 from inspections.errors import DomainError
 from inspections.principals import Role
 from schema import enums, models
-from workdays import china_today
 
 DrawPreviewPayload: TypeAlias = Annotated[DrawPreviewRecord | Errors, strawberry.union("DrawPreviewPayload")]
 LateResultsPayload: TypeAlias = Annotated["LateResults | Errors", strawberry.union("LateResultsPayload")]
@@ -53,7 +52,7 @@ class DepartmentQuery:
         except DomainError as exc:
             return as_error(exc)
         result = models.InspectionResult
-        today = china_today()
+        today = info.context.today()
         own = (
             sa.select(result)
             .where(result.department_id == department)

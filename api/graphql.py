@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -27,11 +28,13 @@ from api.context import Context
 from api.errors import BadRequest
 from api.loaders import Loaders
 from api.mutations import Mutation
+from api.objections import ObjectionMutation
 from api.queries import Query
 from api.ratelimit import graphql_error, rate_limited
 from api.settings import Settings
 from api.tokens import Unauthenticated, authenticate
 from inspections.principals import PUBLIC
+from schema.base import utcnow
 
 
 def _expected(error: Any) -> bool:
@@ -48,6 +51,11 @@ LIMIT_RULES = [
 ]
 
 
+@strawberry.type(name="Mutation")
+class AllMutations(Mutation, ObjectionMutation):
+    """Every mutation: departments' publishing work and the objection workflow."""
+
+
 @functools.cache
 def build_schema() -> strawberry.Schema:
     """The public schema with the protections and caches every deployment needs.
@@ -56,7 +64,7 @@ def build_schema() -> strawberry.Schema:
     """
     return strawberry.Schema(
         query=Query,
-        mutation=Mutation,
+        mutation=AllMutations,
         config=StrawberryConfig(auto_camel_case=True),
         # Factories, not instances: strawberry builds one per request; the parser and validation
         # LRU caches live at module level (keyed by maxsize), so every request shares them.
@@ -74,9 +82,12 @@ def build_schema() -> strawberry.Schema:
 class GongshiGraphQL(GraphQL[Context, None]):
     """strawberry's view, run by :func:`graphql_endpoint` after authentication and rate limiting."""
 
-    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+    def __init__(self, schema: strawberry.Schema, settings: Settings, clock: Callable[[], datetime]) -> None:
+        super().__init__(
+            schema, graphql_ide="graphiql" if settings.graphiql else None, multipart_uploads_enabled=True
+        )
         self.settings = settings
+        self.clock = clock
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         assert isinstance(request, Request) and isinstance(response, Response)
@@ -88,6 +99,7 @@ class GongshiGraphQL(GraphQL[Context, None]):
             loaders=Loaders(session),
             settings=self.settings,
             principal=request.state.principal,
+            clock=self.clock,
         )
 
     def encode_json(self, data: object) -> bytes:
@@ -96,10 +108,13 @@ class GongshiGraphQL(GraphQL[Context, None]):
 
 
 def graphql_endpoint(
-    schema: strawberry.Schema, sessions: async_sessionmaker[AsyncSession], settings: Settings
+    schema: strawberry.Schema,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Callable[[Request], Awaitable[Response]]:
     """``/graphql``: one session per request, the caller authenticated, then rate limited."""
-    view = GongshiGraphQL(schema, settings)
+    view = GongshiGraphQL(schema, settings, clock)
 
     async def run(request: Request) -> Response:
         return await view.run(request)

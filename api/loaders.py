@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from objections.queues import open_objection_ids
 from schema.enums import ResultStatus
 from schema.models import (
     AnnualPlan,
@@ -122,6 +123,7 @@ class Loaders:
             lambda row: row[0].result_id,
         )
         self.categories_by_code = self._categories_by_code(session)
+        self.under_objection = self._under_objection(session)
         self.task_summary = self._task_summary(session)
 
     @staticmethod
@@ -146,6 +148,14 @@ class Loaders:
             ):
                 rows[row.code] = row
             return [rows.get(code) for code in codes]
+
+        return DataLoader(load_fn=load)
+
+    @staticmethod
+    def _under_objection(session: AsyncSession) -> DataLoader[int, bool]:
+        async def load(result_ids: Sequence[int]) -> list[bool]:
+            open_ones = await open_objection_ids(session, result_ids)
+            return [i in open_ones for i in result_ids]
 
         return DataLoader(load_fn=load)
 

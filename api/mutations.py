@@ -39,7 +39,6 @@ from inspections.calendar import load_calendar
 from inspections.errors import DomainError, InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from schema import credit_code, enums, models
-from workdays import china_today
 
 T = TypeVar("T")
 Errors: TypeAlias = InvalidInputError | NotFoundError | PermissionDeniedError | ConflictError
@@ -227,7 +226,7 @@ class Mutation:
                 assert department is not None
                 deadline = settings.plan_deadline(department.region_code, plan.year)
             return await plans.publish_plan(
-                session, by=by, plan_id=plan.id if plan else -1, today=china_today(), deadline=deadline
+                session, by=by, plan_id=plan.id if plan else -1, today=info.context.today(), deadline=deadline
             )
 
         return await execute(info, action, PlanRecord.from_row)
@@ -404,7 +403,9 @@ class Mutation:
                 item_id=local_id(item_id, "InspectionItem", "itemId"),
                 category_codes=category_codes,
                 description=description,
-                calendar=await load_calendar(session),
+                calendar=await load_calendar(
+                    session, builtin_years=info.context.settings.calendar_builtin_years
+                ),
                 publication_working_days=settings.publication_working_days,
             )
 
@@ -426,7 +427,7 @@ class Mutation:
                 session,
                 by=by,
                 result_id=local_id(result_id, "InspectionResult", "resultId"),
-                today=china_today(),
+                today=info.context.today(),
             )
 
         return await execute(info, action, DepartmentResult.from_row)
@@ -452,7 +453,7 @@ class Mutation:
                 category_codes=category_codes,
                 description=description,
                 reason=reason,
-                today=china_today(),
+                today=info.context.today(),
             )
             row = await session.get(models.InspectionResult, version.result_id)
             assert row is not None
@@ -471,8 +472,10 @@ class Mutation:
                 result_id=local_id(result_id, "InspectionResult", "resultId"),
                 authority=authority,
                 transferred_on=transferred_on,
-                today=china_today(),
-                calendar=await load_calendar(session),
+                today=info.context.today(),
+                calendar=await load_calendar(
+                    session, builtin_years=info.context.settings.calendar_builtin_years
+                ),
             )
 
         return await execute(info, action, FollowUpRecord.from_row)
@@ -488,7 +491,7 @@ class Mutation:
                 follow_up_id=local_id(follow_up_id, "FollowUp", "followUpId"),
                 outcome=outcome,
                 on=on,
-                today=china_today(),
+                today=info.context.today(),
             )
 
         return await execute(info, action, FollowUpRecord.from_row)

@@ -10,8 +10,10 @@ import strawberry
 from strawberry import relay
 
 from api.context import Info
+from api.data_queries import DataQuery
 from api.department_queries import DepartmentQuery
 from api.errors import BadRequest
+from api.objections import ObjectionQuery
 from api.pagination import Page, SortKey, paginate
 from api.search import SearchQuery
 from api.types import (
@@ -140,7 +142,7 @@ async def published_results(
 
 
 @strawberry.type
-class Query(SearchQuery, DepartmentQuery):
+class Query(SearchQuery, DepartmentQuery, ObjectionQuery, DataQuery):
     """Everything a citizen can read, without login."""
 
     node: relay.Node | None = relay.node(description="按全局ID获取任一对象")

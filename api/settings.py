@@ -61,6 +61,13 @@ class Settings:
     # Annual plans are due by end of February (seed 001 art.7, 河南) or end of March (seed 002 art.6,
     # 云南): the deadline (month-day) per region-code prefix; the longest matching prefix wins.
     plan_deadlines: dict[str, str] = field(default_factory=lambda: {"": "03-31", "41": "02-28"})
+    # Years of the packaged holiday data to trust (None: all it has); loaded schedules always count.
+    calendar_builtin_years: frozenset[int] | None = None
+    # Objection evidence (异议证明材料): where files go, how big, which kinds.
+    evidence_dir: str = "evidence"
+    evidence_max_bytes: int = 10 * 1024 * 1024
+    evidence_max_files: int = 10
+    evidence_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
     extra: dict[str, str] = field(default_factory=dict)
 
     def plan_deadline(self, region_code: str, year: int) -> date:
@@ -88,6 +95,8 @@ class Settings:
             rate_limits_enabled=(env.get("GONGSHI_RATE_LIMITS", "1") not in {"0", "false", "no"}),
             redis_url=env.get("REDIS_URL") or None,
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
+            evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,
+            evidence_max_bytes=_int(env, "GONGSHI_EVIDENCE_MAX_BYTES", cls.evidence_max_bytes),
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,
         )

@@ -477,6 +477,10 @@ class InspectionResultNode(relay.Node):
         versions = await info.context.loaders.result_versions.load(self.id)
         return versions[-1].description if versions else ""
 
+    @strawberry.field(description="是否有正在处理的异议（不含异议内容和提出人）")
+    async def under_objection(self, info: Info) -> bool:
+        return await info.context.loaders.under_objection.load(self.id)
+
     @strawberry.field(description="全部公示版本，从首次公示到当前")
     async def history(self, info: Info) -> list[ResultVersionType]:
         return [

@@ -51,7 +51,7 @@ def _sync_url(url: str) -> str:
 
 
 def _departments(conn: sa.Connection) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n, region in enumerate(DEMO_REGIONS):
         for suffix, short in (("市场监督管理局", "市场监管局"), ("公安局", "公安局"), ("商务局", "商务局")):
             rows.append(
@@ -71,7 +71,7 @@ def _departments(conn: sa.Connection) -> list[dict[str, Any]]:
 
 
 def _items(conn: sa.Connection, departments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for department in departments:
         for seed in ITEMS:
             rows.append(
@@ -93,7 +93,7 @@ def _items(conn: sa.Connection, departments: list[dict[str, Any]]) -> list[dict[
 
 
 def _tasks(conn: sa.Connection, departments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for department in departments:
         for year in YEARS:
             for half, (start, end) in enumerate(

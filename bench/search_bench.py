@@ -1,9 +1,11 @@
 """Search latency through the GraphQL endpoint, beside a bare Starlette endpoint, in one run.
 
-Run: .venv/bin/python bench/search_bench.py --url sqlite:////tmp/bench.db [--requests 300]
-(after bench/gen_results.py). Serves the real application with uvicorn on 127.0.0.1 in a child
-process, plus /bare (a plain Starlette JSON route), and sends sequential keep-alive requests.
-Query kinds: a full entity name, a phrase (part of a name), three terms, a very common term.
+Run: .venv/bin/python bench/search_bench.py --results 1000000 [--requests 300]
+builds its own SQLite database in a temporary directory (bench/gen_results.py: generate, then
+the full index rebuild, both timed), then serves the real application with uvicorn on 127.0.0.1
+in a child process, plus /bare (a plain Starlette JSON route), and sends sequential keep-alive
+requests. Query kinds: a full entity name, a phrase (part of a name), three terms, a very
+common term. ``--url sqlite:////path`` measures a database generated before instead.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -72,27 +75,29 @@ def _queries(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
     return {"name": names, "phrase": phrases, "three terms": three, "common term": common}
 
 
-def _measure(client: object, path: str, bodies: list[dict[str, object]]) -> list[float]:
+def _measure(client: Any, path: str, bodies: list[dict[str, Any]]) -> list[float]:
     times = []
     for body in bodies:
         started = time.perf_counter()
-        response = client.post(path, json=body)  # type: ignore[attr-defined]
+        response = client.post(path, json=body)
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.text
         assert "errors" not in response.json(), response.text
     return times
 
 
-def _row(label: str, times: list[float]) -> str:
+def _row(label: str, times: list[float], bare: float) -> str:
     times = sorted(times)
     p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-    return f"| {label} | {len(times)} | {statistics.median(times):.2f} | {p99:.2f} |"
+    p50 = statistics.median(times)
+    return f"| {label} | {len(times)} | {p50:.2f} | {p99:.2f} | {p50 / bare:.1f}x |"
 
 
 def main() -> int:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True, help="sqlite:////path (made by bench/gen_results.py)")
+    parser.add_argument("--url", help="sqlite:////path made by bench/gen_results.py (default: build one)")
+    parser.add_argument("--results", type=int, default=1_000_000, help="size of the database to build")
     parser.add_argument("--requests", type=int, default=300, help="per query kind")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -100,6 +105,27 @@ def main() -> int:
     if args.serve:
         serve(args.url, args.port)
         return 0
+    if args.url is None:
+        import asyncio
+        import tempfile
+
+        from gen_results import build_index, generate
+
+        from api.migrations import upgrade
+
+        with tempfile.TemporaryDirectory(prefix="gongshi-search-bench-") as tmp:
+            url = f"sqlite:///{tmp}/bench.db"
+            upgrade(url)
+            started = time.perf_counter()
+            generate(url, args.results, 2021)
+            print(f"generated {args.results:,} published results in {time.perf_counter() - started:.0f} s")
+            print(f"full index rebuild (gongshi reindex): {asyncio.run(build_index(url)):.1f} s")
+            args.url = url
+            return _bench(args)
+    return _bench(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
     import httpx
 
     db = args.url.split("///", 1)[1]
@@ -122,12 +148,14 @@ def main() -> int:
                 _measure(
                     client, "/graphql", [{"query": QUERY, "variables": {"q": q}} for q in queries[kind][:20]]
                 )
-            rows = [_row("bare Starlette endpoint", _measure(client, "/bare", [{}] * args.requests))]
+            bare_times = _measure(client, "/bare", [{}] * args.requests)
+            bare = statistics.median(bare_times)
+            rows = [_row("bare Starlette endpoint", bare_times, bare)]
             for kind, texts in queries.items():
                 bodies = [{"query": QUERY, "variables": {"q": q}} for q in texts]
-                rows.append(_row(f"search: {kind}", _measure(client, "/graphql", bodies)))
+                rows.append(_row(f"search: {kind}", _measure(client, "/graphql", bodies), bare))
             facets = [{"query": FACETS, "variables": {"q": q}} for q in queries["common term"]]
-            rows.append(_row("search: common term + facets", _measure(client, "/graphql", facets)))
+            rows.append(_row("search: common term + facets", _measure(client, "/graphql", facets), bare))
             sample = client.post("/graphql", json={"query": QUERY, "variables": {"q": "有限公司"}}).json()
     finally:
         child.terminate()
@@ -140,7 +168,7 @@ def main() -> int:
         )
     }
     found = sample["data"]["search"]
-    print("| request | n | p50 ms | p99 ms |\n|---|---|---|---|")
+    print("| request | n | p50 ms | p99 ms | p50 / bare |\n|---|---|---|---|---|")
     print("\n".join(rows))
     print(f"\n'有限公司': totalCount {found['totalCount']}, exact {found['totalCountExact']}")
     print("\nindex size (bytes):", json.dumps(size, indent=1))

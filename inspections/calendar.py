@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -13,17 +14,23 @@ from schema.models import HolidaySchedule
 from workdays import WorkCalendar, YearSchedule
 
 
-async def load_calendar(session: AsyncSession) -> WorkCalendar:
-    """The packaged calendar overridden by every schedule stored with ``gongshi calendar load``."""
+async def load_calendar(session: AsyncSession, *, builtin_years: Iterable[int] | None = None) -> WorkCalendar:
+    """The packaged calendar overridden by every schedule stored with ``gongshi calendar load``.
+
+    ``builtin_years`` limits which packaged years are trusted (default: all the package has).
+    """
     rows = await session.scalars(select(HolidaySchedule).order_by(HolidaySchedule.year))
     return WorkCalendar(
-        YearSchedule(
-            year=row.year,
-            holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
-            workdays=frozenset(date.fromisoformat(d) for d in row.workdays),
-            source=row.source,
-        )
-        for row in rows
+        builtin_years=builtin_years,
+        schedules=(
+            YearSchedule(
+                year=row.year,
+                holidays=frozenset(date.fromisoformat(d) for d in row.holidays),
+                workdays=frozenset(date.fromisoformat(d) for d in row.workdays),
+                source=row.source,
+            )
+            for row in rows
+        ),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,9 +13,11 @@ from schema.models import Inspection, InspectionResult
 from workdays import add_working_days
 
 
-async def recompute_provisional(session: AsyncSession, *, publication_working_days: int) -> int:
+async def recompute_provisional(
+    session: AsyncSession, *, publication_working_days: int, builtin_years: Iterable[int] | None = None
+) -> int:
     """Recompute provisional publication due dates with the calendar now loaded; returns how many changed."""
-    calendar = await load_calendar(session)
+    calendar = await load_calendar(session, builtin_years=builtin_years)
     rows = await session.execute(
         select(InspectionResult, Inspection.ended_on)
         .join(Inspection, Inspection.id == InspectionResult.inspection_id)

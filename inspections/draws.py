@@ -333,3 +333,8 @@ async def record_inspection_dates(
         after={"inspectedOn": inspected_on.isoformat(), "endedOn": ended_on.isoformat()},
     )
     return inspection
+
+
+async def scope_preview(session: AsyncSession, task_id: int) -> DrawPreview:
+    """A task's candidates and guards without the caller check: for reads that check it themselves."""
+    return await _preview(session, await _task(session, task_id))

@@ -78,3 +78,23 @@ class TeamRole(StrEnum):
 
     LEADER = "leader"
     MEMBER = "member"
+
+
+class ObjectionState(StrEnum):
+    """Objection (异议) workflow states, seed 002 art.17."""
+
+    FILED = "filed"  # 已提交: waiting for the department to record receipt
+    RECEIVED = "received"  # 已收到: the 20-working-day review clock runs
+    UNDER_REVIEW = "under_review"  # 复查中
+    UPHELD = "upheld"  # 确有错误: the 5-working-day correction clock runs
+    MAINTAINED = "maintained"  # 无错误，予以维持
+    CORRECTED = "corrected"  # 已更正
+    ANSWERED = "answered"  # 已反馈
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+
+class ObjectionDecision(StrEnum):
+    """The outcome of a review (复查结果)."""
+
+    UPHELD = "upheld"
+    MAINTAINED = "maintained"

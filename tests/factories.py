@@ -86,6 +86,7 @@ async def joint_task(
     industry: str | None = None,
     categories: tuple[str, ...] = ("NO_PROBLEM", "ORDERED_TO_CORRECT"),
     ended_on: date = date(2021, 11, 16),
+    published_on: date = date(2021, 12, 1),
 ) -> JointTask:
     """A joint task over ``entities`` fresh entities, drawn at 100%, each with one result per item."""
     industry = industry or f"测试行业{next(_serial)}"
@@ -168,6 +169,6 @@ async def joint_task(
             )
             if publish:
                 await results.submit_result(session, by=TEST, result_id=result.id)
-                await results.approve_result(session, by=TEST, result_id=result.id, today=date(2021, 12, 1))
+                await results.approve_result(session, by=TEST, result_id=result.id, today=published_on)
             joint.results.append(result)
     return joint

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -12,18 +13,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
 from api.settings import Settings
+from schema.base import utcnow
 
 
 @contextlib.asynccontextmanager
 async def app_client(
-    session: AsyncSession, engine: AsyncEngine, **settings: Any
+    session: AsyncSession, engine: AsyncEngine, clock: Callable[[], datetime] | None = None, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client of a fresh app whose requests join the test's transaction."""
     connection = await session.connection()
     sessions = async_sessionmaker(
         bind=connection, expire_on_commit=False, autoflush=False, join_transaction_mode="create_savepoint"
     )
-    app = create_app(Settings(database_url=str(engine.url), **settings), engine=engine, sessions=sessions)
+    app = create_app(
+        Settings(database_url=str(engine.url), **settings),
+        engine=engine,
+        sessions=sessions,
+        clock=clock or utcnow,
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http

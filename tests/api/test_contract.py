@@ -39,8 +39,15 @@ def test_schema_file_matches_code() -> None:
     )
 
 
-# Answer department users only (a typed refusal for everyone else): tested in test_department_queries.
-DEPARTMENT_ONLY_QUERIES = {"drawPreview", "lateResults"}
+# Answer only their own department or entity (a typed refusal for everyone else): tested with them.
+DEPARTMENT_ONLY_QUERIES = {"drawPreview", "lateResults", "objectionQueue", "myObjections"}
+# Issue 6: mutual recognition and full statistics (tests/api/test_recognition_api.py).
+DEPARTMENT_ONLY_QUERIES |= {
+    "recognitionByEntity",
+    "recognitionByTask",
+    "recognitionReads",
+    "departmentStatistics",
+}
 
 
 def _public_fields() -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -75,7 +76,11 @@ def _redis_or_skip() -> None:
 async def test_workers_share_one_budget_in_redis(session: AsyncSession, engine: AsyncEngine) -> None:
     _redis_or_skip()
     prefix = f"gongshi-test-{uuid.uuid4().hex}"
-    settings = {"anonymous_rate_limit": "4/minute", "redis_url": REDIS_URL, "rate_limit_prefix": prefix}
+    settings: dict[str, Any] = {
+        "anonymous_rate_limit": "4/minute",
+        "redis_url": REDIS_URL,
+        "rate_limit_prefix": prefix,
+    }
     try:
         async with (
             app_client(session, engine, **settings) as first,

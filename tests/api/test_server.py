@@ -18,7 +18,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def readme_queries() -> list[str]:
-    return re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    """The GraphQL blocks of the README's "Three queries a citizen's page sends" section."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Three queries a citizen's page sends", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```graphql\n(.*?)```", section, flags=re.DOTALL)
 
 
 def _free_port() -> int:

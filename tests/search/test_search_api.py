@@ -175,7 +175,7 @@ async def test_bad_queries_get_clear_errors(session: AsyncSession, client: httpx
         body = await graphql(client, SEARCH, q=query)
         assert error_codes(body) == [code], (query, body)
         assert body["errors"][0]["message"]  # a Chinese sentence, not a stack trace
-    for variables, code in [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"after": "not-a-cursor"}, "CURSOR_INVALID"),
         ({"after": to_base64("x", "y")}, "CURSOR_INVALID"),
         ({"first": 1000}, "FIRST_OUT_OF_RANGE"),
@@ -183,6 +183,7 @@ async def test_bad_queries_get_clear_errors(session: AsyncSession, client: httpx
         ({"categoryCode": "NOPE"}, "CATEGORY_UNKNOWN"),
         ({"departmentId": to_base64("Task", 1)}, "ID_INVALID"),
         ({"year": 1900}, "YEAR_INVALID"),
-    ]:
+    ]
+    for variables, code in bad:
         body = await graphql(client, SEARCH, q="鑫达", **variables)
         assert error_codes(body) == [code], (variables, body)

@@ -1,0 +1,260 @@
+"""Statistics (统计): the summary table (汇总表), detail table (明细表), problems list (发现问题一览表)
+and publication timeliness, shaped like seed 003's three attachments (附件1-3).
+
+What is counted, for a scope of tasks (by year of the task, one task, one department's tasks) and
+of entities (by region code prefix of the entity's registration):
+
+- 抽取户数: drawn (task, entity) pairs of locked draws; a department's row counts the tasks it has
+  a part in, so a joint task's entity appears in every participating department's row once.
+- 已检查户数: inspections (entity x task) with at least one counted result.
+- 检查结果数 / by category: results (one department, one item, one entity); a result carrying two
+  categories counts once under each.
+- 发现问题户数 / 发现问题结果数: inspections / results with a category that ``is_problem``;
+  问题发现率 = 发现问题户数 / 已检查户数.
+- 移送 / 后续处理完成: results transferred (seed 001 art.20(3)) / with an outcome recorded (seed 003 四(五)).
+- 逾期公示 / 超期未公示: published after, or still unpublished past, the stored due date; seed 001
+  art.29: data not entered in time counts as a task not done.
+
+Public figures (``full=False``) count published results only and leave out follow-ups and anything
+unpublished; full figures, for departments, count every result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections.errors import InvalidInput, NotFound
+from inspections.result_views import ResultView, build_views, categories_by_code
+from schema.enums import ResultStatus
+from schema.models import Department, Draw, DrawEntry, Entity, InspectionResult, Task, TaskDepartment
+
+TOTAL_LABEL = "合计"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which tasks and entities are counted; ``None`` means no restriction."""
+
+    year: int | None = None
+    task_id: int | None = None
+    department_id: int | None = None
+    region_code: str | None = None
+
+    def check(self) -> Scope:
+        """The scope itself, or a refusal naming the bad argument."""
+        if self.year is not None and not 2000 <= self.year <= 2100:
+            raise InvalidInput(f"年度“{self.year}”不在有效范围内", code="YEAR_INVALID", field="year")
+        region = self.region_code
+        if region is not None and (len(region) not in (2, 4, 6) or not region.isdigit()):
+            raise InvalidInput(
+                "行政区划代码应为2、4或6位数字（省、市、县）", code="REGION_CODE_INVALID", field="regionCode"
+            )
+        return self
+
+
+@dataclass
+class SummaryRow:
+    """One line of the summary table (汇总表): a department, or the total (合计)."""
+
+    department_id: int | None
+    department_name: str
+    tasks: int = 0
+    drawn: int = 0
+    inspected: int = 0
+    results: int = 0
+    by_category: Counter[str] = field(default_factory=Counter)
+    problem_entities: int = 0
+    problem_results: int = 0
+    transferred: int = 0
+    follow_ups_done: int = 0
+    published: int = 0
+    published_late: int = 0
+    unpublished: int = 0
+    overdue_unpublished: int = 0
+
+    @property
+    def problem_rate(self) -> Fraction:
+        """问题发现率 as a fraction of inspected entities (0 when nothing was inspected)."""
+        return Fraction(self.problem_entities, self.inspected) if self.inspected else Fraction(0)
+
+
+@dataclass
+class TimelinessRow:
+    """Publication timeliness of one department (seed 001 art.20(4), art.29)."""
+
+    department_id: int | None
+    department_name: str
+    due: int = 0  # results with a publication due date
+    on_time: int = 0
+    late: int = 0
+    overdue_unpublished: int = 0
+    pending: int = 0  # unpublished, not yet due
+
+    @property
+    def not_done(self) -> int:
+        """Counted as a task not done (seed 001 art.29: 未在规定时间内录入数据的，视为未完成任务)."""
+        return self.late + self.overdue_unpublished
+
+
+@dataclass
+class Statistics:
+    """The three tables and the timeliness table of one scope."""
+
+    scope: Scope
+    full: bool
+    today: date
+    categories: list[tuple[str, str]]  # (code, label) in dictionary order
+    summary: list[SummaryRow]
+    total: SummaryRow
+    details: list[ResultView]
+    timeliness: list[TimelinessRow]
+
+    @property
+    def problems(self) -> list[ResultView]:
+        """The list of problems found (发现问题一览表)."""
+        return [view for view in self.details if view.problem]
+
+
+def is_late(view: ResultView, today: date) -> bool:
+    """Published after its due date, or unpublished past it."""
+    if view.publication_due is None:
+        return False
+    if view.published_on is not None:
+        return view.published_on > view.publication_due
+    return today > view.publication_due
+
+
+async def _tasks(session: AsyncSession, scope: Scope) -> list[Task]:
+    stmt = select(Task).order_by(Task.id)
+    if scope.year is not None:
+        stmt = stmt.where(Task.year == scope.year)
+    if scope.task_id is not None:
+        stmt = stmt.where(Task.id == scope.task_id)
+    if scope.department_id is not None:
+        stmt = stmt.where(
+            Task.id.in_(
+                select(TaskDepartment.task_id).where(TaskDepartment.department_id == scope.department_id)
+            )
+        )
+    return list(await session.scalars(stmt))
+
+
+async def _check_references(session: AsyncSession, scope: Scope) -> None:
+    if scope.task_id is not None and await session.get(Task, scope.task_id) is None:
+        raise NotFound("未找到该抽查任务", code="TASK_NOT_FOUND", field="taskId")
+    if scope.department_id is not None and await session.get(Department, scope.department_id) is None:
+        raise NotFound("未找到该部门", code="DEPARTMENT_NOT_FOUND", field="departmentId")
+
+
+def _in_region(scope: Scope) -> list[ColumnElement[bool]]:
+    if scope.region_code is None:
+        return []
+    return [Entity.region_code.startswith(scope.region_code)]
+
+
+async def compute(session: AsyncSession, scope: Scope, *, full: bool, today: date) -> Statistics:
+    """Count the scope; ``full`` for departments (every result), public figures otherwise."""
+    scope.check()
+    await _check_references(session, scope)
+    tasks = await _tasks(session, scope)
+    task_ids = [t.id for t in tasks]
+    parts = list(await session.scalars(select(TaskDepartment).where(TaskDepartment.task_id.in_(task_ids))))
+    if scope.department_id is not None:
+        parts = [p for p in parts if p.department_id == scope.department_id]
+    drawn = list(
+        await session.execute(
+            select(Draw.task_id, DrawEntry.entity_id)
+            .join(DrawEntry, DrawEntry.draw_id == Draw.id)
+            .join(Entity, Entity.id == DrawEntry.entity_id)
+            .where(Draw.task_id.in_(task_ids), Draw.locked.is_(True), *_in_region(scope))
+        )
+    )
+    stmt = (
+        select(InspectionResult)
+        .join(Entity, Entity.id == InspectionResult.entity_id)
+        .where(InspectionResult.task_id.in_(task_ids), *_in_region(scope))
+        .order_by(
+            InspectionResult.task_id, Entity.credit_code, InspectionResult.department_id, InspectionResult.id
+        )
+    )
+    if scope.department_id is not None:
+        stmt = stmt.where(InspectionResult.department_id == scope.department_id)
+    if not full:
+        stmt = stmt.where(InspectionResult.status == ResultStatus.PUBLISHED)
+    details = await build_views(session, list(await session.scalars(stmt)), with_team=False)
+    if not full:
+        for view in details:  # public figures: nothing a department alone may see
+            view.internal_note, view.follow_up = "", None
+    department_ids = {p.department_id for p in parts} | {v.department_id for v in details}
+    departments = list(
+        await session.execute(
+            select(Department.id, Department.name)
+            .where(Department.id.in_(department_ids))
+            .order_by(Department.code)
+        )
+    )
+    names = {department_id: name for department_id, name in departments}
+    order = [d for d, _ in departments]
+    summary = {d: SummaryRow(d, names[d]) for d in order}
+    timeliness = {d: TimelinessRow(d, names[d]) for d in order}
+    drawn_per_task = Counter(task_id for task_id, _ in drawn)
+    for part in parts:
+        summary[part.department_id].tasks += 1
+        summary[part.department_id].drawn += drawn_per_task[part.task_id]
+    total = SummaryRow(None, TOTAL_LABEL, tasks=len(tasks), drawn=len(set(drawn)))
+    for line in summary.values():
+        _count(line, [v for v in details if v.department_id == line.department_id], today)
+    _count(total, details, today)
+    all_timeliness = TimelinessRow(None, TOTAL_LABEL)
+    for view in details:
+        for timely in (timeliness[view.department_id], all_timeliness):
+            _time(timely, view, today)
+    categories = sorted((await categories_by_code(session)).values(), key=lambda c: c.sort_order)
+    return Statistics(
+        scope=scope,
+        full=full,
+        today=today,
+        categories=[(c.code, c.label) for c in categories],
+        summary=list(summary.values()),
+        total=total,
+        details=details,
+        timeliness=[*timeliness.values(), all_timeliness],
+    )
+
+
+def _count(row: SummaryRow, views: list[ResultView], today: date) -> None:
+    row.results = len(views)
+    row.inspected = len({v.inspection_id for v in views})
+    row.problem_entities = len({v.inspection_id for v in views if v.problem})
+    row.problem_results = sum(1 for v in views if v.problem)
+    for view in views:
+        row.by_category.update(view.category_codes)
+        published = view.status == ResultStatus.PUBLISHED
+        row.published += published
+        row.unpublished += not published
+        row.published_late += published and is_late(view, today)
+        row.overdue_unpublished += not published and is_late(view, today)
+        if view.follow_up is not None:
+            row.transferred += view.follow_up.transferred_on is not None
+            row.follow_ups_done += view.follow_up.outcome is not None
+
+
+def _time(row: TimelinessRow, view: ResultView, today: date) -> None:
+    if view.publication_due is None:
+        return
+    row.due += 1
+    if view.published_on is not None:
+        if is_late(view, today):
+            row.late += 1
+        else:
+            row.on_time += 1
+    elif is_late(view, today):
+        row.overdue_unpublished += 1
+    else:
+        row.pending += 1

@@ -1,0 +1,96 @@
+"""What each party sees of objections: the entity its own, the department its queue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections.access import require_department
+from inspections.errors import InvalidInput, PermissionDenied
+from inspections.principals import Principal, PrincipalKind, Role
+from objections.workflow import OPEN
+from schema.enums import ObjectionState
+from schema.models import Objection
+from workdays import WorkCalendar, working_days_between
+
+
+def running_clock(objection: Objection) -> tuple[str, date, bool] | None:
+    """The clock that runs now: (name, due date, provisional), or None once answered or withdrawn."""
+    if objection.state in (ObjectionState.RECEIVED, ObjectionState.UNDER_REVIEW) and objection.review_due:
+        return "review", objection.review_due, objection.review_due_provisional
+    if objection.state == ObjectionState.UPHELD and objection.correction_due:
+        return "correction", objection.correction_due, objection.correction_due_provisional
+    if objection.state in (ObjectionState.MAINTAINED, ObjectionState.CORRECTED) and objection.answer_due:
+        return "answer", objection.answer_due, objection.answer_due_provisional
+    return None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """An objection in a department's queue, with the working days its running clock has left."""
+
+    objection: Objection
+    clock: str | None
+    due: date | None
+    remaining_working_days: int | None
+
+
+async def entity_objections(session: AsyncSession, *, by: Principal) -> Sequence[Objection]:
+    """Every objection the calling entity filed, newest first."""
+    if by.kind != PrincipalKind.ENTITY or by.entity_id is None:
+        raise PermissionDenied("仅限被检查对象查看本单位的异议", code="ENTITY_ONLY")
+    return (
+        await session.scalars(
+            select(Objection)
+            .where(Objection.entity_id == by.entity_id)
+            .order_by(Objection.id.desc())
+            .limit(200)
+        )
+    ).all()
+
+
+async def department_queue(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    today: date,
+    calendar: WorkCalendar,
+    state: ObjectionState | None = None,
+    due_within: int | None = None,
+    overdue: bool = False,
+) -> list[QueueEntry]:
+    """The caller's department's objections, by state, due within N working days, or overdue."""
+    own = require_department(by, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN)
+    if due_within is not None and not 0 <= due_within <= 60:
+        raise InvalidInput(
+            "dueWithin 应在0到60个工作日之间", code="DUE_WITHIN_OUT_OF_RANGE", field="dueWithin"
+        )
+    stmt = select(Objection).order_by(Objection.id)
+    if own is not None:
+        stmt = stmt.where(Objection.department_id == own)
+    if state is not None:
+        stmt = stmt.where(Objection.state == state)
+    else:
+        stmt = stmt.where(Objection.state.in_((*OPEN, ObjectionState.MAINTAINED, ObjectionState.CORRECTED)))
+    entries = []
+    for objection in await session.scalars(stmt.limit(500)):
+        clock = running_clock(objection)
+        left = working_days_between(calendar, today, clock[1]) if clock else None
+        if overdue and (left is None or left >= 0):
+            continue
+        if due_within is not None and (left is None or left > due_within):
+            continue
+        entries.append(QueueEntry(objection, clock[0] if clock else None, clock[1] if clock else None, left))
+    return sorted(entries, key=lambda e: (e.due or date.max, e.objection.id))
+
+
+async def open_objection_ids(session: AsyncSession, result_ids: Sequence[int]) -> set[int]:
+    """Which of these results have an objection under way (public: no grounds, no names)."""
+    rows = await session.scalars(
+        select(Objection.result_id).where(Objection.result_id.in_(result_ids), Objection.state.in_(OPEN))
+    )
+    return set(rows)

@@ -1,0 +1,340 @@
+"""The objection state machine (seed 002 art.17); every transition is stored and audited.
+
+filed → received → under review → upheld → corrected → answered
+filed → received → under review → maintained → answered
+filed | received | under review → withdrawn (by the entity, before a decision)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from inspections import audit, results
+from inspections.access import require_department
+from inspections.errors import Conflict, InvalidInput, NotFound
+from inspections.principals import Principal, PrincipalKind, Role
+from objections import clocks
+from objections.storage import EvidenceFile, EvidencePolicy, EvidenceStorage, check
+from schema.enums import ObjectionDecision, ObjectionState, ResultStatus
+from schema.models import (
+    InspectionResult,
+    Objection,
+    ObjectionEvidence,
+    ObjectionTransition,
+    ResultVersion,
+    Task,
+)
+from workdays import WorkCalendar, is_past, to_china_date
+
+S = ObjectionState
+OPEN = (S.FILED, S.RECEIVED, S.UNDER_REVIEW, S.UPHELD)
+ALLOWED = {
+    S.RECEIVED: {S.FILED},
+    S.UNDER_REVIEW: {S.RECEIVED},
+    S.UPHELD: {S.RECEIVED, S.UNDER_REVIEW},
+    S.MAINTAINED: {S.RECEIVED, S.UNDER_REVIEW},
+    S.CORRECTED: {S.UPHELD},
+    S.ANSWERED: {S.MAINTAINED, S.CORRECTED},
+    S.WITHDRAWN: {S.FILED, S.RECEIVED, S.UNDER_REVIEW},
+}
+STATE_LABELS = {
+    S.FILED: "已提交",
+    S.RECEIVED: "已收到",
+    S.UNDER_REVIEW: "复查中",
+    S.UPHELD: "确有错误",
+    S.MAINTAINED: "维持原结果",
+    S.CORRECTED: "已更正",
+    S.ANSWERED: "已反馈",
+    S.WITHDRAWN: "已撤回",
+}
+
+
+def missing() -> NotFound:
+    """The answer for an objection that does not exist or that the caller may not know of."""
+    return NotFound("未找到该异议", code="OBJECTION_NOT_FOUND")
+
+
+async def _move(session: AsyncSession, objection: Objection, target: S, *, by: Principal, on: date) -> None:
+    if objection.state not in ALLOWED[target]:
+        raise Conflict(
+            f"异议当前状态为“{STATE_LABELS[objection.state]}”，不能转为“{STATE_LABELS[target]}”",
+            code="OBJECTION_STATE",
+        )
+    before = objection.state
+    objection.state = target
+    session.add(
+        ObjectionTransition(
+            objection_id=objection.id, from_state=before.value, to_state=target.value, on=on, actor=by.actor
+        )
+    )
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        # Another transaction changed this objection first (two reviewers at once): exactly one wins.
+        raise Conflict("该异议已被他人处理，请刷新后重试", code="OBJECTION_CONFLICT") from exc
+    await audit.record(
+        session,
+        actor=by.actor,
+        action=f"objection.{target.value}",
+        object_type="Objection",
+        object_id=objection.id,
+        before={"state": before.value},
+        after={"state": target.value, "on": on.isoformat()},
+    )
+
+
+async def file_objection(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    result_id: int,
+    grounds: str,
+    evidence: list[EvidenceFile],
+    idempotency_key: str,
+    now: datetime,
+    calendar: WorkCalendar,
+    storage: EvidenceStorage,
+    policy: EvidencePolicy,
+) -> Objection:
+    """An entity files a written objection to one of its own published results."""
+    if by.kind != PrincipalKind.ENTITY or by.entity_id is None:
+        raise InvalidInput("只有被检查对象可以对本单位的检查结果提出异议", code="ENTITY_ONLY")
+    key = idempotency_key.strip()
+    if not 8 <= len(key) <= 128:
+        raise InvalidInput(
+            "幂等键长度应为8到128个字符", code="IDEMPOTENCY_KEY_INVALID", field="idempotencyKey"
+        )
+    earlier = await session.scalar(
+        select(Objection).where(Objection.entity_id == by.entity_id, Objection.idempotency_key == key)
+    )
+    if earlier is not None:
+        if earlier.result_id != result_id:
+            raise Conflict("该幂等键已用于另一项异议", code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey")
+        return earlier  # the same submission again: filed once
+    result = await session.get(InspectionResult, result_id)
+    if result is None or result.entity_id != by.entity_id:
+        raise results.result_missing()
+    if result.status != ResultStatus.PUBLISHED or result.published_on is None:
+        raise Conflict("该检查结果尚未公示，不能提出异议", code="RESULT_NOT_PUBLISHED")
+    if not grounds.strip():
+        raise InvalidInput("请以书面形式说明异议理由", code="GROUNDS_REQUIRED", field="grounds")
+    latest = await session.scalar(
+        select(ResultVersion.published_on)
+        .where(ResultVersion.result_id == result.id)
+        .order_by(ResultVersion.version.desc())
+        .limit(1)
+    )
+    window = clocks.filing_window(calendar, latest or result.published_on)
+    if is_past(window.due, now):
+        raise Conflict(
+            f"已超过异议期限：应自检查结果公示之日起60日内提出（截止{window.due.isoformat()}）",
+            code="OBJECTION_WINDOW_CLOSED",
+        )
+    open_one = await session.scalar(
+        select(Objection.id).where(Objection.result_id == result.id, Objection.state.in_(OPEN))
+    )
+    if open_one is not None:
+        raise Conflict("该检查结果已有正在处理的异议", code="OBJECTION_ALREADY_OPEN")
+    kinds = check(evidence, policy)
+    task = await session.get(Task, result.task_id)
+    assert task is not None
+    today = to_china_date(now)
+    objection = Objection(
+        result_id=result.id,
+        entity_id=by.entity_id,
+        department_id=task.initiating_department_id,
+        state=S.FILED,
+        grounds=grounds.strip(),
+        idempotency_key=key,
+        filed_at=now,
+        filed_on=today,
+        window_ends=window.due,
+    )
+    session.add(objection)
+    await session.flush()
+    for file, kind in zip(evidence, kinds, strict=True):
+        session.add(
+            ObjectionEvidence(
+                objection_id=objection.id,
+                filename=file.filename[:200],
+                content_type=kind,
+                size=len(file.data),
+                sha256=hashlib.sha256(file.data).hexdigest(),
+                storage_key=storage.put(file.data),
+            )
+        )
+    session.add(
+        ObjectionTransition(
+            objection_id=objection.id, from_state=None, to_state=S.FILED.value, on=today, actor=by.actor
+        )
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=by.actor,
+        action="objection.filed",
+        object_type="Objection",
+        object_id=objection.id,
+        after={"resultId": result.id, "evidence": len(evidence), "windowEnds": window.due.isoformat()},
+    )
+    return objection
+
+
+async def _own(session: AsyncSession, by: Principal, objection_id: int) -> Objection:
+    objection = await session.get(Objection, objection_id)
+    if objection is None or by.kind != PrincipalKind.ENTITY or objection.entity_id != by.entity_id:
+        raise missing()
+    return objection
+
+
+async def _addressed(session: AsyncSession, by: Principal, objection_id: int, *roles: Role) -> Objection:
+    """An objection addressed to the caller's department (the task's initiating department)."""
+    objection = await session.get(Objection, objection_id)
+    own = (
+        require_department(by, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN)
+        if by.kind != PrincipalKind.SYSTEM
+        else None
+    )
+    if objection is None or (own is not None and objection.department_id != own):
+        raise missing()
+    require_department(by, *roles)
+    return objection
+
+
+async def withdraw(session: AsyncSession, *, by: Principal, objection_id: int, today: date) -> Objection:
+    """The entity withdraws its objection before a decision."""
+    objection = await _own(session, by, objection_id)
+    await _move(session, objection, S.WITHDRAWN, by=by, on=today)
+    objection.withdrawn_on = today
+    return objection
+
+
+def _check_day(day: date, *, after: date, today: date, field: str) -> None:
+    if day < after or day > today:
+        raise InvalidInput(
+            f"日期应在{after.isoformat()}到{today.isoformat()}之间，收到{day.isoformat()}",
+            code="DATES_ORDER",
+            field=field,
+        )
+
+
+async def receive(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    objection_id: int,
+    received_on: date,
+    today: date,
+    calendar: WorkCalendar,
+) -> Objection:
+    """Record receipt of the application; the 20-working-day review clock starts."""
+    objection = await _addressed(session, by, objection_id, Role.CLERK, Role.REVIEWER, Role.ADMIN)
+    _check_day(received_on, after=objection.filed_on, today=today, field="receivedOn")
+    due = clocks.review_due(calendar, received_on)
+    objection.received_on, objection.review_due, objection.review_due_provisional = (
+        received_on,
+        due.due,
+        due.provisional,
+    )
+    await _move(session, objection, S.RECEIVED, by=by, on=received_on)
+    return objection
+
+
+async def start_review(session: AsyncSession, *, by: Principal, objection_id: int, today: date) -> Objection:
+    """The review (复查) begins."""
+    objection = await _addressed(session, by, objection_id, Role.REVIEWER)
+    await _move(session, objection, S.UNDER_REVIEW, by=by, on=today)
+    return objection
+
+
+async def decide(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    objection_id: int,
+    decision: ObjectionDecision,
+    reasons: str,
+    decided_on: date,
+    today: date,
+    calendar: WorkCalendar,
+) -> Objection:
+    """Decide the review with reasons: upheld starts the correction clock; both start the answer clock."""
+    objection = await _addressed(session, by, objection_id, Role.REVIEWER)
+    if not reasons.strip():
+        raise InvalidInput("复查结论须说明理由", code="REASONS_REQUIRED", field="reasons")
+    assert objection.received_on is not None or objection.state == S.FILED
+    _check_day(decided_on, after=objection.received_on or objection.filed_on, today=today, field="decidedOn")
+    answer = clocks.answer_due(calendar, decided_on)
+    objection.decision, objection.decision_reasons, objection.decided_on = (
+        decision,
+        reasons.strip(),
+        decided_on,
+    )
+    objection.answer_due, objection.answer_due_provisional = answer.due, answer.provisional
+    if decision == ObjectionDecision.UPHELD:
+        correction = clocks.correction_due(calendar, decided_on)
+        objection.correction_due, objection.correction_due_provisional = (
+            correction.due,
+            correction.provisional,
+        )
+    target = S.UPHELD if decision == ObjectionDecision.UPHELD else S.MAINTAINED
+    await _move(session, objection, target, by=by, on=decided_on)
+    return objection
+
+
+async def apply_correction(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    objection_id: int,
+    category_codes: list[str],
+    description: str,
+    today: date,
+) -> Objection:
+    """Correct the result through the correction path (the result department's principal head)."""
+    objection = await session.get(Objection, objection_id)
+    if objection is None:
+        raise missing()
+    result = await session.get(InspectionResult, objection.result_id)
+    assert result is not None
+    if by.kind != PrincipalKind.SYSTEM and (
+        by.kind != PrincipalKind.DEPARTMENT
+        or by.department_id not in {objection.department_id, result.department_id}
+    ):
+        raise missing()
+    if objection.state != S.UPHELD:
+        raise Conflict("只有经复查确有错误的异议才能更正结果", code="OBJECTION_STATE")
+    version = await results.correct_result(
+        session,
+        by=by,
+        result_id=result.id,
+        category_codes=category_codes,
+        description=description,
+        reason=f"异议复查确有错误（异议编号{objection.id}）：{objection.decision_reasons}",
+        today=today,
+        approved_by=by.name,  # department heads sign as themselves; correct_result enforces the role
+    )
+    objection.corrected_on = today
+    objection.correction_version_id = version.id
+    await _move(session, objection, S.CORRECTED, by=by, on=today)
+    return objection
+
+
+async def answer(
+    session: AsyncSession, *, by: Principal, objection_id: int, text: str, today: date
+) -> Objection:
+    """Send the answer (反馈); it always states the right to reconsideration or litigation."""
+    objection = await _addressed(session, by, objection_id, Role.REVIEWER, Role.HEAD)
+    if not text.strip():
+        raise InvalidInput("反馈内容不能为空", code="ANSWER_REQUIRED", field="text")
+    body = text.strip()
+    if clocks.REMEDIES not in body:
+        body = f"{body}\n{clocks.REMEDIES}"
+    objection.answer, objection.answered_on = body, today
+    await _move(session, objection, S.ANSWERED, by=by, on=today)
+    return objection

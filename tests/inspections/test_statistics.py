@@ -1,0 +1,89 @@
+"""Statistics (汇总表, 明细表, 发现问题一览表, 公示及时性) of a small world counted by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections import statistics
+from inspections.errors import InvalidInput, NotFound
+from inspections.statistics import Scope
+from tests.inspections.recognition_world import build_recognition_world
+
+LATE_TODAY = date(2021, 12, 31)  # every unpublished result of June is then past its due date
+
+
+async def test_full_figures_of_the_year_counted_by_hand(session: AsyncSession) -> None:
+    world = await build_recognition_world(session)
+    stats = await statistics.compute(session, Scope(year=2021), full=True, today=LATE_TODAY)
+    total = stats.total
+    # Tasks: joint, single, planned. Drawn: 2 in the joint task + 2 in the single task.
+    assert (total.tasks, total.drawn, total.results, total.inspected) == (3, 4, 6, 4)
+    # Problems: e2_a 责令改正 and e2_b 无法联系 (same inspection), e1_single 待后续处理.
+    assert (total.problem_results, total.problem_entities, total.problem_rate) == (3, 2, Fraction(1, 2))
+    assert dict(total.by_category) == {
+        "NO_PROBLEM": 3,
+        "ORDERED_TO_CORRECT": 1,
+        "UNREACHABLE": 1,
+        "PENDING_FOLLOW_UP": 1,
+    }
+    assert (total.transferred, total.follow_ups_done) == (1, 0)
+    assert (total.published, total.published_late, total.unpublished, total.overdue_unpublished) == (
+        3,
+        0,
+        3,
+        3,
+    )
+    rows = {row.department_name: row for row in stats.summary}
+    a, b = rows["姚安县工业信息化商务科技局"], rows["姚安县市场监督管理局"]
+    assert (a.tasks, a.drawn, a.results, a.inspected, a.problem_entities) == (2, 2, 2, 2, 1)
+    assert (b.tasks, b.drawn, b.results, b.inspected, b.problem_entities) == (3, 4, 4, 4, 2)
+    assert b.transferred == 1 and a.transferred == 0
+    assert {v.result_id for v in stats.problems} == {world.ids[k] for k in ("e2_a", "e2_b", "e1_single")}
+    timely = {row.department_name: row for row in stats.timeliness}
+    assert (timely["合计"].due, timely["合计"].on_time, timely["合计"].overdue_unpublished) == (6, 3, 3)
+    assert timely["姚安县工业信息化商务科技局"].not_done == 1  # e2_a still under review past its due date
+
+
+async def test_public_figures_count_published_results_only(session: AsyncSession) -> None:
+    world = await build_recognition_world(session)
+    stats = await statistics.compute(session, Scope(year=2021), full=False, today=LATE_TODAY)
+    total = stats.total
+    # Published: e1_a (no problem), e2_b (无法联系), e1_single (待后续处理), each its own inspection.
+    assert (total.results, total.inspected, total.problem_results, total.problem_entities) == (3, 3, 2, 2)
+    assert total.problem_rate == Fraction(2, 3)
+    assert (total.transferred, total.unpublished, total.overdue_unpublished) == (0, 0, 0)
+    assert all(v.follow_up is None and v.internal_note == "" for v in stats.details)
+    assert {v.result_id for v in stats.details} == {world.ids[k] for k in ("e1_a", "e2_b", "e1_single")}
+
+
+async def test_scopes_by_task_department_and_region(session: AsyncSession) -> None:
+    world = await build_recognition_world(session)
+    single = await statistics.compute(session, Scope(task_id=world.single.id), full=True, today=LATE_TODAY)
+    assert [row.department_name for row in single.summary] == ["姚安县市场监督管理局"]
+    assert (single.total.tasks, single.total.drawn, single.total.results) == (1, 2, 2)
+    own = await statistics.compute(
+        session, Scope(year=2021, department_id=world.a.id), full=True, today=LATE_TODAY
+    )
+    assert [row.department_id for row in own.summary] == [world.a.id]
+    assert (own.total.tasks, own.total.results) == (2, 2)
+    elsewhere = await statistics.compute(
+        session, Scope(year=2021, region_code="5304"), full=True, today=LATE_TODAY
+    )
+    assert (elsewhere.total.drawn, elsewhere.total.results) == (0, 0)
+    county = await statistics.compute(
+        session, Scope(year=2021, region_code="532325"), full=True, today=LATE_TODAY
+    )
+    assert (county.total.drawn, county.total.results) == (4, 6)
+
+
+async def test_bad_scopes_are_refused(session: AsyncSession) -> None:
+    with pytest.raises(InvalidInput):
+        await statistics.compute(session, Scope(region_code="53232"), full=False, today=LATE_TODAY)
+    with pytest.raises(InvalidInput):
+        await statistics.compute(session, Scope(year=3000), full=False, today=LATE_TODAY)
+    with pytest.raises(NotFound):
+        await statistics.compute(session, Scope(task_id=10**8), full=False, today=LATE_TODAY)

@@ -1,0 +1,118 @@
+"""Two reviewers decide the same objection at once: exactly one decision wins (real PostgreSQL transactions)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.migrations import upgrade
+from inspections.errors import Conflict
+from inspections.principals import entity_user
+from objections import workflow
+from objections.storage import EvidencePolicy, LocalDirectoryStorage
+from schema.db import make_engine, make_sessionmaker
+from schema.enums import ObjectionDecision, ObjectionState
+from schema.models import AuditEvent, Objection
+from tests import factories
+from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.factories import CALENDAR, TEST
+from workdays import CHINA_TZ
+
+
+@pytest.fixture
+async def scratch_postgres() -> AsyncIterator[AsyncEngine]:
+    """A database of its own: this test commits, so it must not share the suite's database."""
+    admin_url = POSTGRES_URL.rsplit("/", 1)[0] + "/postgres"
+    name = f"gongshi_concurrency_{os.getpid()}"
+    try:
+        admin = await asyncpg.connect(admin_url, timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"PostgreSQL is required (CI=true) but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    await admin.execute(f"DROP DATABASE IF EXISTS {name}")
+    await admin.execute(f"CREATE DATABASE {name}")
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    await asyncio.to_thread(upgrade, url)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+async def test_exactly_one_of_two_concurrent_decisions_wins(
+    scratch_postgres: AsyncEngine, tmp_path: Path
+) -> None:
+    sessions = make_sessionmaker(scratch_postgres)
+    async with sessions() as session, session.begin():
+        joint = await factories.joint_task(session, entities=1, categories=("UNREACHABLE",))
+        result = joint.results[0]
+        objection = await workflow.file_objection(
+            session,
+            by=entity_user(result.entity_id, "经办人"),
+            result_id=result.id,
+            grounds="住所可以联系",
+            evidence=[],
+            idempotency_key="concurrency-1",
+            now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
+            calendar=CALENDAR,
+            storage=LocalDirectoryStorage(tmp_path),
+            policy=EvidencePolicy((), 1, 1),
+        )
+        await workflow.receive(
+            session,
+            by=TEST,
+            objection_id=objection.id,
+            received_on=date(2021, 12, 6),
+            today=date(2021, 12, 6),
+            calendar=CALENDAR,
+        )
+        objection_id = objection.id
+    both_read = asyncio.Barrier(2)
+
+    async def reviewer(decision: ObjectionDecision) -> str:
+        async with sessions() as session:
+            try:
+                async with session.begin():
+                    seen = await session.get(Objection, objection_id)
+                    assert seen is not None and seen.state == ObjectionState.RECEIVED
+                    await both_read.wait()  # both transactions have read the undecided objection
+                    await workflow.decide(
+                        session,
+                        by=TEST,
+                        objection_id=objection_id,
+                        decision=decision,
+                        reasons=decision.value,
+                        decided_on=date(2021, 12, 8),
+                        today=date(2021, 12, 8),
+                        calendar=CALENDAR,
+                    )
+            except Conflict as exc:
+                return exc.code
+            return decision.value
+
+    outcomes = await asyncio.gather(
+        reviewer(ObjectionDecision.UPHELD), reviewer(ObjectionDecision.MAINTAINED)
+    )
+    assert sorted(outcomes) in (["OBJECTION_CONFLICT", "upheld"], ["OBJECTION_CONFLICT", "maintained"])
+    winner = next(o for o in outcomes if o != "OBJECTION_CONFLICT")
+    async with sessions() as session:
+        stored = await session.get(Objection, objection_id)
+        assert stored is not None and stored.state.value == winner and stored.decision_reasons == winner
+        decided = await session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "Objection", AuditEvent.object_id == str(objection_id)
+            )
+        )
+        assert sorted(decided) == sorted(["objection.filed", "objection.received", f"objection.{winner}"])

@@ -1,0 +1,292 @@
+"""Objections (seed 002 art.17): the 60-day window and the three clocks, with dates worked out by hand.
+
+2026 (国办发明电〔2025〕7号): 中秋 Fri Sep 25 - Sun Sep 27 off; 国庆 Oct 1-7 off; make-up working days
+Sun Sep 20 and Sat Oct 10. Calendars here trust the packaged data only up to 2026, so 2027 stays
+unknown until a test loads it, whatever version of chinese-calendar is installed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections.errors import Conflict, DomainError, InvalidInput, NotFound
+from inspections.principals import entity_user
+from objections import workflow
+from objections.deadlines import recompute_provisional
+from objections.storage import EvidenceFile, EvidencePolicy, LocalDirectoryStorage
+from objections.sweep import sweep
+from schema.enums import ObjectionDecision, ObjectionState
+from schema.models import Objection, ObjectionEvidence, Reminder
+from tests import factories
+from tests.conftest import table_counts
+from tests.factories import TEST
+from workdays import CHINA_TZ, WorkCalendar, YearSchedule
+
+KNOWN = WorkCalendar(builtin_years=range(2004, 2027))
+POLICY = EvidencePolicy(("application/pdf", "image/jpeg", "image/png"), 1024 * 1024, 3)
+PDF = EvidenceFile("营业执照.pdf", b"%PDF-1.7\n...")
+
+
+def china(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
+    """An instant given in China time."""
+    return datetime(y, m, d, hh, mm, tzinfo=CHINA_TZ)
+
+
+async def _published(session: AsyncSession, published_on: date, category: str = "UNREACHABLE"):
+    joint = await factories.joint_task(
+        session,
+        entities=1,
+        categories=(category,),
+        ended_on=published_on.replace(day=1),
+        published_on=published_on,
+    )
+    result = joint.results[1]  # the participating department's result: its head corrects it
+    return joint, result, entity_user(joint.entities[0].id, "企业经办人")
+
+
+async def _file(
+    session: AsyncSession,
+    storage: LocalDirectoryStorage,
+    by,
+    result_id: int,
+    now: datetime,
+    grounds: str = "登记住所可以联系，附租赁合同",
+    key: str = "key-00000001",
+    evidence=(PDF,),
+):
+    return await workflow.file_objection(
+        session,
+        by=by,
+        result_id=result_id,
+        grounds=grounds,
+        evidence=list(evidence),
+        idempotency_key=key,
+        now=now,
+        calendar=KNOWN,
+        storage=storage,
+        policy=POLICY,
+    )
+
+
+async def test_upheld_and_corrected_across_national_day_2026(session: AsyncSession, tmp_path: Path) -> None:
+    storage = LocalDirectoryStorage(tmp_path)
+    _, result, entity = await _published(session, date(2026, 9, 1))
+    objection = await _file(session, storage, entity, result.id, china(2026, 9, 18))
+    # Published Tue 2026-09-01: Sep 1 + 60 days = Sat Oct 31, a rest day, rolls to Mon Nov 2.
+    assert (objection.state, objection.filed_on, objection.window_ends) == (
+        ObjectionState.FILED,
+        date(2026, 9, 18),
+        date(2026, 11, 2),
+    )
+    evidence = await session.scalar(
+        select(ObjectionEvidence).where(ObjectionEvidence.objection_id == objection.id)
+    )
+    assert (
+        evidence is not None
+        and storage.get(evidence.storage_key) == PDF.data
+        and evidence.content_type == "application/pdf"
+    )
+
+    await workflow.receive(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        received_on=date(2026, 9, 18),
+        today=date(2026, 9, 18),
+        calendar=KNOWN,
+    )
+    # From Fri Sep 18: Sun 20 (make-up) 1, 21-24 5, [25-27 中秋], 28-30 8, [Oct 1-7 国庆], Oct 8 9, 9 10,
+    # Sat 10 (make-up) 11, 12-16 16, 19-22 20 -> Thu 2026-10-22.
+    assert (objection.review_due, objection.review_due_provisional) == (date(2026, 10, 22), False)
+    await workflow.start_review(session, by=TEST, objection_id=objection.id, today=date(2026, 9, 21))
+    await workflow.decide(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        decision=ObjectionDecision.UPHELD,
+        reasons="租赁合同证明住所可以联系",
+        decided_on=date(2026, 9, 30),
+        today=date(2026, 9, 30),
+        calendar=KNOWN,
+    )
+    # From Wed Sep 30: Oct 8 1, 9 2, Sat 10 (make-up) 3, 12 4, 13 5 -> correction due Tue 2026-10-13;
+    # then 14 6, 15 7, 16 8, 19-23 13, 26 14, 27 15 -> answer due Tue 2026-10-27.
+    assert (objection.state, objection.correction_due, objection.answer_due) == (
+        ObjectionState.UPHELD,
+        date(2026, 10, 13),
+        date(2026, 10, 27),
+    )
+    await workflow.apply_correction(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        category_codes=["NO_PROBLEM"],
+        description="经复查，住所可以联系",
+        today=date(2026, 10, 9),
+    )
+    assert objection.state == ObjectionState.CORRECTED and objection.correction_version_id is not None
+    assert result.current_version == 2 and result.category_codes == ["NO_PROBLEM"]
+    await workflow.answer(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        text="经复查，原检查结果有误，已予更正。",
+        today=date(2026, 10, 12),
+    )
+    assert (
+        objection.state == ObjectionState.ANSWERED
+        and "行政复议" in (objection.answer or "")
+        and "行政诉讼" in (objection.answer or "")
+    )
+
+
+async def test_maintained_into_an_unloaded_year_then_exact(session: AsyncSession, tmp_path: Path) -> None:
+    storage = LocalDirectoryStorage(tmp_path)
+    _, result, entity = await _published(session, date(2026, 11, 20), "ORDERED_TO_CORRECT")
+    objection = await _file(session, storage, entity, result.id, china(2026, 11, 23))
+    await workflow.receive(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        received_on=date(2026, 11, 24),
+        today=date(2026, 11, 24),
+        calendar=KNOWN,
+    )
+    # From Tue Nov 24: Nov 25-27 3, Nov 30-Dec 4 8, Dec 7-11 13, Dec 14-18 18, Dec 21 19, Tue Dec 22 20.
+    assert (objection.review_due, objection.review_due_provisional) == (date(2026, 12, 22), False)
+    await workflow.decide(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        decision=ObjectionDecision.MAINTAINED,
+        reasons="现场记录清楚，原结果无误",
+        decided_on=date(2026, 12, 22),
+        today=date(2026, 12, 22),
+        calendar=KNOWN,
+    )
+    # From Tue Dec 22: Dec 23-25 3, Dec 28-31 7, then 2027 unknown, weekdays only: Fri Jan 1 8,
+    # Jan 4-8 13, Jan 11 14, Tue Jan 12 15 -> provisional.
+    assert (objection.state, objection.answer_due, objection.answer_due_provisional) == (
+        ObjectionState.MAINTAINED,
+        date(2027, 1, 12),
+        True,
+    )
+    assert objection.correction_due is None
+    # A 2027 schedule is loaded (made up for the test: Jan 1-3 off): Dec 23-31 7, Jan 4-8 12, Jan 11-13 15.
+    made_up = YearSchedule(
+        2027,
+        frozenset({date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)}),
+        frozenset(),
+        "测试用2027年安排",
+    )
+    assert await recompute_provisional(session, KNOWN.with_schedule(made_up)) == 1
+    assert (objection.answer_due, objection.answer_due_provisional) == (date(2027, 1, 13), False)
+
+
+async def test_withdrawn_before_a_decision_only(session: AsyncSession, tmp_path: Path) -> None:
+    _, result, entity = await _published(session, date(2026, 11, 20))
+    objection = await _file(session, LocalDirectoryStorage(tmp_path), entity, result.id, china(2026, 11, 21))
+    await workflow.receive(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        received_on=date(2026, 11, 23),
+        today=date(2026, 11, 23),
+        calendar=KNOWN,
+    )
+    other = entity_user(entity.entity_id + 10**6, "别家企业")
+    with pytest.raises(NotFound):
+        await workflow.withdraw(session, by=other, objection_id=objection.id, today=date(2026, 11, 24))
+    await workflow.withdraw(session, by=entity, objection_id=objection.id, today=date(2026, 11, 24))
+    assert (objection.state, objection.withdrawn_on) == (ObjectionState.WITHDRAWN, date(2026, 11, 24))
+    with pytest.raises(Conflict) as late:
+        await workflow.decide(
+            session,
+            by=TEST,
+            objection_id=objection.id,
+            decision=ObjectionDecision.MAINTAINED,
+            reasons="x",
+            decided_on=date(2026, 11, 25),
+            today=date(2026, 11, 25),
+            calendar=KNOWN,
+        )
+    assert late.value.code == "OBJECTION_STATE"
+
+
+async def test_each_refusal_changes_nothing(session: AsyncSession, tmp_path: Path) -> None:
+    storage = LocalDirectoryStorage(tmp_path / "files")
+    _, result, entity = await _published(session, date(2026, 9, 1))
+    stranger = await factories.joint_task(session, entities=1, published_on=date(2026, 9, 1))
+    unpublished = await factories.joint_task(session, entities=1, publish=False)
+    cases: list[tuple[dict[str, object], type[DomainError], str]] = [
+        ({"result_id": stranger.results[0].id}, NotFound, "RESULT_NOT_FOUND"),
+        ({"result_id": 10**9}, NotFound, "RESULT_NOT_FOUND"),
+        # The last day is Mon 2026-11-02, until 24:00 China time; one minute later is too late.
+        ({"now": china(2026, 11, 3, 0, 0)}, Conflict, "OBJECTION_WINDOW_CLOSED"),
+        ({"grounds": "  "}, InvalidInput, "GROUNDS_REQUIRED"),
+        ({"evidence": (EvidenceFile("照片.gif", b"GIF89a..."),)}, InvalidInput, "EVIDENCE_TYPE"),
+        (
+            {"evidence": (EvidenceFile("大.pdf", b"%PDF-" + b"0" * (1024 * 1024)),)},
+            InvalidInput,
+            "EVIDENCE_TOO_LARGE",
+        ),
+    ]
+    before = await table_counts(session)
+    for changes, error, code in cases:
+        kwargs = {"result_id": result.id, "now": china(2026, 9, 18), **changes}
+        with pytest.raises(error) as refused:
+            await _file(session, storage, entity, **kwargs)
+        assert refused.value.code == code, (changes, refused.value.code)
+    unpublished_own = entity_user(unpublished.entities[0].id, "经办人")
+    with pytest.raises(Conflict) as not_public:
+        await _file(session, storage, unpublished_own, unpublished.results[0].id, china(2026, 9, 18))
+    assert not_public.value.code == "RESULT_NOT_PUBLISHED"
+    assert await table_counts(session) == before
+    assert not (tmp_path / "files").exists()
+    ok = await _file(session, storage, entity, result.id, china(2026, 11, 2, 23, 59))
+    assert ok.filed_on == date(2026, 11, 2)
+    with pytest.raises(Conflict) as second:
+        await _file(session, storage, entity, result.id, china(2026, 11, 2, 23, 59), key="key-00000002")
+    assert second.value.code == "OBJECTION_ALREADY_OPEN"
+
+
+async def test_double_submission_files_once(session: AsyncSession, tmp_path: Path) -> None:
+    _, result, entity = await _published(session, date(2026, 9, 1))
+    storage = LocalDirectoryStorage(tmp_path)
+    first = await _file(session, storage, entity, result.id, china(2026, 9, 18))
+    again = await _file(session, storage, entity, result.id, china(2026, 9, 18, 10, 1))
+    assert again.id == first.id
+    assert (
+        await session.scalar(
+            select(func.count()).select_from(Objection).where(Objection.result_id == result.id)
+        )
+        == 1
+    )
+
+
+async def test_sweep_marks_overdue_once_and_writes_a_reminder(session: AsyncSession, tmp_path: Path) -> None:
+    _, result, entity = await _published(session, date(2026, 9, 1))
+    objection = await _file(session, LocalDirectoryStorage(tmp_path), entity, result.id, china(2026, 9, 18))
+    await workflow.receive(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        received_on=date(2026, 9, 18),
+        today=date(2026, 9, 18),
+        calendar=KNOWN,
+    )
+    assert (await sweep(session, today=date(2026, 10, 22))).marked == 0  # the due day itself is not late
+    report = await sweep(session, today=date(2026, 10, 23))
+    assert (report.marked, report.reminders) == (1, 1)
+    assert objection.overdue_clocks == "review"
+    reminder = await session.scalar(select(Reminder).where(Reminder.objection_id == objection.id))
+    assert reminder is not None and reminder.payload["due"] == "2026-10-22" and reminder.sent_at is None
+    # The next day's sweep finds the same late clock and writes nothing new.
+    assert (await sweep(session, today=date(2026, 10, 24))).marked == 0
+    count = select(func.count()).select_from(Reminder).where(Reminder.objection_id == objection.id)
+    assert await session.scalar(count) == 1
