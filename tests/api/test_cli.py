@@ -147,3 +147,13 @@ async def test_demo_covers_every_category_and_loads_once(session: AsyncSession) 
         select(func.count()).where(InspectionResult.status != ResultStatus.PUBLISHED)
     )
     assert hidden is not None and hidden > 0
+
+
+async def test_objections_sweep_command_runs_on_an_empty_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sweep.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    await asyncio.to_thread(upgrade, url)
+    assert await asyncio.to_thread(main, ["objections", "sweep"]) == 0
+    assert "新标记逾期0项" in capsys.readouterr().out
