@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api.downloads import download_routes
 from api.graphql import build_schema, graphql_endpoint
 from api.migrations import current_revision, head_revision
 from api.search_runtime import configure_search, search_lifespan, search_readiness
@@ -90,6 +91,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/tasks/{task_id:int}/draw/candidates.txt", draw_candidates),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *download_routes(sessions, settings),  # snapshot, templates, statistics, task results (issue 6)
         ],
         lifespan=lifespan,
     )

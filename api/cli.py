@@ -167,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     from api.cli_accounts import register as register_accounts
 
     register_accounts(sub)
+    __import__("api.cli_data").cli_data.register(sub)  # gongshi import, gongshi export (issue 6)
     return parser
 
 

@@ -12,10 +12,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from strawberry import relay
 
 from api.context import Info
+from api.data_mutations import DataMutation
 from api.payloads import (
     ConflictError,
     DepartmentResult,
@@ -36,7 +39,7 @@ from api.types import InspectionItemNode, InspectionResultNode, TaskNode
 from inspections import directory, draws, follow_ups, items, plans, results, teams
 from inspections.access import require_department
 from inspections.calendar import load_calendar
-from inspections.errors import DomainError, InvalidInput, NotFound
+from inspections.errors import Conflict, DomainError, InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from schema import credit_code, enums, models
 
@@ -81,9 +84,16 @@ async def execute(
 ) -> Any:
     """Run one use case in its own transaction; a domain error rolls everything back."""
     session = info.context.session
+    # A fresh transaction that takes SQLite's write lock at once (BEGIN IMMEDIATE): a deferred one
+    # that read before another writer committed could not write afterwards ("database is locked").
+    await session.rollback()
+    await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:
-        value = await action(session, info.context.principal)
-        await session.commit()
+        try:
+            value = await action(session, info.context.principal)
+            await session.commit()
+        except (StaleDataError, IntegrityError, OperationalError) as exc:
+            raise _lost_race(exc) from exc
     except DomainError as exc:
         await session.rollback()
         await session.connection()
@@ -94,6 +104,13 @@ async def execute(
     # Rendering may fan out into concurrent loaders: hold a connection for them first.
     await session.connection()
     return render(value)
+
+
+def _lost_race(exc: Exception) -> DomainError:
+    """Another request changed the same rows first; the caller may retry. Other errors stay errors."""
+    if isinstance(exc, OperationalError) and "locked" not in str(exc.orig):
+        raise exc
+    return Conflict("该记录刚被其他请求修改，请刷新后重试", code="CONCURRENT_UPDATE")
 
 
 def _own_department(by: Principal, *roles: Role) -> int:
@@ -153,7 +170,7 @@ class CreateTaskInput:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(DataMutation):
     """What departments do; every mutation is audited and answers a union of success and errors."""
 
     @strawberry.mutation(description="新增抽查事项的一个版本（本部门）")

@@ -107,8 +107,9 @@ class SearchQuery:
             task_id=task_id,
             entity_type=entity_type,
         )
-        count = _wants(info, {"totalCount", "totalCountExact", "facets"})
-        outcome = await run_search(info.context.session, parsed, filters, count=count)
+        count = _wants(info, {"totalCount", "totalCountExact"})
+        facets = _wants(info, {"facets"})
+        outcome = await run_search(info.context.session, parsed, filters, count=count, facets=facets)
         rows, has_next = page_after(outcome.ranked, key, size)
         # Highlight what actually matched (the word-by-word reading when the strict one found nothing).
         shown = dataclasses.replace(parsed, tokens=outcome.tokens) if outcome.tokens else parsed

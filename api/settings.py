@@ -68,6 +68,8 @@ class Settings:
     evidence_max_bytes: int = 10 * 1024 * 1024
     evidence_max_files: int = 10
     evidence_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
+    # Bulk download of published results (issue 6): where the daily snapshot files are written.
+    snapshot_dir: str = "snapshots"
     extra: dict[str, str] = field(default_factory=dict)
 
     def plan_deadline(self, region_code: str, year: int) -> date:
@@ -96,6 +98,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
             evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,
+            snapshot_dir=env.get("GONGSHI_SNAPSHOT_DIR") or cls.snapshot_dir,
             evidence_max_bytes=_int(env, "GONGSHI_EVIDENCE_MAX_BYTES", cls.evidence_max_bytes),
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,

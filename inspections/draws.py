@@ -320,6 +320,11 @@ async def record_inspection_dates(
     await require_initiating(session, by, inspection.task_id, *DRAWERS, missing=inspection_missing())
     if ended_on < inspected_on:
         raise InvalidInput("检查结束日期不能早于检查日期", code="DATES_ORDER", field="endedOn")
+    # Due dates were stored from the end date; moving it afterwards would move them silently.
+    if await session.scalar(
+        select(InspectionResult.id).where(InspectionResult.inspection_id == inspection.id).limit(1)
+    ):
+        raise Conflict("已录入检查结果，不能再修改检查日期", code="RESULTS_EXIST")
     before = {"inspectedOn": str(inspection.inspected_on), "endedOn": str(inspection.ended_on)}
     inspection.inspected_on = inspected_on
     inspection.ended_on = ended_on

@@ -12,7 +12,7 @@ from inspections import audit
 from inspections.access import require_department, require_own_department
 from inspections.directory import check_region_code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from inspections.principals import Principal, Role
+from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import (
     DepartmentLevel,
     EntityType,
@@ -81,11 +81,14 @@ async def publish_plan(
 ) -> AnnualPlan:
     """Make a plan public (seed 001 art.7, 002 art.6); past the jurisdiction's deadline it is flagged late."""
     plan = await session.get(AnnualPlan, plan_id)
-    own = require_department(by, Role.REVIEWER, Role.HEAD, Role.ADMIN) if plan is not None else None
-    if plan is None or (
-        own is not None and own != plan.department_id and plan.status != PlanStatus.PUBLISHED
-    ):
+    own = by.department_id if by.kind == PrincipalKind.DEPARTMENT else None
+    # A draft is known only to its own department: anyone else gets what a missing plan gets.
+    visible = plan is not None and (
+        by.kind == PrincipalKind.SYSTEM or plan.status == PlanStatus.PUBLISHED or own == plan.department_id
+    )
+    if plan is None or not visible:
         raise NotFound("未找到该年度抽查计划", code="PLAN_NOT_FOUND")
+    require_department(by, Role.REVIEWER, Role.HEAD, Role.ADMIN)
     if own is not None and own != plan.department_id:
         raise PermissionDenied("部门只能公布本部门的计划", code="OTHER_DEPARTMENT")
     if plan.status == PlanStatus.PUBLISHED:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inspections import audit, draw_algorithm
 from inspections.access import require_department, require_initiating, require_task_part
 from inspections.errors import Conflict, InvalidInput, NotFound
-from inspections.principals import Principal, Role
+from inspections.principals import Principal, PrincipalKind, Role
 from schema.base import utcnow
 from schema.enums import TaskDepartmentRole, TeamRole
 from schema.models import Draw, Entity, Inspection, Inspector, InspectorRecusal, TaskDepartment, TeamMember
@@ -45,11 +45,10 @@ async def add_recusal(
 ) -> InspectorRecusal:
     """Record that an inspector must not inspect an entity (执法回避)."""
     inspector = await session.get(Inspector, inspector_id)
-    if inspector is None:
+    # Inspectors are known only to their own department: anyone else gets what a missing one gets.
+    if inspector is None or (by.kind != PrincipalKind.SYSTEM and by.department_id != inspector.department_id):
         raise NotFound("未找到该执法检查人员", code="INSPECTOR_NOT_FOUND")
-    own = require_department(by, Role.CLERK, Role.ADMIN)
-    if own is not None and own != inspector.department_id:
-        raise NotFound("未找到该执法检查人员", code="INSPECTOR_NOT_FOUND")
+    require_department(by, Role.CLERK, Role.ADMIN)
     if await session.get(Entity, entity_id) is None:
         raise NotFound("未找到该市场主体", code="ENTITY_NOT_FOUND")
     if not reason.strip():

@@ -17,6 +17,9 @@ from schema.enums import ObjectionState
 from schema.models import Objection
 from workdays import WorkCalendar, working_days_between
 
+# A department's queue is bounded by its own caseload; the cap only guards the response size.
+QUEUE_LIMIT = 500
+
 
 def running_clock(objection: Objection) -> tuple[str, date, bool] | None:
     """The clock that runs now: (name, due date, provisional), or None once answered or withdrawn."""
@@ -77,15 +80,17 @@ async def department_queue(
     else:
         stmt = stmt.where(Objection.state.in_((*OPEN, ObjectionState.MAINTAINED, ObjectionState.CORRECTED)))
     entries = []
-    for objection in await session.scalars(stmt.limit(500)):
+    for objection in await session.scalars(stmt):
         clock = running_clock(objection)
         left = working_days_between(calendar, today, clock[1]) if clock else None
-        if overdue and (left is None or left >= 0):
+        # Late is a matter of dates: over a holiday week the working days left stay 0 while the
+        # due date is already past.
+        if overdue and (clock is None or clock[1] >= today):
             continue
         if due_within is not None and (left is None or left > due_within):
             continue
         entries.append(QueueEntry(objection, clock[0] if clock else None, clock[1] if clock else None, left))
-    return sorted(entries, key=lambda e: (e.due or date.max, e.objection.id))
+    return sorted(entries, key=lambda e: (e.due or date.max, e.objection.id))[:QUEUE_LIMIT]
 
 
 async def open_objection_ids(session: AsyncSession, result_ids: Sequence[int]) -> set[int]:

@@ -32,7 +32,8 @@ from schema.models import (
 from workdays import WorkCalendar, is_past, to_china_date
 
 S = ObjectionState
-OPEN = (S.FILED, S.RECEIVED, S.UNDER_REVIEW, S.UPHELD)
+# Not finished until answered or withdrawn: the answer clock still runs after a decision.
+OPEN = (S.FILED, S.RECEIVED, S.UNDER_REVIEW, S.UPHELD, S.MAINTAINED, S.CORRECTED)
 ALLOWED = {
     S.RECEIVED: {S.FILED},
     S.UNDER_REVIEW: {S.RECEIVED},
@@ -52,6 +53,9 @@ STATE_LABELS = {
     S.ANSWERED: "已反馈",
     S.WITHDRAWN: "已撤回",
 }
+
+
+PUBLIC_CORRECTION_REASON = "经异议复查，原检查结果确有错误，予以更正"
 
 
 def missing() -> NotFound:
@@ -265,9 +269,12 @@ async def decide(
 ) -> Objection:
     """Decide the review with reasons: upheld starts the correction clock; both start the answer clock."""
     objection = await _addressed(session, by, objection_id, Role.REVIEWER)
+    if objection.state not in ALLOWED[S.UPHELD]:
+        raise Conflict(
+            f"异议当前状态为“{STATE_LABELS[objection.state]}”，不能作出复查结论", code="OBJECTION_STATE"
+        )
     if not reasons.strip():
         raise InvalidInput("复查结论须说明理由", code="REASONS_REQUIRED", field="reasons")
-    assert objection.received_on is not None or objection.state == S.FILED
     _check_day(decided_on, after=objection.received_on or objection.filed_on, today=today, field="decidedOn")
     answer = clocks.answer_due(calendar, decided_on)
     objection.decision, objection.decision_reasons, objection.decided_on = (
@@ -315,7 +322,8 @@ async def apply_correction(
         result_id=result.id,
         category_codes=category_codes,
         description=description,
-        reason=f"异议复查确有错误（异议编号{objection.id}）：{objection.decision_reasons}",
+        # Public text: the reviewer's reasons quote the entity's grounds and evidence, which stay private.
+        reason=PUBLIC_CORRECTION_REASON,
         today=today,
         approved_by=by.name,  # department heads sign as themselves; correct_result enforces the role
     )

@@ -40,7 +40,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Writers ask for "IMMEDIATE" (api.mutations.execute): the write lock is taken up front, so two
+    # concurrent writers queue on busy_timeout instead of one failing after it has read.
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def make_engine(url: str, *, pool: bool = True, echo: bool = False) -> AsyncEngine:

@@ -19,8 +19,7 @@ from search import config
 from search.documents import Document, documents_for
 
 _SQLITE_FTS_INSERT = "INSERT INTO search_fts(rowid, tokens) VALUES (?, ?)"
-_SQLITE_NAMES_INSERT = "INSERT INTO search_fts_names(rowid, tokens) VALUES (?, ?)"
-_PG_VECTOR = "setweight(to_tsvector('simple', :name), 'A') || setweight(to_tsvector('simple', :body), 'D')"
+_PG_VECTOR = "to_tsvector('simple', :name || ' ' || :body)"
 _COLUMNS = [c.name for c in SearchDocument.__table__.columns]
 
 
@@ -87,7 +86,6 @@ async def write_documents(session: AsyncSession, docs: Sequence[Document], *, em
         await connection.exec_driver_sql(
             _SQLITE_FTS_INSERT, [(d.version_id, f"{d.name_tokens} {d.body_tokens}") for d in fresh]
         )
-        await connection.exec_driver_sql(_SQLITE_NAMES_INSERT, [(d.version_id, d.name_tokens) for d in fresh])
     await connection.exec_driver_sql(_SQLITE_UPSERT, [_sqlite_row(d) for d in docs])
 
 

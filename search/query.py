@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from schema import credit_code
 from search.errors import SearchInputError
 from search.text import get_segmenter, normalize, query_tokens
+from search.text.tokens import match_tokens
 
 # Longer than any registered name (企业名称 rarely pass 50 characters) with room for a filter word;
 # a longer query is a pasted paragraph, and its ~100 ANDed bigrams would find nothing anyway.
@@ -27,6 +28,8 @@ class ParsedQuery:
     code_candidates: tuple[str, ...] = ()
     # A looser reading for when ``tokens`` find nothing: the bigrams inside each word only.
     relaxed_tokens: tuple[str, ...] = ()
+    # The tokens looked up in the index: a character-disjoint cover of ``tokens``.
+    match: tuple[str, ...] = ()
 
 
 def relaxed_tokens(text: str, strict: tuple[str, ...]) -> tuple[str, ...]:
@@ -75,7 +78,9 @@ def parse_query(raw: str) -> ParsedQuery:
             code="SEARCH_QUERY_UNSEARCHABLE",
             field="query",
         )
-    return ParsedQuery(text, tokens, key, relaxed_tokens=relaxed_tokens(text, tokens))
+    return ParsedQuery(
+        text, tokens, key, relaxed_tokens=relaxed_tokens(text, tokens), match=tuple(match_tokens(text))
+    )
 
 
 def _too_long() -> SearchInputError:

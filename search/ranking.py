@@ -8,11 +8,28 @@ Every backend computes it the same way, so their orders agree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from search.backends.base import Hit
+from search.text.tokens import name_tokens
 
 SortKey = tuple[int, float, int, int]
+
+
+@functools.lru_cache(maxsize=100_000)
+def _name_tokens(name_key: str) -> frozenset[str]:
+    return name_tokens(name_key)
+
+
+def in_name(tokens: tuple[str, ...], name_key: str) -> bool:
+    """Whether every query token is in the entity's (current) name."""
+    return bool(tokens) and _name_tokens(name_key).issuperset(tokens)
+
+
+def score(tokens: tuple[str, ...], query_key: str, name_key: str) -> float:
+    """A hit's score: relevance() for a match in the name, 0 for a match elsewhere."""
+    return relevance(query_key, name_key) if in_name(tokens, name_key) else 0.0
 
 
 def relevance(query_key: str, name_key: str) -> float:

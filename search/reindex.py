@@ -109,7 +109,7 @@ async def _batches(session: AsyncSession, batch: int, workers: int) -> Any:
         pool.shutdown(cancel_futures=True)
 
 
-_FTS_TABLES = ("search_fts", "search_fts_names")
+_FTS_TABLES = ("search_fts",)
 # Built after the rows are in: one sort instead of a million random inserts into each.
 _LATE_INDEXES = {
     "ix_search_documents_name_key": "search_documents (name_key)",

@@ -48,7 +48,7 @@ async def _entities_by_code(session: AsyncSession, codes: tuple[str, ...]) -> li
 
 
 async def run_search(
-    session: AsyncSession, query: ParsedQuery, filters: SearchFilters, *, count: bool
+    session: AsyncSession, query: ParsedQuery, filters: SearchFilters, *, count: bool, facets: bool = False
 ) -> SearchOutcome:
     """Search published results for ``query`` under ``filters``."""
     if query.credit_code is not None:
@@ -64,7 +64,9 @@ async def run_search(
     suggested = await _entities_by_code(session, query.code_candidates)
     if not query.tokens:
         return SearchOutcome(ranked=[], suggested_entity_ids=suggested)
-    request = SearchRequest(query.tokens, query.name_key, filters, count=count)
+    request = SearchRequest(
+        query.tokens, query.name_key, filters, count=count, facets=facets, match=query.match
+    )
     backend = elastic.active_backend()
     hits: SearchHits | None = None
     if backend is not None:
@@ -79,8 +81,8 @@ async def run_search(
         hits = await DATABASE.search(session, request)
     if not hits.hits and query.relaxed_tokens:
         # Nothing for the strict reading: try the words one by one (same backend choice).
-        relaxed = dataclasses.replace(query, tokens=query.relaxed_tokens, relaxed_tokens=())
-        return await run_search(session, relaxed, filters, count=count)
+        relaxed = dataclasses.replace(query, tokens=query.relaxed_tokens, relaxed_tokens=(), match=())
+        return await run_search(session, relaxed, filters, count=count, facets=facets)
     return SearchOutcome(
         rank(hits.hits),
         hits.total,

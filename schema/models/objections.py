@@ -58,6 +58,14 @@ class Objection(Base):
     __table_args__ = (
         sa.UniqueConstraint("entity_id", "idempotency_key"),
         sa.Index("ix_objections_queue", "department_id", "state"),
+        # One objection under way per result, even for two filings at the same instant.
+        sa.Index(
+            "uq_objections_one_open_per_result",
+            "result_id",
+            unique=True,
+            sqlite_where=sa.text("state NOT IN ('answered', 'withdrawn')"),
+            postgresql_where=sa.text("state NOT IN ('answered', 'withdrawn')"),
+        ),
     )
 
 

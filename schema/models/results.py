@@ -41,10 +41,14 @@ class InspectionResult(Base):
     current_version: Mapped[int] = mapped_column(default=0)
     # Internal note of the department (e.g. why it was returned): never public.
     internal_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Two reviewers (approve and return) or two clerks acting at once: exactly one wins.
+    row_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     versions: Mapped[list[ResultVersion]] = relationship(lazy="raise", order_by="ResultVersion.version")
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012 (SQLAlchemy's declarative hook)
 
     __table_args__ = (
         sa.UniqueConstraint("inspection_id", "department_id", "item_id"),

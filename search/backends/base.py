@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # stop at COUNT_LIMIT and say so (totalCountExact: false). Paging stops at RANK_LIMIT: a person
 # narrows a query long before that, and search engines cap their result windows the same way.
 RANK_LIMIT = 1000
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,17 @@ class SearchRequest:
     name_key: str
     filters: SearchFilters = SearchFilters()
     count: bool = False
+    # Facets too (implies counting).
+    facets: bool = False
     rank_limit: int = RANK_LIMIT
     count_limit: int = COUNT_LIMIT
+    # The tokens looked up in the index (a thinner cover of ``tokens``, see match_tokens).
+    match: tuple[str, ...] = ()
+
+    @property
+    def lookup(self) -> tuple[str, ...]:
+        """What the index is asked for."""
+        return self.match or self.tokens
 
 
 @dataclass(frozen=True)

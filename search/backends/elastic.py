@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from search import config
 from search.backends.base import Facets, Hit, SearchFilters, SearchHits, SearchRequest
 from search.documents import Document
-from search.ranking import relevance
+from search.ranking import relevance, score
 
 # What "the cluster did not answer properly" looks like: connection refused or timed out
 # (TransportError) or an error answer such as a missing index (ApiError).
@@ -104,24 +104,20 @@ def query_bodies(request: SearchRequest) -> tuple[dict[str, Any], dict[str, Any]
     """The two searches of a request: the newest matches (with counts), and exact names."""
     filters = filter_clauses(request.filters)
     query: dict[str, Any] = {"bool": {"filter": filters}}
-    if request.tokens:
-        text = " ".join(request.tokens)
-        # Every token in some field, as the database's ANDed match; "in_name" marks the hits
-        # whose tokens are all in the entity's names (ranking.relevance).
+    if request.lookup:
+        # Every token in some field, as the database's ANDed match.
+        text = " ".join(request.lookup)
         query["bool"]["must"] = [
             {"combined_fields": {"query": text, "fields": ["name", "body"], "operator": "and"}}
-        ]
-        query["bool"]["should"] = [
-            {"match": {"name": {"query": text, "operator": "and", "_name": "in_name"}}}
         ]
     ranked: dict[str, Any] = {
         "size": request.rank_limit,
         "_source": ["published_on", "name_key"],
         "query": query,
         "sort": [{"version_id": "desc"}],
-        "track_total_hits": request.count_limit if request.count else False,
+        "track_total_hits": request.count_limit if request.count or request.facets else False,
     }
-    if request.count:
+    if request.facets:
         ranked["aggs"] = {
             "categories": {"terms": {"field": "category_codes", "size": 50}},
             "departments": {"terms": {"field": "department_id", "size": 500}},
@@ -140,18 +136,16 @@ def parse_answers(request: SearchRequest, ranked: dict[str, Any], exact: dict[st
     hits: dict[int, Hit] = {}
     for item in ranked["hits"]["hits"]:
         found = item["_source"]
-        named = "in_name" in item.get("matched_queries", ())
-        score = relevance(request.name_key, found["name_key"]) if named else 0.0
-        result_id = int(item["_id"])
+        value = score(request.tokens, request.name_key, found["name_key"])
+        published = date.fromisoformat(found["published_on"])
         is_exact = found["name_key"] == request.name_key
-        hits[result_id] = Hit(result_id, is_exact, score, date.fromisoformat(found["published_on"]))
+        hits[int(item["_id"])] = Hit(int(item["_id"]), is_exact, value, published)
     for item in exact["hits"]["hits"]:
         found = item["_source"]
-        result_id = int(item["_id"])
-        score = relevance(request.name_key, found["name_key"])
-        hits[result_id] = Hit(result_id, True, score, date.fromisoformat(found["published_on"]))
+        value = relevance(request.name_key, found["name_key"])
+        hits[int(item["_id"])] = Hit(int(item["_id"]), True, value, date.fromisoformat(found["published_on"]))
     answer = SearchHits(hits=list(hits.values()), backend="elasticsearch")
-    if request.count:
+    if request.count or request.facets:
         total = ranked["hits"]["total"]
         answer.total = int(total["value"])
         answer.total_exact = total["relation"] == "eq"

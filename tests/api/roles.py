@@ -83,8 +83,13 @@ async def check_case(client: httpx.AsyncClient, session: AsyncSession, world: Wo
         payload = await attempt(client, session, world, case, caller, variables)
         payloads[caller] = payload
         outcomes[caller] = payload["__typename"]
-        if outcomes[caller] == MISSING and case.id_variable:
-            # 404 before 403: the same answer as for an object that does not exist at all.
+        if (
+            case.id_variable
+            and caller not in case.allowed
+            and (outcomes[caller] == MISSING or caller in OUTSIDERS)
+        ):
+            # 404 before 403: whoever has no part gets the same answer as for an object that does
+            # not exist at all, whatever kind of refusal that is.
             type_name, _ = from_base64(variables[case.id_variable])
             bogus = {**variables, case.id_variable: to_base64(type_name, 10**8)}
             assert await attempt(client, session, world, case, caller, bogus) == payload, (case.name, caller)

@@ -51,7 +51,10 @@ CASES = [
         lambda w: {"id": gid("AnnualPlan", w.ids["plan_draft"])},
         "PlanRecord",
         ("a_reviewer", "a_head", "a_admin"),
-        others=dict.fromkeys(("b_reviewer", "b_head", "b_admin", "c_reviewer", "c_head", "c_admin"), MISSING),
+        others=dict.fromkeys(
+            ("public", "entity", *(f"{d}_{r}" for d in "bc" for r in ("clerk", "reviewer", "head", "admin"))),
+            MISSING,
+        ),
         id_variable="id",
     ),
     Case(
@@ -132,7 +135,10 @@ CASES = [
         lambda w: {"id": gid("Inspector", w.ids["inspector_a"]), "code": w.entities[0].credit_code},
         "RecusalRecord",
         ("a_clerk", "a_admin"),
-        others=dict.fromkeys(("b_clerk", "b_admin", "c_clerk", "c_admin"), MISSING),
+        others=dict.fromkeys(
+            ("public", "entity", *(f"{d}_{r}" for d in "bc" for r in ("clerk", "reviewer", "head", "admin"))),
+            MISSING,
+        ),
         id_variable="id",
     ),
     Case(
@@ -141,7 +147,7 @@ CASES = [
             "$id: ID!",
             'recordInspection(inspectionId: $id, inspectedOn: "2021-11-17", endedOn: "2021-11-18")',
         ),
-        lambda w: {"id": gid("Inspection", w.ids["inspection_0"])},
+        lambda w: {"id": gid("Inspection", w.ids["inspection_free"])},
         "InspectionRecord",
         ("a_clerk", "a_admin"),
         others=task_scoped(()),

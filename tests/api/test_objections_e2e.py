@@ -251,7 +251,9 @@ async def test_upheld_corrected_and_answered(scene: Scene) -> None:
         id=scene.result_id,
     )
     assert history["result"]["underObjection"] is False and history["result"]["version"] == 2
-    assert "异议复查确有错误" in history["result"]["history"][1]["changeReason"]
+    assert (
+        history["result"]["history"][1]["changeReason"] == "经异议复查，原检查结果确有错误，予以更正"
+    )  # no grounds, no reasons
 
 
 async def test_maintained_into_2027_then_exact_and_a_withdrawal(scene: Scene, session: AsyncSession) -> None:

@@ -191,3 +191,23 @@ async def test_correction_needs_reason_and_head_and_keeps_every_version(
             today=date(2021, 12, 20),
         )
     assert refused.value.code == "RESULT_NOT_PUBLISHED"
+
+
+async def test_inspection_dates_are_frozen_once_results_exist(session: AsyncSession) -> None:
+    """Due dates were stored from the end date; moving it afterwards would move them silently."""
+    from inspections import draws
+
+    joint = await factories.joint_task(session, entities=1, publish=False)
+    inspection = await session.scalar(select(Inspection).where(Inspection.task_id == joint.task.id))
+    assert inspection is not None
+    before = await table_counts(session)
+    with pytest.raises(Conflict) as refused:
+        await draws.record_inspection_dates(
+            session,
+            by=TEST,
+            inspection_id=inspection.id,
+            inspected_on=date(2021, 11, 20),
+            ended_on=date(2021, 11, 22),
+        )
+    assert refused.value.code == "RESULTS_EXIST"
+    assert await table_counts(session) == before

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -116,3 +118,85 @@ async def test_exactly_one_of_two_concurrent_decisions_wins(
             )
         )
         assert sorted(decided) == sorted(["objection.filed", "objection.received", f"objection.{winner}"])
+
+
+async def test_sqlite_writers_take_the_lock_up_front(tmp_path: Path) -> None:
+    """On the embedded default, A and B both set out to decide; B writes first.
+
+    With deferred BEGINs both read, and A's write then fails with "database is locked" (a 500 at the
+    edge). Writers begin IMMEDIATE (``sqlite_begin``, as api.mutations.execute does): A waits for
+    B's commit, then sees the decision and gets a typed conflict.
+    """
+    url = f"sqlite+aiosqlite:///{tmp_path / 'race.db'}"
+    await asyncio.to_thread(upgrade, url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    writer = {"sqlite_begin": "IMMEDIATE"}
+    try:
+        async with sessions() as session, session.begin():
+            joint = await factories.joint_task(session, entities=1, categories=("UNREACHABLE",))
+            result = joint.results[0]
+            objection = await workflow.file_objection(
+                session,
+                by=entity_user(result.entity_id, "经办人"),
+                result_id=result.id,
+                grounds="住所可以联系",
+                evidence=[],
+                idempotency_key="sqlite-race-1",
+                now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
+                calendar=CALENDAR,
+                storage=LocalDirectoryStorage(tmp_path),
+                policy=EvidencePolicy((), 1, 1),
+            )
+            await workflow.receive(
+                session,
+                by=TEST,
+                objection_id=objection.id,
+                received_on=date(2021, 12, 6),
+                today=date(2021, 12, 6),
+                calendar=CALENDAR,
+            )
+            objection_id = objection.id
+        b_read, a_read = asyncio.Event(), asyncio.Event()
+
+        async def decide(session: Any, decision: ObjectionDecision) -> None:
+            await workflow.decide(
+                session,
+                by=TEST,
+                objection_id=objection_id,
+                decision=decision,
+                reasons=decision.value,
+                decided_on=date(2021, 12, 8),
+                today=date(2021, 12, 8),
+                calendar=CALENDAR,
+            )
+
+        async def b() -> str:
+            async with sessions() as session:
+                await session.connection(execution_options=writer)
+                await session.get(Objection, objection_id)
+                b_read.set()
+                # With deferred transactions A reads now too; with IMMEDIATE it is still waiting to begin.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(a_read.wait(), timeout=0.5)
+                await decide(session, ObjectionDecision.MAINTAINED)
+                await session.commit()
+                return "maintained"
+
+        async def a() -> str:
+            await b_read.wait()
+            async with sessions() as session:
+                await session.connection(execution_options=writer)  # IMMEDIATE: waits for B's commit
+                await session.get(Objection, objection_id)
+                a_read.set()
+                try:
+                    await decide(session, ObjectionDecision.UPHELD)
+                    await session.commit()
+                except Conflict as exc:
+                    return exc.code
+                return "upheld"
+
+        outcomes = await asyncio.wait_for(asyncio.gather(a(), b()), timeout=30)
+        assert outcomes == ["OBJECTION_STATE", "maintained"]
+    finally:
+        await engine.dispose()

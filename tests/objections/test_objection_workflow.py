@@ -290,3 +290,49 @@ async def test_sweep_marks_overdue_once_and_writes_a_reminder(session: AsyncSess
     assert (await sweep(session, today=date(2026, 10, 24))).marked == 0
     count = select(func.count()).select_from(Reminder).where(Reminder.objection_id == objection.id)
     assert await session.scalar(count) == 1
+
+
+async def test_queue_shows_overdue_during_a_holiday_week(session: AsyncSession, tmp_path: Path) -> None:
+    """Due Wed 2026-09-30; on Sat Oct 3 (国庆) no working day has passed, yet the date has."""
+    from inspections.principals import Role, department_user
+    from objections.queues import department_queue
+
+    joint, result, entity = await _published(session, date(2026, 8, 20))
+    objection = await _file(session, LocalDirectoryStorage(tmp_path), entity, result.id, china(2026, 9, 1))
+    await workflow.receive(
+        session,
+        by=TEST,
+        objection_id=objection.id,
+        received_on=date(2026, 9, 1),
+        today=date(2026, 9, 1),
+        calendar=KNOWN,
+    )
+    # From Tue Sep 1: Sep 2-4 3, 7-11 8, 14-18 13, Sun 20 (make-up) 14, 21-24 18, [25-27 中秋], 28 19, Tue 29 20.
+    assert objection.review_due == date(2026, 9, 29)
+    reviewer = department_user(joint.initiating.id, Role.REVIEWER, "审核员")
+    late = await department_queue(session, by=reviewer, today=date(2026, 10, 3), calendar=KNOWN, overdue=True)
+    assert [(e.objection.id, e.clock, e.remaining_working_days) for e in late] == [
+        (objection.id, "review", -1)
+    ]
+    on_time = await department_queue(
+        session, by=reviewer, today=date(2026, 9, 29), calendar=KNOWN, overdue=True
+    )
+    assert on_time == []
+
+
+async def test_deciding_a_withdrawn_objection_is_a_conflict(session: AsyncSession, tmp_path: Path) -> None:
+    _, result, entity = await _published(session, date(2026, 9, 1))
+    objection = await _file(session, LocalDirectoryStorage(tmp_path), entity, result.id, china(2026, 9, 18))
+    await workflow.withdraw(session, by=entity, objection_id=objection.id, today=date(2026, 9, 19))
+    with pytest.raises(Conflict) as refused:
+        await workflow.decide(
+            session,
+            by=TEST,
+            objection_id=objection.id,
+            decision=ObjectionDecision.UPHELD,
+            reasons="x",
+            decided_on=date(2026, 9, 20),
+            today=date(2026, 9, 20),
+            calendar=KNOWN,
+        )
+    assert refused.value.code == "OBJECTION_STATE"

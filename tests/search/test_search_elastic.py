@@ -52,10 +52,12 @@ def test_query_bodies_and_every_token_filter_and_count() -> None:
         task_id=7,
         entity_type="enterprise",
     )
-    ranked, exact = elastic.query_bodies(SearchRequest(parsed.tokens, parsed.name_key, filters, count=True))
+    request = SearchRequest(
+        parsed.tokens, parsed.name_key, filters, count=True, facets=True, match=parsed.match
+    )
+    ranked, exact = elastic.query_bodies(request)
     match = ranked["query"]["bool"]["must"][0]["combined_fields"]
     assert match == {"query": "鑫达 二手 手车", "fields": ["name", "body"], "operator": "and"}
-    assert ranked["query"]["bool"]["should"][0]["match"]["name"]["_name"] == "in_name"
     assert ranked["query"]["bool"]["filter"] == [
         {"term": {"department_id": "3"}},
         {"term": {"task_id": "7"}},
@@ -64,7 +66,7 @@ def test_query_bodies_and_every_token_filter_and_count() -> None:
         {"term": {"category_codes": "NO_PROBLEM"}},
         {"prefix": {"region_code": "5323"}},
     ]
-    assert ranked["size"] == 1000 and ranked["track_total_hits"] == 10_000
+    assert ranked["size"] == 1000 and ranked["track_total_hits"] == 1000
     assert ranked["sort"] == [{"version_id": "desc"}]
     assert set(ranked["aggs"]) == {"categories", "departments", "years"}
     assert exact["query"]["bool"]["filter"][0] == {"term": {"name_key": "鑫达二手车"}}
@@ -73,21 +75,15 @@ def test_query_bodies_and_every_token_filter_and_count() -> None:
 
 
 def test_answers_rank_exact_and_name_matches_like_the_database() -> None:
-    request = SearchRequest(("鑫达",), "鑫达商行", count=True)
+    request = SearchRequest(("鑫达",), "鑫达商行", count=True, facets=True)
 
-    def hit(result_id: int, key: str, named: bool) -> dict[str, object]:
-        found: dict[str, object] = {
-            "_id": str(result_id),
-            "_source": {"published_on": "2021-05-01", "name_key": key},
-        }
-        if named:
-            found["matched_queries"] = ["in_name"]
-        return found
+    def hit(result_id: int, key: str) -> dict[str, object]:
+        return {"_id": str(result_id), "_source": {"published_on": "2021-05-01", "name_key": key}}
 
     ranked = {
         "hits": {
             "total": {"value": 10_000, "relation": "gte"},
-            "hits": [hit(1, "姚安县鑫达二手车交易有限公司", True), hit(2, "某某公司", False)],
+            "hits": [hit(1, "姚安县鑫达二手车交易有限公司"), hit(2, "某某公司")],
         },
         "aggregations": {
             "categories": {"buckets": [{"key": "NO_PROBLEM", "doc_count": 7}]},
@@ -95,7 +91,7 @@ def test_answers_rank_exact_and_name_matches_like_the_database() -> None:
             "years": {"buckets": [{"key": 2021, "doc_count": 9}]},
         },
     }
-    exact = {"hits": {"hits": [hit(3, "鑫达商行", False)]}}
+    exact = {"hits": {"hits": [hit(3, "鑫达商行")]}}
     answer = elastic.parse_answers(request, ranked, exact)
     by_id = {h.result_id: h for h in answer.hits}
     assert by_id[3].exact and not by_id[1].exact
@@ -211,7 +207,7 @@ async def test_elasticsearch_answers_like_the_database(session: AsyncSession) ->
         made = await rebuild_elastic(session, backend)
         assert made.count >= len(joint.results)
         parsed = parse_query("鑫达1号")
-        request = SearchRequest(parsed.tokens, parsed.name_key, count=True)
+        request = SearchRequest(parsed.tokens, parsed.name_key, count=True, facets=True, match=parsed.match)
         from_es = await backend.search(session, request)
         from_db = await DATABASE.search(session, request)
         assert {h.result_id for h in from_es.hits} == {h.result_id for h in from_db.hits}

@@ -22,15 +22,14 @@ depends_on: str | Sequence[str] | None = None
 
 # Contentless (content=''): the index only, no copy of the token text. detail=none: which
 # documents hold a token, no positions and no columns; query tokens are ANDed bigrams and never
-# need them. Measured on 30,000 generated results, per million: 76 MB for every token with
-# detail=none, 220 MB with detail=column (two columns), 238 MB with detail=full. The entity's
-# names get a second, small table (23 MB per million), for ranking name matches first.
+# need them. Measured on 30,000 generated results, per million: 76 MB with detail=none, 220 MB
+# with detail=column (name and body columns), 238 MB with detail=full. columnsize=0: no document
+# lengths (10 MB per million), which only bm25() reads; ranking is by name coverage (ranking.py).
 # unicode61 splits at spaces only, since every token is letters and digits (search/text/tokens.py).
-SQLITE_FTS = [
-    f"CREATE VIRTUAL TABLE {table} USING fts5(tokens, content='', detail=none, "
+SQLITE_FTS = (
+    "CREATE VIRTUAL TABLE search_fts USING fts5(tokens, content='', detail=none, columnsize=0, "
     "tokenize='unicode61 remove_diacritics 0')"
-    for table in ("search_fts", "search_fts_names")
-]
+)
 
 
 def upgrade() -> None:
@@ -67,17 +66,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_search_documents_entity_id"), "search_documents", ["entity_id"], unique=False)
     op.create_index(op.f("ix_search_documents_name_key"), "search_documents", ["name_key"], unique=False)
     if op.get_bind().dialect.name == "sqlite":
-        for statement in SQLITE_FTS:
-            op.execute(statement)
+        op.execute(SQLITE_FTS)
     else:
-        # Name tokens weigh A, the rest D (ts_rank's 1.0 and 0.1); 'simple' keeps tokens as they are.
+        # 'simple' keeps the tokens as they are (search/text/tokens.py).
         op.execute("ALTER TABLE search_documents ADD COLUMN search_vector tsvector NOT NULL")
         op.execute("CREATE INDEX ix_search_documents_vector ON search_documents USING gin (search_vector)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TABLE IF EXISTS search_fts_names")
         op.execute("DROP TABLE IF EXISTS search_fts")
     op.drop_index(op.f("ix_search_documents_name_key"), table_name="search_documents")
     op.drop_index(op.f("ix_search_documents_entity_id"), table_name="search_documents")

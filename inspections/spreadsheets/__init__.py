@@ -1,0 +1,1 @@
+"""Spreadsheets departments live in: import templates, validated imports, XLSX/CSV exports."""

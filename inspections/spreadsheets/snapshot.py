@@ -1,0 +1,167 @@
+"""The bulk download of every published result (公开数据批量下载), so nobody has to scrape the API.
+
+``gongshi export snapshot`` (daily from cron, or on demand) and the first download of a new day write
+``published-results.ndjson`` and ``published-results.csv`` beside a ``published-results.json``
+manifest (when, how many, SHA-256 of each file). Files are written under a temporary name and
+renamed, so a download never sees half a file. Only published data goes in: the current version of
+each result, what ``result(id)`` shows the public.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections.result_views import ResultView, build_views
+from schema.base import utcnow
+from schema.enums import ResultStatus
+from schema.models import InspectionResult
+
+BASENAME = "published-results"
+BATCH = 1000
+# (field in NDJSON, Chinese header in CSV)
+FIELDS = (
+    ("resultId", "结果ID"),
+    ("creditCode", "统一社会信用代码"),
+    ("entityName", "市场主体名称"),
+    ("regionCode", "行政区划代码"),
+    ("taskId", "任务ID"),
+    ("taskName", "抽查任务"),
+    ("year", "年度"),
+    ("initiatingDepartment", "发起部门"),
+    ("department", "检查部门"),
+    ("itemCode", "抽查事项编码"),
+    ("itemName", "抽查事项"),
+    ("categoryCodes", "检查结果类型代码"),
+    ("categories", "检查结果"),
+    ("problem", "是否发现问题"),
+    ("description", "结果说明"),
+    ("publicationDue", "应公示日期"),
+    ("publishedOn", "首次公示日期"),
+    ("version", "版本"),
+)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the last snapshot holds."""
+
+    generated_at: datetime
+    generated_on: date  # China's date when it was made: a newer day regenerates it
+    count: int
+    sha256: dict[str, str]
+
+
+def public_record(view: ResultView) -> dict[str, Any]:
+    """The public fields of one published result (no team, note, follow-up or contacts)."""
+    assert view.published_on is not None
+    return {
+        "resultId": view.result_id,
+        "creditCode": view.credit_code,
+        "entityName": view.entity_name,
+        "regionCode": view.region_code,
+        "taskId": view.task_id,
+        "taskName": view.task_name,
+        "year": view.task_year,
+        "initiatingDepartment": view.initiating_department_name,
+        "department": view.department_name,
+        "itemCode": view.item_code,
+        "itemName": view.item_name,
+        "categoryCodes": view.category_codes,
+        "categories": view.category_labels,
+        "problem": view.problem,
+        "description": view.description,
+        "publicationDue": view.publication_due.isoformat() if view.publication_due else None,
+        "publishedOn": view.published_on.isoformat(),
+        "version": view.version,
+    }
+
+
+async def published_records(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every published result, by id, read in batches so each query stays small."""
+    records: list[dict[str, Any]] = []
+    last = 0
+    while True:
+        rows = list(
+            await session.scalars(
+                select(InspectionResult)
+                .where(InspectionResult.status == ResultStatus.PUBLISHED, InspectionResult.id > last)
+                .order_by(InspectionResult.id)
+                .limit(BATCH)
+            )
+        )
+        if not rows:
+            return records
+        records += [public_record(v) for v in await build_views(session, rows, with_team=False)]
+        last = rows[-1].id
+
+
+def _csv_lines(records: list[dict[str, Any]]) -> Iterator[list[str]]:
+    yield [header for _, header in FIELDS]
+    for record in records:
+        line = []
+        for key, _ in FIELDS:
+            value = record[key]
+            if isinstance(value, list):
+                value = "、".join(value)
+            elif isinstance(value, bool):
+                value = "是" if value else "否"
+            line.append("" if value is None else str(value))
+        yield line
+
+
+def _write(path: Path, data: bytes) -> str:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    return hashlib.sha256(data).hexdigest()
+
+
+async def write_snapshot(session: AsyncSession, directory: Path, *, today: date) -> Manifest:
+    """Write the NDJSON and CSV files and their manifest into ``directory``."""
+    records = await published_records(session)
+    ndjson = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\r\n").writerows(_csv_lines(records))
+    files = {"ndjson": ndjson, "csv": text.getvalue().encode("utf-8-sig")}
+    return await asyncio.to_thread(_store, directory, files, len(records), today)
+
+
+def _store(directory: Path, files: dict[str, bytes], count: int, today: date) -> Manifest:
+    directory.mkdir(parents=True, exist_ok=True)
+    digests = {fmt: _write(directory / f"{BASENAME}.{fmt}", data) for fmt, data in files.items()}
+    manifest = Manifest(generated_at=utcnow(), generated_on=today, count=count, sha256=digests)
+    payload = {
+        "generatedAt": manifest.generated_at.isoformat(),
+        "generatedOn": today.isoformat(),
+        "count": count,
+        "sha256": digests,
+    }
+    _write(directory / f"{BASENAME}.json", json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))
+    return manifest
+
+
+def read_manifest(directory: Path) -> Manifest | None:
+    """The manifest of the snapshot in ``directory``, if there is a complete one."""
+    try:
+        payload = json.loads((directory / f"{BASENAME}.json").read_text(encoding="utf-8"))
+        return Manifest(
+            generated_at=datetime.fromisoformat(payload["generatedAt"]),
+            generated_on=date.fromisoformat(payload["generatedOn"]),
+            count=int(payload["count"]),
+            sha256=dict(payload["sha256"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
