@@ -81,7 +81,8 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
         text = draw_algorithm.candidate_list_text(candidates)
         print(f"# candidates sha256 {draw_algorithm.sha256_hex(text)}", file=sys.stderr)
         print(f"# seed sha256       {draw_algorithm.sha256_hex(args.seed)}", file=sys.stderr)
-        for candidate in draw_algorithm.select(args.seed, candidates, ratios):
+        seed = draw_algorithm.combined_seed(args.seed, args.platform_nonce)
+        for candidate in draw_algorithm.select(seed, candidates, ratios):
             print(f"{candidate.stratum}\t{candidate.code}")
         return 0
     if args.task is None:
@@ -106,6 +107,8 @@ async def _verify_task(session: Any, task_id: int) -> int:
     candidates = await frozen_candidates(session, draw.id)
     checks = {
         "seed matches its published hash": draw_algorithm.sha256_hex(draw.seed) == draw.seed_sha256,
+        "platform nonce matches its published hash": draw.platform_nonce is None
+        or draw_algorithm.sha256_hex(draw.platform_nonce) == draw.platform_nonce_sha256,
         "candidate list matches its published hash": (
             draw_algorithm.sha256_hex(draw_algorithm.candidate_list_text(candidates))
             == draw.candidates_sha256
@@ -113,7 +116,11 @@ async def _verify_task(session: Any, task_id: int) -> int:
     }
     expected = [
         c.code
-        for c in draw_algorithm.select(draw.seed, candidates, {s.position: s.ratio_bp for s in task.strata})
+        for c in draw_algorithm.select(
+            draw_algorithm.combined_seed(draw.seed, draw.platform_nonce),
+            candidates,
+            {s.position: s.ratio_bp for s in task.strata},
+        )
     ]
     recorded = list(
         await session.scalars(
@@ -152,5 +159,6 @@ def register(sub: Any) -> None:
         "--candidates", help="a candidate list file (as served at /tasks/ID/draw/candidates.txt)"
     )
     verify.add_argument("--seed", help="the revealed seed")
+    verify.add_argument("--platform-nonce", help="the revealed platform nonce (gongshi-draw-v2)")
     verify.add_argument("--ratio", action="append", default=[], help="stratum=basis points, e.g. 1=3000")
     verify.set_defaults(run=_verify)

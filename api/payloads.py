@@ -171,6 +171,7 @@ class DrawCommitment:
 
     task_id: relay.GlobalID
     seed_sha256: str
+    platform_nonce_sha256: str | None
     candidates_sha256: str
     candidate_count: int
     locked: bool
@@ -183,6 +184,7 @@ class DrawCommitment:
         return cls(
             task_id=gid("Task", row.task_id),
             seed_sha256=row.seed_sha256,
+            platform_nonce_sha256=row.platform_nonce_sha256,
             candidates_sha256=row.candidates_sha256,
             candidate_count=row.candidate_count,
             locked=row.locked,

@@ -255,6 +255,10 @@ class DrawRecord:
     candidates_sha256: str
     candidate_count: int
     seed: str | None = strawberry.field(description="随机种子（抽取后公布；承诺阶段为空）")
+    platform_nonce_sha256: str | None = strawberry.field(
+        description="平台随机数的SHA-256（与种子哈希同时承诺）"
+    )
+    platform_nonce: str | None = strawberry.field(description="平台随机数（抽取后公布）")
     committed_at: datetime = strawberry.field(description="提交种子哈希、冻结候选名单的时间")
     drawn_at: datetime | None
     locked: bool = strawberry.field(description="名单已抽取并锁定，不得更改")
@@ -333,6 +337,8 @@ class TaskNode(relay.Node):
             candidates_sha256=row.candidates_sha256,
             candidate_count=row.candidate_count,
             seed=row.seed,
+            platform_nonce_sha256=row.platform_nonce_sha256,
+            platform_nonce=row.platform_nonce if row.locked else None,
             committed_at=row.committed_at,
             drawn_at=row.drawn_at,
             locked=row.locked,

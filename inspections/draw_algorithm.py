@@ -1,15 +1,20 @@
-"""The published, re-runnable draw algorithm ``gongshi-draw-v1`` (pure: no database).
+"""The published, re-runnable draw algorithm ``gongshi-draw-v2`` (pure: no database).
 
-Anyone holding the revealed seed and the frozen candidate list can reproduce a draw:
+Anyone holding the revealed seeds and the frozen candidate list can reproduce a draw:
 
 1. The candidate list is one line per candidate, ``"<stratum position>\\t<统一社会信用代码>"``,
    sorted by stratum position then code, joined with ``"\\n"``; its SHA-256 (hex, UTF-8) is
    published before the draw.
-2. The seed's SHA-256 is published before the draw, the seed itself after it.
+2. Two secrets are committed before the draw by their SHA-256: the department's seed and a
+   nonce the platform draws at that moment. Both are revealed after the draw. The department
+   cannot try seeds until it likes the outcome (it does not know the nonce), and the platform
+   cannot either (it only knows the seed's hash). The draw uses the combined seed
+   ``SHA-256("<department seed>\\n<platform nonce>")`` (hex). Draws recorded as
+   ``gongshi-draw-v1`` had no platform nonce: their combined seed is the department's seed.
 3. In each stratum of ``n`` candidates with ratio ``r`` basis points, ``k = ceil(n * r / 10000)``
    entities are drawn, at least one when ``n > 0``.
-4. Each candidate's score is ``SHA-256("<seed>\\n<stratum position>\\n<code>")`` in hex; the ``k``
-   lowest scores are drawn (ties, which SHA-256 makes unobservable, break on the code).
+4. Each candidate's score is ``SHA-256("<combined seed>\\n<stratum position>\\n<code>")`` in hex;
+   the ``k`` lowest scores are drawn (ties, which SHA-256 makes unobservable, break on the code).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-ALGORITHM = "gongshi-draw-v1"
+ALGORITHM = "gongshi-draw-v2"
 
 
 @dataclass(frozen=True, order=True)
@@ -33,6 +38,11 @@ class Candidate:
 def sha256_hex(text: str) -> str:
     """SHA-256 of UTF-8 text, lower-case hex."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def combined_seed(seed: str, platform_nonce: str | None) -> str:
+    """The seed the draw runs on (step 2); ``None`` for the nonce means a v1 draw."""
+    return seed if platform_nonce is None else sha256_hex(f"{seed}\n{platform_nonce}")
 
 
 def candidate_list_text(candidates: Iterable[Candidate]) -> str:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -208,6 +209,7 @@ async def commit_draw(session: AsyncSession, *, by: Principal, task_id: int, see
     if not preview.candidates:
         raise Conflict("检查对象名录库中没有符合本任务范围的市场主体", code="NO_CANDIDATES")
     text = draw_algorithm.candidate_list_text(preview.candidates)
+    nonce = secrets.token_hex(32)
     draw = Draw(
         task_id=task.id,
         algorithm=draw_algorithm.ALGORITHM,
@@ -215,6 +217,8 @@ async def commit_draw(session: AsyncSession, *, by: Principal, task_id: int, see
         candidates_sha256=draw_algorithm.sha256_hex(text),
         candidate_count=len(preview.candidates),
         seed=None,
+        platform_nonce=nonce,
+        platform_nonce_sha256=draw_algorithm.sha256_hex(nonce),
         locked=False,
         guard_report=preview.report(),
     )
@@ -233,6 +237,7 @@ async def commit_draw(session: AsyncSession, *, by: Principal, task_id: int, see
         object_id=task.id,
         after={
             "seedSha256": digest,
+            "platformNonceSha256": draw.platform_nonce_sha256,
             "candidatesSha256": draw.candidates_sha256,
             "candidates": draw.candidate_count,
             "excluded": len(preview.excluded),
@@ -266,7 +271,8 @@ async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, see
     if draw_algorithm.sha256_hex(seed) != draw.seed_sha256:
         raise InvalidInput("揭示的种子与事先公布的哈希不符", code="SEED_MISMATCH", field="seed")
     candidates = await frozen_candidates(session, draw.id)
-    drawn = draw_algorithm.select(seed, candidates, {s.position: s.ratio_bp for s in task.strata})
+    combined = draw_algorithm.combined_seed(seed, draw.platform_nonce)
+    drawn = draw_algorithm.select(combined, candidates, {s.position: s.ratio_bp for s in task.strata})
     ids = dict(
         (
             await session.execute(
@@ -297,7 +303,12 @@ async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, see
         action="draw.reveal",
         object_type="Task",
         object_id=task.id,
-        after={"algorithm": draw.algorithm, "seed": seed, "drawn": len(drawn)},
+        after={
+            "algorithm": draw.algorithm,
+            "seed": seed,
+            "platformNonce": draw.platform_nonce,
+            "drawn": len(drawn),
+        },
     )
     return draw
 

@@ -27,6 +27,9 @@ class Draw(Base):
     candidates_sha256: Mapped[str] = mapped_column(sa.String(64))
     candidate_count: Mapped[int]
     seed: Mapped[str | None] = mapped_column(sa.String(128))
+    # The platform's half of the randomness: committed by hash with the seed, revealed with it.
+    platform_nonce_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    platform_nonce: Mapped[str | None] = mapped_column(sa.String(64))
     committed_at: Mapped[datetime] = mapped_column(default=utcnow)
     drawn_at: Mapped[datetime | None]
     # False between the commitment and the reveal; True once the list exists and can never change.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import to_base64
 
@@ -16,6 +17,7 @@ from api.migrations import upgrade
 from api.settings import Settings
 from inspections import plans
 from schema.db import make_engine, make_sessionmaker
+from schema.models import Draw, DrawEntry, Entity
 from tests import factories
 from tests.api.world import build_world
 from tests.factories import TEST
@@ -94,11 +96,23 @@ async def test_draw_verify_command(
         async with make_sessionmaker(engine)() as session, session.begin():
             joint = await factories.joint_task(session, entities=4, publish=False)
             task_id = joint.task.id
+            draw = await session.scalar(select(Draw).where(Draw.task_id == task_id))
+            assert draw is not None and draw.platform_nonce is not None
+            nonce = draw.platform_nonce
+            recorded = list(
+                await session.scalars(
+                    select(Entity.credit_code)
+                    .join(DrawEntry, DrawEntry.entity_id == Entity.id)
+                    .where(DrawEntry.draw_id == draw.id)
+                    .order_by(DrawEntry.position)
+                )
+            )
     finally:
         await engine.dispose()
     assert await asyncio.to_thread(main, ["draw", "verify", "--task", str(task_id)]) == 0
     out = capsys.readouterr().out
-    assert out.count("OK") == 3 and "FAIL" not in out
+    assert out.count("OK") == 4 and "FAIL" not in out
+    # Anyone with the published list, the seed and the platform nonce gets the same entities.
     listing = tmp_path / "candidates.txt"
     codes = sorted(e.credit_code for e in joint.entities)
     listing.write_text("\n".join(f"1\t{code}" for code in codes), encoding="utf-8")
@@ -109,9 +123,11 @@ async def test_draw_verify_command(
         str(listing),
         "--seed",
         "test-seed-0123456789abcdef",
+        "--platform-nonce",
+        nonce,
         "--ratio",
-        "1=5000",
+        "1=10000",
     ]
     assert await asyncio.to_thread(main, args) == 0
     drawn = [line.split("\t")[1] for line in capsys.readouterr().out.strip().splitlines()]
-    assert len(drawn) == 2 and set(drawn) <= set(codes)
+    assert drawn == recorded and len(drawn) == 4

@@ -150,7 +150,7 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
         (
             await call["c_clerk"](
                 "mutation($t: ID!, $h: String!) { commitDraw(taskId: $t, seedSha256: $h) { __typename "
-                f"... on DrawCommitment {{ candidatesSha256 candidateCount locked }} {ERR} }} }}",
+                f"... on DrawCommitment {{ candidatesSha256 candidateCount locked platformNonceSha256 }} {ERR} }} }}",
                 t=task["id"],
                 h=hashlib.sha256(seed.encode()).hexdigest(),
             )
@@ -162,19 +162,21 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
     listing = await client.get(f"/tasks/{task_pk}/draw/candidates.txt")
     assert hashlib.sha256(listing.content).hexdigest() == commitment["candidatesSha256"]
     seen = await public(
-        "query($id: ID!) { node(id: $id) { ... on Task { draw { seed locked seedSha256 } } } }", id=task["id"]
+        "query($id: ID!) { node(id: $id) { ... on Task { draw { seed locked seedSha256 platformNonce } } } }",
+        id=task["id"],
     )
     assert seen["node"]["draw"] == {
         "seed": None,
         "locked": False,
         "seedSha256": hashlib.sha256(seed.encode()).hexdigest(),
+        "platformNonce": None,
     }
 
-    # Step 2: reveal; anyone re-runs gongshi-draw-v1 from the published list and seed.
+    # Step 2: reveal; anyone re-runs gongshi-draw-v2 from the published list, seed and platform nonce.
     revealed = ok(
         (
             await call["c_clerk"](
-                "mutation($t: ID!, $s: String!) { revealDraw(taskId: $t, seed: $s) { __typename ... on Task { drawnEntities { creditCode } draw { seed locked } } "
+                "mutation($t: ID!, $s: String!) { revealDraw(taskId: $t, seed: $s) { __typename ... on Task { drawnEntities { creditCode } draw { seed locked platformNonce platformNonceSha256 } } "
                 f"{ERR} }} }}",
                 t=task["id"],
                 s=seed,
@@ -184,11 +186,15 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
     )
     lines = [line.split("\t") for line in listing.text.split("\n")]
     k = math.ceil(len(lines) * 4000 / 10000)
+    nonce = revealed["draw"]["platformNonce"]
+    assert hashlib.sha256(nonce.encode()).hexdigest() == revealed["draw"]["platformNonceSha256"]
+    assert revealed["draw"]["platformNonceSha256"] == commitment["platformNonceSha256"]
+    combined = hashlib.sha256(f"{seed}\n{nonce}".encode()).hexdigest()
     expected = sorted(
-        lines, key=lambda line: hashlib.sha256(f"{seed}\n{line[0]}\n{line[1]}".encode()).hexdigest()
+        lines, key=lambda line: hashlib.sha256(f"{combined}\n{line[0]}\n{line[1]}".encode()).hexdigest()
     )[:k]
     assert [e["creditCode"] for e in revealed["drawnEntities"]] == [code for _, code in expected]
-    assert revealed["draw"] == {"seed": seed, "locked": True}
+    assert (revealed["draw"]["seed"], revealed["draw"]["locked"]) == (seed, True)
     again = (
         await call["c_clerk"](
             f'mutation($t: ID!) {{ revealDraw(taskId: $t, seed: "{seed}") {{ __typename {ERR} }} }}',

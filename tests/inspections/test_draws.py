@@ -19,8 +19,9 @@ from tests.conftest import table_counts
 from tests.factories import TEST
 
 
-def independent_redraw(seed: str, candidate_text: str, ratios_bp: dict[int, int]) -> list[str]:
+def independent_redraw(seed: str, nonce: str, candidate_text: str, ratios_bp: dict[int, int]) -> list[str]:
     """The documented procedure, written again from the docstring with hashlib only."""
+    seed = hashlib.sha256(f"{seed}\n{nonce}".encode()).hexdigest()
     strata: dict[int, list[str]] = {}
     for line in candidate_text.split("\n"):
         position, code = line.split("\t")
@@ -112,7 +113,9 @@ async def test_draw_is_reproducible_from_the_revealed_seed(session: AsyncSession
         )
     )
     assert len(drawn) == 7 + 1
-    assert drawn == independent_redraw(seed, candidate_text, {1: 3000, 2: 50})
+    assert draw.platform_nonce is not None
+    assert draw.platform_nonce_sha256 == hashlib.sha256(draw.platform_nonce.encode()).hexdigest()
+    assert drawn == independent_redraw(seed, draw.platform_nonce, candidate_text, {1: 3000, 2: 50})
 
 
 async def test_drawn_list_is_locked(session: AsyncSession) -> None:
