@@ -16,10 +16,22 @@ from starlette.routing import Route
 from api.downloads import download_routes
 from api.graphql import build_schema, graphql_endpoint
 from api.migrations import current_revision, head_revision
+from api.ratelimit import Endpoint, rate_limiter
 from api.search_runtime import configure_search, search_lifespan, search_readiness
 from api.settings import Settings
+from inspections.principals import PUBLIC
 from schema.base import utcnow
 from schema.db import make_engine, make_sessionmaker
+
+
+def anonymous(endpoint: Endpoint) -> Endpoint:
+    """An endpoint that needs no token: its caller is the public (and spends an IP budget)."""
+
+    async def call(request: Request) -> Response:
+        request.state.principal = PUBLIC
+        return await endpoint(request)
+
+    return call
 
 
 def create_app(
@@ -37,7 +49,8 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     sessions = sessions or make_sessionmaker(engine)
     configure_search(settings)
-    graphql = graphql_endpoint(build_schema(), sessions, settings, clock)
+    limit = rate_limiter(settings)
+    graphql = graphql_endpoint(build_schema(), sessions, settings, clock, limit)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -89,7 +102,7 @@ def create_app(
             Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/tasks/{task_id:int}/draw/candidates.txt", draw_candidates),
+            Route("/tasks/{task_id:int}/draw/candidates.txt", anonymous(limit(draw_candidates))),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             *download_routes(sessions, settings),  # snapshot, templates, statistics, task results (issue 6)
         ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from api.loaders import Loaders
 from api.mutations import Mutation
 from api.objections import ObjectionMutation
 from api.queries import Query
-from api.ratelimit import graphql_error, rate_limited
+from api.ratelimit import Endpoint, graphql_error, rate_limiter
 from api.settings import Settings
 from api.tokens import Unauthenticated, authenticate
 from inspections.principals import PUBLIC
@@ -112,28 +112,36 @@ def graphql_endpoint(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     clock: Callable[[], datetime] = utcnow,
-) -> Callable[[Request], Awaitable[Response]]:
-    """``/graphql``: one session per request, the caller authenticated, then rate limited."""
+    limit: Callable[[Endpoint], Endpoint] | None = None,
+) -> Endpoint:
+    """``/graphql``: the caller authenticated, then rate limited, then one session per request."""
     view = GongshiGraphQL(schema, settings, clock)
+    limit = limit or rate_limiter(settings)
 
-    async def run(request: Request) -> Response:
+    async def graphql(request: Request) -> Response:
+        # The session holds a connection before resolvers run (concurrent resolvers must not both
+        # check one out), and only once the caller is within its budget.
+        await request.state.session.connection()
         return await view.run(request)
 
-    limited = rate_limited(settings, run)
+    async def unauthenticated(request: Request) -> Response:
+        error: Unauthenticated = request.state.auth_error
+        return graphql_error(401, error.message, error.code, headers={"WWW-Authenticate": "Bearer"})
+
+    limited_graphql, limited_refusal = limit(graphql), limit(unauthenticated)
 
     async def endpoint(request: Request) -> Response:
         async with sessions() as session:
             try:
                 principal = await authenticate(session, request.headers.get("authorization"))
             except Unauthenticated as exc:
-                return graphql_error(401, exc.message, exc.code, headers={"WWW-Authenticate": "Bearer"})
-            # The token lookup's transaction ends here; each mutation starts its own. The session
-            # then holds a connection before resolvers run, because concurrent resolvers must not
-            # both try to check one out (SQLAlchemy refuses that).
+                # An invented token spends the caller's IP budget like any anonymous request.
+                request.state.principal, request.state.auth_error = PUBLIC, exc
+                return await limited_refusal(request)
+            # The token lookup's transaction ends here; each mutation starts its own.
             await session.rollback()
-            await session.connection()
             request.state.principal = principal or PUBLIC
             request.state.session = session
-            return await limited(request)
+            return await limited_graphql(request)
 
     return endpoint

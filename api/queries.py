@@ -35,6 +35,10 @@ from api.types import (
 from schema import credit_code as codes
 from schema import enums, models
 
+PUBLISHED_PLANS = sa.select(models.AnnualPlan.id).where(
+    models.AnnualPlan.status == enums.PlanStatus.PUBLISHED
+)
+
 
 def _wants_total(info: Info) -> bool:
     return any(
@@ -223,7 +227,8 @@ class Query(SearchQuery, DepartmentQuery, ObjectionQuery, DataQuery):
         region_code: str | None = None,
     ) -> TaskConnection:
         task = models.Task
-        stmt = sa.select(task)
+        # A task of a plan still in draft is not public yet (its plan would leak through it).
+        stmt = sa.select(task).where(sa.or_(task.plan_id.is_(None), task.plan_id.in_(PUBLISHED_PLANS)))
         department = _local_id(department_id, "Department", "departmentId")
         if department is not None:
             stmt = stmt.where(

@@ -37,8 +37,12 @@ def _key(request: Request) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
-def rate_limited(settings: Settings, endpoint: Endpoint) -> Endpoint:
-    """Wrap ``endpoint`` with the configured limits; a 429 carries ``Retry-After``."""
+def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
+    """A decorator giving endpoints one shared budget per caller; a 429 carries ``Retry-After``.
+
+    Every endpoint wrapped by the same decorator draws on the same budget (one slowapi scope), so
+    a refused token, a GraphQL request and a file download all count against the same caller.
+    """
     limiter = Limiter(
         key_func=_key,
         storage_uri=settings.redis_url or "memory://",
@@ -50,23 +54,36 @@ def rate_limited(settings: Settings, endpoint: Endpoint) -> Endpoint:
     def limit_for(key: str) -> str:
         return settings.token_rate_limit if key.startswith("token:") else settings.anonymous_rate_limit
 
-    @limiter.limit(limit_for)
-    async def graphql_limited(request: Request) -> Response:
-        return await endpoint(request)
+    def wrap(endpoint: Endpoint) -> Endpoint:
+        async def call(request: Request) -> Response:
+            return await endpoint(request)
 
-    async def guarded(request: Request) -> Response:
-        try:
-            return await graphql_limited(request)
-        except RateLimitExceeded:
-            current = request.state.view_rate_limit
-            reset_at, _remaining = limiter.limiter.get_window_stats(current[0], *current[1])
-            retry_after = max(1, int(reset_at - time.time()) + 1)
-            response = graphql_error(
-                429,
-                f"请求过于频繁，请在{retry_after}秒后重试（限额：{current[0]}）",
-                "RATE_LIMITED",
-                retryAfter=retry_after,
-            )
-            return limiter._inject_headers(response, current)
+        # slowapi registers limits by function name: one name per wrapped endpoint.
+        call.__name__ = f"limited_{getattr(endpoint, '__name__', 'endpoint')}"
+        limited = limiter.shared_limit(limit_for, scope="gongshi")(call)
 
-    return guarded
+        async def guarded(request: Request) -> Response:
+            try:
+                response: Response = await limited(request)
+            except RateLimitExceeded:
+                current = request.state.view_rate_limit
+                reset_at, _remaining = limiter.limiter.get_window_stats(current[0], *current[1])
+                retry_after = max(1, int(reset_at - time.time()) + 1)
+                refused = graphql_error(
+                    429,
+                    f"请求过于频繁，请在{retry_after}秒后重试（限额：{current[0]}）",
+                    "RATE_LIMITED",
+                    retryAfter=retry_after,
+                )
+                result: Response = limiter._inject_headers(refused, current)
+                return result
+            return response
+
+        return guarded
+
+    return wrap
+
+
+def rate_limited(settings: Settings, endpoint: Endpoint) -> Endpoint:
+    """``endpoint`` with a budget of its own (prefer :func:`rate_limiter`, whose budget is shared)."""
+    return rate_limiter(settings)(endpoint)

@@ -383,7 +383,16 @@ class TaskNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[TaskNode | None]:
-        return await _nodes(cls, info, info.context.loaders.task, node_ids, required)
+        tasks = await _nodes(cls, info, info.context.loaders.task, node_ids, required)
+        # A task of a plan still in draft is not public yet.
+        plan_ids = [t.plan_id for t in tasks if t is not None and t.plan_id is not None]
+        plans = {p.id: p for p in await load_all(info.context.loaders.plan, plan_ids) if p is not None}
+        return [
+            t
+            if t is None or t.plan_id is None or plans[t.plan_id].status == enums.PlanStatus.PUBLISHED
+            else None
+            for t in tasks
+        ]
 
 
 @strawberry.type(name="AnnualPlan", description="年度抽查计划（已公布）")

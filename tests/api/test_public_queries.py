@@ -342,3 +342,38 @@ async def test_entity_type_filter_counts_individuals(
     assert body["data"]["entity"]["results"]["totalCount"] == 0
     body = await graphql(client, RESULTS, taskId=gid("Task", joint.task.id), entityType="INDIVIDUAL_BUSINESS")
     assert body["data"]["results"]["totalCount"] == 0
+
+
+async def test_tasks_of_a_draft_plan_are_not_public(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    from inspections import plans
+    from schema.enums import DepartmentLevel
+
+    joint = await factories.joint_task(session, entities=1)
+    draft = await plans.create_plan(
+        session, by=TEST, department_id=joint.initiating.id, year=2022, title="2022年度计划（草稿）"
+    )
+    hidden = await plans.create_task(
+        session,
+        by=TEST,
+        name="草稿计划中的任务",
+        initiating_department_id=joint.initiating.id,
+        participating_department_ids=[],
+        items=[plans.TaskItemSpec(joint.items[0].id, joint.initiating.id)],
+        strata=[plans.StratumSpec("全部", 1000)],
+        period_start=date(2022, 5, 1),
+        period_end=date(2022, 5, 31),
+        level=DepartmentLevel.COUNTY,
+        method=InspectionMethod.ON_SITE,
+        region_code="532325",
+        plan_id=draft.id,
+    )
+    listed = await graphql(
+        client,
+        "query($d: ID) { tasks(departmentId: $d) { edges { node { name } } } }",
+        d=gid("Department", joint.initiating.id),
+    )
+    assert [e["node"]["name"] for e in listed["data"]["tasks"]["edges"]] == [joint.task.name]
+    body = await graphql(client, "query($id: ID!) { node(id: $id) { id } }", id=gid("Task", hidden.id))
+    assert body["data"]["node"] is None
+    shown = await graphql(client, "query($id: ID!) { node(id: $id) { id } }", id=gid("Task", joint.task.id))
+    assert shown["data"]["node"] == {"id": gid("Task", joint.task.id)}

@@ -59,9 +59,25 @@ async def test_anonymous_and_token_budgets(session: AsyncSession, engine: AsyncE
         for _ in range(5):
             assert (await client.post("/graphql", json=QUERY, headers=authorized)).status_code == 200
         _assert_limited(await client.post("/graphql", json=QUERY, headers=authorized))
-        # An invented token gets a 401 and no budget of its own.
+        # An invented token gets no budget of its own: it spends the IP's, already used up.
         bogus = await client.post("/graphql", json=QUERY, headers={"Authorization": "Bearer gs_invented"})
-        assert bogus.status_code == 401
+        _assert_limited(bogus)
+
+
+async def test_invented_tokens_and_downloads_spend_the_ip_budget(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    async with app_client(
+        session, engine, anonymous_rate_limit="3/minute", rate_limit_prefix=uuid.uuid4().hex
+    ) as client:
+        first = await client.post("/graphql", json=QUERY, headers={"Authorization": "Bearer gs_invented-1"})
+        assert first.status_code == 401 and first.headers["X-RateLimit-Remaining"] == "2"
+        assert (await client.get("/tasks/999999/draw/candidates.txt")).status_code == 404
+        assert (await client.post("/graphql", json=QUERY)).status_code == 200
+        _assert_limited(
+            await client.post("/graphql", json=QUERY, headers={"Authorization": "Bearer gs_invented-2"})
+        )
+        _assert_limited(await client.get("/tasks/999999/draw/candidates.txt"))
 
 
 def _redis_or_skip() -> None:
