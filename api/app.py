@@ -104,7 +104,9 @@ def create_app(
             Route("/readyz", readyz),
             Route("/tasks/{task_id:int}/draw/candidates.txt", anonymous(limit(draw_candidates))),
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            *download_routes(sessions, settings),  # snapshot, templates, statistics, task results (issue 6)
+            *download_routes(
+                sessions, settings, limit
+            ),  # snapshot, templates, statistics, task results (issue 6)
         ],
         lifespan=lifespan,
     )

@@ -80,7 +80,9 @@ async def _calendar_load_async(settings: Settings, path: Path, actor: str) -> in
             from objections.deadlines import recompute_provisional as recompute_objections
 
             changed = await recompute_provisional(
-                session, publication_working_days=settings.publication_working_days
+                session,
+                publication_working_days=settings.publication_working_days,
+                builtin_years=settings.calendar_builtin_years,
             )
             calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
             changed += await recompute_objections(session, calendar)

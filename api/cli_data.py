@@ -84,7 +84,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                         kind=args.kind,
                         data=data,
                         filename=path.name,
-                        calendar=await load_calendar(session),
+                        calendar=await load_calendar(session, builtin_years=settings.calendar_builtin_years),
                         publication_working_days=settings.publication_working_days,
                         progress=progress,
                     )

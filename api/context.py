@@ -13,8 +13,9 @@ from strawberry.types import Info as _Info
 
 from api.loaders import Loaders
 from api.settings import Settings
+from inspections.calendar import load_calendar
 from inspections.principals import Principal
-from workdays import to_china_date
+from workdays import WorkCalendar, to_china_date
 
 
 @dataclass
@@ -32,6 +33,10 @@ class Context:
     def now(self) -> datetime:
         """The current instant (tests pin it)."""
         return self.clock()
+
+    async def calendar(self) -> WorkCalendar:
+        """The working-day calendar in force: packaged years (as configured) plus loaded schedules."""
+        return await load_calendar(self.session, builtin_years=self.settings.calendar_builtin_years)
 
     def today(self) -> date:
         """Today in China (Asia/Shanghai), whatever the server's zone."""

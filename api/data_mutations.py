@@ -15,7 +15,6 @@ import strawberry
 
 from api.context import Info
 from api.payloads import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, as_error
-from inspections.calendar import load_calendar
 from inspections.errors import DomainError, InvalidInput
 from inspections.spreadsheets.importing import ImportRefused, ImportReport, import_file
 from inspections.spreadsheets.reading import MAX_BYTES
@@ -114,7 +113,7 @@ class DataMutation:
                 kind=kind.value,
                 data=_decode(content_base64),
                 filename=filename,
-                calendar=await load_calendar(session),
+                calendar=await info.context.calendar(),
                 publication_working_days=info.context.settings.publication_working_days,
             )
             await session.commit()

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from api.ratelimit import rate_limited
+from api.ratelimit import Endpoint
 from api.settings import Settings
 from api.tokens import Unauthenticated, authenticate
 from inspections.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -64,7 +64,9 @@ def _int(request: Request, name: str) -> int | None:
     return int(raw)
 
 
-def download_routes(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> list[Route]:
+def download_routes(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, limit: Callable[[Endpoint], Endpoint]
+) -> list[Route]:
     """The routes to add to the application."""
     lock = asyncio.Lock()
     directory = Path(settings.snapshot_dir)
@@ -113,14 +115,20 @@ def download_routes(sessions: async_sessionmaker[AsyncSession], settings: Settin
                 except DomainError as exc:
                     return _domain(exc)
 
-        limited = rate_limited(settings, run)
+        async def refuse(request: Request) -> Response:
+            error: Unauthenticated = request.state.auth_error
+            return _refusal(401, error.code, error.message)
+
+        # The same budget as /graphql: a download, an invented token and a query all count.
+        limited, limited_refusal = limit(run), limit(refuse)
 
         async def endpoint(request: Request) -> Response:
             async with sessions() as session:
                 try:
                     principal = await authenticate(session, request.headers.get("authorization"))
                 except Unauthenticated as exc:
-                    return _refusal(401, exc.code, exc.message)
+                    request.state.principal, request.state.auth_error = PUBLIC, exc
+                    return await limited_refusal(request)
             request.state.principal = principal or PUBLIC
             return await limited(request)
 

@@ -38,7 +38,6 @@ from api.payloads import (
 from api.types import InspectionItemNode, InspectionResultNode, TaskNode
 from inspections import directory, draws, follow_ups, items, plans, results, teams
 from inspections.access import require_department
-from inspections.calendar import load_calendar
 from inspections.errors import Conflict, DomainError, InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from schema import credit_code, enums, models
@@ -420,9 +419,7 @@ class Mutation(DataMutation):
                 item_id=local_id(item_id, "InspectionItem", "itemId"),
                 category_codes=category_codes,
                 description=description,
-                calendar=await load_calendar(
-                    session, builtin_years=info.context.settings.calendar_builtin_years
-                ),
+                calendar=await info.context.calendar(),
                 publication_working_days=settings.publication_working_days,
             )
 
@@ -490,9 +487,7 @@ class Mutation(DataMutation):
                 authority=authority,
                 transferred_on=transferred_on,
                 today=info.context.today(),
-                calendar=await load_calendar(
-                    session, builtin_years=info.context.settings.calendar_builtin_years
-                ),
+                calendar=await info.context.calendar(),
             )
 
         return await execute(info, action, FollowUpRecord.from_row)

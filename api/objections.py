@@ -14,7 +14,6 @@ from strawberry.file_uploads import Upload
 from api.context import Info
 from api.mutations import Errors, execute, local_id
 from api.payloads import as_error, gid
-from inspections.calendar import load_calendar
 from inspections.errors import DomainError, InvalidInput
 from inspections.principals import Principal
 from objections import queues, workflow
@@ -182,7 +181,7 @@ class ObjectionMutation:
                 evidence=files,
                 idempotency_key=idempotency_key,
                 now=info.context.now(),
-                calendar=await load_calendar(session, builtin_years=settings.calendar_builtin_years),
+                calendar=await info.context.calendar(),
                 storage=LocalDirectoryStorage(settings.evidence_dir),
                 policy=policy,
             )
@@ -213,9 +212,7 @@ class ObjectionMutation:
                 objection_id=local_id(objection_id, "Objection", "objectionId"),
                 received_on=received_on or today,
                 today=today,
-                calendar=await load_calendar(
-                    session, builtin_years=info.context.settings.calendar_builtin_years
-                ),
+                calendar=await info.context.calendar(),
             )
 
         return await execute(info, action, ObjectionRecord.from_row)
@@ -251,9 +248,7 @@ class ObjectionMutation:
                 reasons=reasons,
                 decided_on=decided_on or today,
                 today=today,
-                calendar=await load_calendar(
-                    session, builtin_years=info.context.settings.calendar_builtin_years
-                ),
+                calendar=await info.context.calendar(),
             )
 
         return await execute(info, action, ObjectionRecord.from_row)
@@ -314,9 +309,7 @@ class ObjectionQuery:
                 session,
                 by=info.context.principal,
                 today=info.context.today(),
-                calendar=await load_calendar(
-                    session, builtin_years=info.context.settings.calendar_builtin_years
-                ),
+                calendar=await info.context.calendar(),
                 state=state,
                 due_within=due_within,
                 overdue=overdue,

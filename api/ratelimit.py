@@ -82,8 +82,3 @@ def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
         return guarded
 
     return wrap
-
-
-def rate_limited(settings: Settings, endpoint: Endpoint) -> Endpoint:
-    """``endpoint`` with a budget of its own (prefer :func:`rate_limiter`, whose budget is shared)."""
-    return rate_limiter(settings)(endpoint)

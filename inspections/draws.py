@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from inspections import audit, draw_algorithm
 from inspections.access import require_initiating
 from inspections.errors import Conflict, InvalidInput, NotFound
-from inspections.principals import Principal, Role
+from inspections.principals import Principal, PrincipalKind, Role
 from schema.base import utcnow
 from schema.enums import DepartmentLevel, EntityStatus, TaskDepartmentRole, TaskStatus
 from schema.models import (
@@ -190,7 +190,9 @@ async def preview_draw(session: AsyncSession, *, by: Principal, task_id: int) ->
     return await _preview(session, await _task(session, task_id))
 
 
-async def commit_draw(session: AsyncSession, *, by: Principal, task_id: int, seed_sha256: str) -> Draw:
+async def commit_draw(
+    session: AsyncSession, *, by: Principal, task_id: int, seed_sha256: str, platform_nonce: str | None = None
+) -> Draw:
     """Freeze the candidate list and record the seed's hash, before anyone can know the outcome."""
     await require_initiating(session, by, task_id, *DRAWERS)
     digest = seed_sha256.strip().lower()
@@ -209,7 +211,8 @@ async def commit_draw(session: AsyncSession, *, by: Principal, task_id: int, see
     if not preview.candidates:
         raise Conflict("检查对象名录库中没有符合本任务范围的市场主体", code="NO_CANDIDATES")
     text = draw_algorithm.candidate_list_text(preview.candidates)
-    nonce = secrets.token_hex(32)
+    # Only the system (demo data, tests) may fix the nonce, so its draws are reproducible.
+    nonce = platform_nonce if platform_nonce and by.kind == PrincipalKind.SYSTEM else secrets.token_hex(32)
     draw = Draw(
         task_id=task.id,
         algorithm=draw_algorithm.ALGORITHM,
@@ -313,11 +316,19 @@ async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, see
     return draw
 
 
-async def draw_entities(session: AsyncSession, *, by: Principal, task_id: int, seed: str) -> Draw:
+async def draw_entities(
+    session: AsyncSession, *, by: Principal, task_id: int, seed: str, platform_nonce: str | None = None
+) -> Draw:
     """Commit and reveal in one step (demo data, tests): the same record as the two-step path."""
     if len(seed) < 16:
         raise InvalidInput("随机种子至少16个字符", code="SEED_TOO_SHORT", field="seed")
-    await commit_draw(session, by=by, task_id=task_id, seed_sha256=draw_algorithm.sha256_hex(seed))
+    await commit_draw(
+        session,
+        by=by,
+        task_id=task_id,
+        seed_sha256=draw_algorithm.sha256_hex(seed),
+        platform_nonce=platform_nonce,
+    )
     return await reveal_draw(session, by=by, task_id=task_id, seed=seed)
 
 

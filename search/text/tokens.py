@@ -86,12 +86,17 @@ def query_tokens(text: str) -> list[str]:
     return list(dict.fromkeys(tokens or singles))
 
 
-def match_tokens(text: str) -> list[str]:
-    """query_tokens thinned for the index lookup: every character covered, no bigram twice over.
+# Han runs longer than this are looked up by a character-disjoint cover of their bigrams.
+COVER_FROM = 6
 
-    鑫达二手车 needs 鑫达 二手 手车, not also 达二 and 二手: a character-disjoint cover finds the same
-    documents in nearly every real text (bigrams carry no positions either way) and reads half
-    as many doclists, the common ones (有限, 公司) being the slow ones.
+
+def match_tokens(text: str) -> list[str]:
+    """query_tokens thinned for the index lookup: long runs by a cover of their characters.
+
+    姚安县顺达建材经营部 is looked up as 姚安 县顺 达建 材经 营部, not all nine bigrams: a long run's
+    cover is as selective (its rare bigrams decide) and reads half as many doclists, the common
+    ones (经营, 有限, 公司) being the slow ones; 1M results: 14 ms -> 5 ms. Short runs keep every
+    bigram: 公示信息检查 by its cover (公示 信息 检查) also matched 公示 … 信息技术 … 登记事项检查.
     """
     norm = normalize(text)
     tokens, _ = _run_tokens(norm, join=False)
@@ -101,10 +106,12 @@ def match_tokens(text: str) -> list[str]:
     for han, other in _RUN.findall(norm):
         if other:
             cover.append(other)
-        elif len(han) > 1:
+        elif len(han) > COVER_FROM:
             cover += [han[i : i + 2] for i in range(0, len(han) - 1, 2)]
             if len(han) % 2:
                 cover.append(han[-2:])
+        elif len(han) > 1:
+            cover += map(str.__add__, han, han[1:])
     return list(dict.fromkeys(cover))
 
 

@@ -81,7 +81,7 @@ def test_readme_query_answers_with_demo_data(served: str, number: int) -> None:
         assert data["results"]["totalCount"] > 0
         assert all(e["node"]["entity"]["creditCode"].startswith("9") for e in data["results"]["edges"])
     elif number == 1:
-        assert data["entity"]["name"] == "姚安县兴华二手车经纪有限责任公司"
+        assert data["entity"]["name"] == "姚安县瑞福汽车信息咨询服务部"
         histories = [e["node"]["history"] for e in data["entity"]["results"]["edges"]]
         assert any(len(h) == 2 and h[1]["changeReason"] for h in histories)
     else:
