@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.migrations import upgrade
 from inspections.errors import Conflict
@@ -27,6 +27,34 @@ from tests import factories
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.factories import CALENDAR, TEST
 from workdays import CHINA_TZ
+
+
+async def _received_objection(sessions: async_sessionmaker[AsyncSession], tmp_path: Path, key: str) -> int:
+    """A published result with an objection received on 2021-12-06, committed."""
+    async with sessions() as session, session.begin():
+        joint = await factories.joint_task(session, entities=1, categories=("UNREACHABLE",))
+        result = joint.results[0]
+        objection = await workflow.file_objection(
+            session,
+            by=entity_user(result.entity_id, "经办人"),
+            result_id=result.id,
+            grounds="住所可以联系",
+            evidence=[],
+            idempotency_key=key,
+            now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
+            calendar=CALENDAR,
+            storage=LocalDirectoryStorage(tmp_path),
+            policy=EvidencePolicy((), 1, 1),
+        )
+        await workflow.receive(
+            session,
+            by=TEST,
+            objection_id=objection.id,
+            received_on=date(2021, 12, 6),
+            today=date(2021, 12, 6),
+            calendar=CALENDAR,
+        )
+        return objection.id
 
 
 @pytest.fixture
@@ -57,30 +85,7 @@ async def test_exactly_one_of_two_concurrent_decisions_wins(
     scratch_postgres: AsyncEngine, tmp_path: Path
 ) -> None:
     sessions = make_sessionmaker(scratch_postgres)
-    async with sessions() as session, session.begin():
-        joint = await factories.joint_task(session, entities=1, categories=("UNREACHABLE",))
-        result = joint.results[0]
-        objection = await workflow.file_objection(
-            session,
-            by=entity_user(result.entity_id, "经办人"),
-            result_id=result.id,
-            grounds="住所可以联系",
-            evidence=[],
-            idempotency_key="concurrency-1",
-            now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
-            calendar=CALENDAR,
-            storage=LocalDirectoryStorage(tmp_path),
-            policy=EvidencePolicy((), 1, 1),
-        )
-        await workflow.receive(
-            session,
-            by=TEST,
-            objection_id=objection.id,
-            received_on=date(2021, 12, 6),
-            today=date(2021, 12, 6),
-            calendar=CALENDAR,
-        )
-        objection_id = objection.id
+    objection_id = await _received_objection(sessions, tmp_path, "concurrency-1")
     both_read = asyncio.Barrier(2)
 
     async def reviewer(decision: ObjectionDecision) -> str:
@@ -133,30 +138,7 @@ async def test_sqlite_writers_take_the_lock_up_front(tmp_path: Path) -> None:
     sessions = make_sessionmaker(engine)
     writer = {"sqlite_begin": "IMMEDIATE"}
     try:
-        async with sessions() as session, session.begin():
-            joint = await factories.joint_task(session, entities=1, categories=("UNREACHABLE",))
-            result = joint.results[0]
-            objection = await workflow.file_objection(
-                session,
-                by=entity_user(result.entity_id, "经办人"),
-                result_id=result.id,
-                grounds="住所可以联系",
-                evidence=[],
-                idempotency_key="sqlite-race-1",
-                now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
-                calendar=CALENDAR,
-                storage=LocalDirectoryStorage(tmp_path),
-                policy=EvidencePolicy((), 1, 1),
-            )
-            await workflow.receive(
-                session,
-                by=TEST,
-                objection_id=objection.id,
-                received_on=date(2021, 12, 6),
-                today=date(2021, 12, 6),
-                calendar=CALENDAR,
-            )
-            objection_id = objection.id
+        objection_id = await _received_objection(sessions, tmp_path, "sqlite-race-1")
         b_read, a_read = asyncio.Event(), asyncio.Event()
 
         async def decide(session: Any, decision: ObjectionDecision) -> None:
