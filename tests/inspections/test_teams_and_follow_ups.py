@@ -173,3 +173,32 @@ async def test_transfer_due_in_seven_working_days_across_spring_festival_2025(se
             calendar=CALENDAR,
         )
     assert nothing.value.code == "NOTHING_TO_TRANSFER"
+
+
+async def test_transfer_due_into_an_unloaded_year_is_recomputed(session: AsyncSession) -> None:
+    from inspections.calendar import store_schedule
+    from inspections.deadlines import recompute_provisional
+    from workdays import WorkCalendar, YearSchedule
+
+    known = WorkCalendar(builtin_years=range(2004, 2027))
+    joint = await factories.joint_task(
+        session, entities=1, categories=("PENDING_FOLLOW_UP",), ended_on=date(2026, 12, 24)
+    )
+    follow_up = await follow_ups.record_transfer(
+        session,
+        by=TEST,
+        result_id=joint.results[0].id,
+        authority="姚安县公安局",
+        transferred_on=date(2026, 12, 28),
+        today=date(2026, 12, 28),
+        calendar=known,
+    )
+    # Ended Thu 2026-12-24: Dec 25 1, 28-31 5, then 2027 unknown (weekdays): Fri Jan 1 6, Mon Jan 4 7.
+    assert (follow_up.transfer_due, follow_up.transfer_due_provisional) == (date(2027, 1, 4), True)
+    # A 2027 schedule (made up for the test: Jan 1-3 off) makes it Tue Jan 5, exact.
+    made_up = YearSchedule(
+        2027, frozenset({date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)}), frozenset(), "测试用"
+    )
+    await store_schedule(session, by=TEST, schedule=made_up)
+    await recompute_provisional(session, publication_working_days=20, builtin_years=range(2004, 2027))
+    assert (follow_up.transfer_due, follow_up.transfer_due_provisional) == (date(2027, 1, 5), False)
