@@ -39,7 +39,29 @@ def _include_object(obj: object, name: str | None, type_: str, reflected: bool, 
     return (type_, name) not in _FULL_TEXT_ONLY
 
 
+def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    # Batch migrations rebuild SQLite tables (copy, drop, rename); dropping a table other rows point
+    # at fails while foreign keys are enforced. The pragma is ignored inside a transaction, so it is
+    # sent on the raw connection before SQLAlchemy begins one.
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor.close()
+
+
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_foreign_keys(connection, on=False)
+    _migrate(connection)
+    if sqlite:
+        problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.commit()
+        _sqlite_foreign_keys(connection, on=True)
+        if problems:
+            raise RuntimeError(f"foreign keys broken by the migration: {problems[:5]}")
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

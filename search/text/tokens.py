@@ -113,9 +113,3 @@ def match_tokens(text: str) -> list[str]:
         elif len(han) > 1:
             cover += map(str.__add__, han, han[1:])
     return list(dict.fromkeys(cover))
-
-
-def name_tokens(norm: str) -> frozenset[str]:
-    """The bigrams and Latin/digit words of a normalised name (to tell a match in the name)."""
-    tokens, singles = _run_tokens(norm, join=True)
-    return frozenset(tokens + singles)

@@ -1,0 +1,39 @@
+"""Migrations upgrade a database that already holds data (SQLite rebuilds tables in batch mode)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+
+from api.migrations import alembic_config, upgrade
+
+
+def test_upgrade_from_the_first_revision_with_rows_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    command.upgrade(alembic_config(url), "ab7fe71ef7bc")
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO departments (id, code, name, short_name, level, region_code, created_at)"
+            " VALUES (1, 'D1', '姚安县市场监督管理局', '县市场监管局', 'county', '532325', '2021-01-01 00:00:00')"
+        )
+        db.execute(
+            "INSERT INTO annual_plans (id, department_id, year, title, description, status, created_at)"
+            " VALUES (1, 1, 2021, '计划', '', 'published', '2021-01-01 00:00:00')"
+        )
+        db.execute(
+            "INSERT INTO tasks (id, plan_id, initiating_department_id, name, year, level, method, region_code, scope,"
+            " period_start, period_end, status, created_at) VALUES (1, 1, 1, '任务', 2021, 'county', 'on_site',"
+            " '532325', '', '2021-11-01', '2021-11-30', 'drawn', '2021-01-01 00:00:00')"
+        )
+        db.execute(
+            "INSERT INTO draws (id, task_id, algorithm, seed_sha256, candidates_sha256, candidate_count, seed,"
+            " drawn_at, locked) VALUES (1, 1, 'gongshi-draw-v1', 'a', 'b', 0, 's', '2021-11-02 00:00:00', 1)"
+        )
+    upgrade(url)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT committed_at FROM draws").fetchone() == ("2021-11-02 00:00:00",)
+        assert db.execute("SELECT name FROM tasks").fetchone() == ("任务",)
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
