@@ -44,6 +44,9 @@ class ObjectionRecord:
     grounds: str
     filed_on: date
     window_ends: date = strawberry.field(description="异议期限（公示之日起60日）")
+    window_provisional: bool = strawberry.field(
+        description="期限所在年度放假安排未载入：按最有利于被检查对象的方式计算"
+    )
     received_on: date | None
     review_due: date | None = strawberry.field(description="复查期限：收到之日起20个工作日")
     review_due_provisional: bool
@@ -88,6 +91,7 @@ class ObjectionRecord:
             grounds=row.grounds,
             filed_on=row.filed_on,
             window_ends=row.window_ends,
+            window_provisional=row.window_provisional,
             received_on=row.received_on,
             review_due=row.review_due,
             review_due_provisional=row.review_due_provisional,

@@ -15,6 +15,10 @@ CORRECTION_WORKING_DAYS = 5
 # "复查情况自作出复查结果之日起15个工作日内反馈".
 ANSWER_WORKING_DAYS = 15
 
+# The longest holiday block in recent notices (春节 2026: Feb 15-23, 国办发明电〔2025〕7号). A window
+# that ends in a year whose schedule is not loaded may really end up to this many days later.
+LONGEST_HOLIDAY_DAYS = 9
+
 # Stated in every answer (seed 002 art.17).
 REMEDIES = "如对异议处理结果不服，可以依法申请行政复议或者提起行政诉讼。"
 

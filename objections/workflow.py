@@ -8,7 +8,7 @@ filed | received | under review → withdrawn (by the entity, before a decision)
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,7 +134,10 @@ async def file_objection(
         .limit(1)
     )
     window = clocks.filing_window(calendar, latest or result.published_on)
-    if is_past(window.due, now):
+    # A provisional window is read in the entity's favour: the missing notice could only add a
+    # holiday roll-over, so it is refused only once even the longest one would have ended.
+    last_day = window.due + timedelta(days=clocks.LONGEST_HOLIDAY_DAYS) if window.provisional else window.due
+    if is_past(last_day, now):
         raise Conflict(
             f"已超过异议期限：应自检查结果公示之日起60日内提出（截止{window.due.isoformat()}）",
             code="OBJECTION_WINDOW_CLOSED",
@@ -158,6 +161,7 @@ async def file_objection(
         filed_at=now,
         filed_on=today,
         window_ends=window.due,
+        window_provisional=window.provisional,
     )
     session.add(objection)
     await session.flush()

@@ -33,6 +33,7 @@ class Objection(Base):
     filed_on: Mapped[date]
     # The 60-day window the filing was checked against (publication day not counted).
     window_ends: Mapped[date]
+    window_provisional: Mapped[bool] = mapped_column(default=False)
     received_on: Mapped[date | None]
     review_due: Mapped[date | None]
     review_due_provisional: Mapped[bool] = mapped_column(default=False)

@@ -336,3 +336,38 @@ async def test_deciding_a_withdrawn_objection_is_a_conflict(session: AsyncSessio
             calendar=KNOWN,
         )
     assert refused.value.code == "OBJECTION_STATE"
+
+
+async def test_a_provisional_window_is_read_in_the_entitys_favour(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    """Published Fri 2026-11-20: Nov 20 + 60 days = Tue 2027-01-19, in a year with no schedule loaded.
+
+    A missing notice could only push the end later (a holiday roll-over, at most the 9 days of 春节
+    2026), so until 2027 is loaded the entity may file through Thu 2027-01-28.
+    """
+    storage = LocalDirectoryStorage(tmp_path)
+    _, result, entity = await _published(session, date(2026, 11, 20))
+    late = await _file(session, storage, entity, result.id, china(2027, 1, 20))
+    assert (late.window_ends, late.window_provisional) == (date(2027, 1, 19), True)
+    await workflow.withdraw(session, by=entity, objection_id=late.id, today=date(2027, 1, 20))
+    with pytest.raises(Conflict) as too_late:
+        await _file(session, storage, entity, result.id, china(2027, 1, 29, 0, 0), key="key-00000009")
+    assert too_late.value.code == "OBJECTION_WINDOW_CLOSED"
+    # With 2027 loaded (made up for the test: Jan 1-3 off) the window ends on Jan 19, exactly.
+    made_up = YearSchedule(
+        2027, frozenset({date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)}), frozenset(), "测试用"
+    )
+    with pytest.raises(Conflict):
+        await workflow.file_objection(
+            session,
+            by=entity,
+            result_id=result.id,
+            grounds="理由",
+            evidence=[],
+            idempotency_key="key-00000010",
+            now=china(2027, 1, 20),
+            calendar=KNOWN.with_schedule(made_up),
+            storage=storage,
+            policy=POLICY,
+        )
