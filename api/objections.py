@@ -14,7 +14,7 @@ from strawberry.file_uploads import Upload
 from api.context import Info
 from api.mutations import Errors, execute, local_id
 from api.payloads import as_error, gid
-from inspections.errors import DomainError, InvalidInput
+from inspections.errors import DomainError
 from inspections.principals import Principal
 from objections import queues, workflow
 from objections.storage import EvidenceFile, EvidencePolicy, LocalDirectoryStorage
@@ -318,7 +318,7 @@ class ObjectionQuery:
                 due_within=due_within,
                 overdue=overdue,
             )
-        except (DomainError, InvalidInput) as exc:
+        except DomainError as exc:
             return as_error(exc)
         return ObjectionQueue(
             entries=[

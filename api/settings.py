@@ -46,7 +46,6 @@ class Settings:
     port: int = 8000
     # 20 working days from the end of the inspection (seed 001 art.20(4), 002 art.16, 003).
     publication_working_days: int = 20
-    max_page_size: int = 100
     graphiql: bool = True
     # Search (issue 4): the Elasticsearch backend is used when a URL is set; the database otherwise.
     elasticsearch_url: str | None = None
@@ -70,7 +69,6 @@ class Settings:
     evidence_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
     # Bulk download of published results (issue 6): where the daily snapshot files are written.
     snapshot_dir: str = "snapshots"
-    extra: dict[str, str] = field(default_factory=dict)
 
     def plan_deadline(self, region_code: str, year: int) -> date:
         """The plan publication deadline of a jurisdiction for ``year``."""

@@ -40,7 +40,7 @@ METHOD_LABELS = {
 }
 
 
-async def _nodes(cls: Any, info: Info, loader: Any, node_ids: Iterable[str], required: bool) -> list[Any]:
+async def _nodes(cls: Any, loader: Any, node_ids: Iterable[str]) -> list[Any]:
     # A malformed or unknown id is "not found", never a 500.
     ids = [int(i) if str(i).isdigit() else -1 for i in node_ids]
     rows = await load_all(loader, ids)
@@ -90,7 +90,7 @@ class DepartmentNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[DepartmentNode | None]:
-        return await _nodes(cls, info, info.context.loaders.department, node_ids, required)
+        return await _nodes(cls, info.context.loaders.department, node_ids)
 
 
 @strawberry.type(name="ResultCategory", description="检查结果类型（字典）")
@@ -164,7 +164,7 @@ class InspectionItemNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InspectionItemNode | None]:
-        return await _nodes(cls, info, info.context.loaders.item, node_ids, required)
+        return await _nodes(cls, info.context.loaders.item, node_ids)
 
 
 @strawberry.type(name="Entity", description="市场主体（公开信息）")
@@ -217,7 +217,7 @@ class EntityNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[EntityNode | None]:
-        return await _nodes(cls, info, info.context.loaders.entity, node_ids, required)
+        return await _nodes(cls, info.context.loaders.entity, node_ids)
 
 
 @strawberry.type(description="抽查比例分层")
@@ -383,7 +383,7 @@ class TaskNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[TaskNode | None]:
-        tasks = await _nodes(cls, info, info.context.loaders.task, node_ids, required)
+        tasks = await _nodes(cls, info.context.loaders.task, node_ids)
         # A task of a plan still in draft is not public yet.
         plan_ids = [t.plan_id for t in tasks if t is not None and t.plan_id is not None]
         plans = {p.id: p for p in await load_all(info.context.loaders.plan, plan_ids) if p is not None}
@@ -433,7 +433,7 @@ class AnnualPlanNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AnnualPlanNode | None]:
-        return await _nodes(cls, info, info.context.loaders.plan, node_ids, required)
+        return await _nodes(cls, info.context.loaders.plan, node_ids)
 
 
 @strawberry.type(description="检查结果的一个公示版本")
@@ -532,7 +532,7 @@ class InspectionResultNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InspectionResultNode | None]:
-        return await _nodes(cls, info, info.context.loaders.result, node_ids, required)
+        return await _nodes(cls, info.context.loaders.result, node_ids)
 
 
 @strawberry.type(description="分页结果")

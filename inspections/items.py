@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
@@ -98,22 +98,3 @@ async def retire_item(
         after={"effectiveTo": effective_to.isoformat()},
     )
     return item
-
-
-async def current_item(session: AsyncSession, *, department_id: int, code: str) -> InspectionItem:
-    """The latest version of a department's item."""
-    item = await session.scalar(
-        select(InspectionItem)
-        .where(InspectionItem.department_id == department_id, InspectionItem.code == code)
-        .order_by(InspectionItem.version.desc())
-        .limit(1)
-    )
-    if item is None:
-        raise Conflict(f"未找到抽查事项“{code}”", code="ITEM_NOT_FOUND")
-    return item
-
-
-async def item_count(session: AsyncSession, department_id: int) -> int:
-    """How many item versions a department has published."""
-    count = await session.scalar(select(func.count()).where(InspectionItem.department_id == department_id))
-    return int(count or 0)

@@ -89,7 +89,7 @@ def test_alembic_check_is_clean(database_url: str) -> None:
 
 
 async def test_published_versions_are_append_only_in_the_database(session: AsyncSession) -> None:
-    joint = await factories.joint_task(session, entities=1)
+    await factories.joint_task(session, entities=1)  # rows in every append-only table
     await session.flush()
     for statement in (
         "UPDATE result_versions SET description = 'x'",
@@ -101,7 +101,6 @@ async def test_published_versions_are_append_only_in_the_database(session: Async
         with pytest.raises(DBAPIError, match="append-only"):
             await session.execute(text(statement))
         await savepoint.rollback()
-    assert joint.results
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
