@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.models import SearchDocument, SearchOutbox
 from search import config
+from search.backends import postings
 from search.documents import Document, documents_for
 
 _SQLITE_FTS_INSERT = "INSERT INTO search_fts(rowid, tokens) VALUES (?, ?)"
@@ -83,9 +84,11 @@ async def write_documents(session: AsyncSession, docs: Sequence[Document], *, em
     connection = await session.connection()
     # The driver's executemany with plain tuples: a rebuild writes a million rows this way.
     if fresh:
-        await connection.exec_driver_sql(
-            _SQLITE_FTS_INSERT, [(d.version_id, f"{d.name_tokens} {d.body_tokens}") for d in fresh]
-        )
+        rows = [(d.version_id, f"{d.name_tokens} {d.body_tokens}") for d in fresh]
+        await connection.exec_driver_sql(_SQLITE_FTS_INSERT, rows)
+        if not empty:
+            # A rebuild writes the bitmaps once at the end (search/reindex.py).
+            await postings.add_documents(connection, [(rowid, text.split()) for rowid, text in rows])
     await connection.exec_driver_sql(_SQLITE_UPSERT, [_sqlite_row(d) for d in docs])
 
 

@@ -26,13 +26,29 @@ def in_name(tokens: tuple[str, ...], name_key: str) -> bool:
     A substring test per token rather than the name's token set: no per-name object to build or
     cache (a cache of a million names' token sets made each full garbage collection take 160 ms).
     """
-    compact = _GAPS.sub("", name_key)
+    # Most names have no punctuation: isalnum() is ~10x cheaper than the substitution.
+    compact = name_key if name_key.isalnum() else _GAPS.sub("", name_key)
     return bool(tokens) and all(token in compact for token in tokens)
 
 
 def score(tokens: tuple[str, ...], query_key: str, name_key: str) -> float:
     """A hit's score: relevance() for a match in the name, 0 for a match elsewhere."""
     return relevance(query_key, name_key) if in_name(tokens, name_key) else 0.0
+
+
+class Scorer:
+    """score() for one query over many hits, once per distinct name (an entity's results share it)."""
+
+    def __init__(self, tokens: tuple[str, ...], query_key: str) -> None:
+        self.tokens = tokens
+        self.query_key = query_key
+        self._seen: dict[str, float] = {}
+
+    def __call__(self, name_key: str) -> float:
+        value = self._seen.get(name_key)
+        if value is None:
+            value = self._seen[name_key] = score(self.tokens, self.query_key, name_key)
+        return value
 
 
 def relevance(query_key: str, name_key: str) -> float:

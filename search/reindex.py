@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.enums import ResultStatus
 from schema.models import InspectionResult, SearchDocument, SearchOutbox
+from search.backends import postings
 from search.backends.elastic import INDEX_BODY, ElasticBackend, bulk_actions
 from search.documents import Document, build_documents, category_labels, load_range
 from search.indexing import write_documents
@@ -118,6 +119,7 @@ _LATE_INDEXES = {
 
 
 async def _sqlite_before(session: AsyncSession) -> None:
+    await postings.clear(await session.connection())
     for table in _FTS_TABLES:
         # delete-all also drops the rows of superseded versions that corrections left behind;
         # automerge 0: no merging while loading, one 'optimize' at the end instead.
@@ -129,22 +131,29 @@ async def _sqlite_before(session: AsyncSession) -> None:
     await session.execute(sa.text("PRAGMA cache_size = -262144"))
 
 
-async def _sqlite_after(session: AsyncSession) -> None:
+async def _sqlite_after(session: AsyncSession, frequent_from: int) -> None:
     for name, target in _LATE_INDEXES.items():
         await session.execute(sa.text(f"CREATE INDEX {name} ON {target}"))
     for table in _FTS_TABLES:
         # Merge the segments written batch by batch: smaller and faster to query.
         await session.execute(sa.text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
         await session.execute(sa.text(f"INSERT INTO {table}({table}, rank) VALUES ('automerge', 4)"))
+    await postings.rebuild(await session.connection(), frequent_from)
     await session.execute(sa.text("PRAGMA cache_size = -2000"))
 
 
 async def rebuild_database(
-    session: AsyncSession, *, progress: Progress | None = None, batch: int = BATCH
+    session: AsyncSession,
+    *,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+    frequent_from: int = postings.FREQUENT_FROM,
 ) -> int:
     """Empty and refill the database index in the caller's transaction; return the count.
 
     Readers keep seeing the old index until the caller commits (SQLite WAL, PostgreSQL MVCC).
+    On SQLite, tokens in at least ``frequent_from`` documents get posting bitmaps
+    (search/backends/postings.py).
     """
     sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite:
@@ -157,7 +166,7 @@ async def rebuild_database(
         if progress:
             progress(len(docs))
     if sqlite:
-        await _sqlite_after(session)
+        await _sqlite_after(session, frequent_from)
     return done
 
 

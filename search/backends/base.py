@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,9 +51,8 @@ class SearchRequest:
         return self.match or self.tokens
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One matching result with its ranking signals."""
+class Hit(NamedTuple):
+    """One matching result with its ranking signals (a tuple: a thousand are made per search)."""
 
     result_id: int
     exact: bool
