@@ -9,10 +9,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api.body_limit import BodySizeLimit
 from api.downloads import download_routes
 from api.graphql import build_schema, graphql_endpoint
 from api.migrations import current_revision, head_revision
@@ -109,6 +111,13 @@ def create_app(
             ),  # snapshot, templates, statistics, task results (issue 6)
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(
+                BodySizeLimit,
+                max_bytes=settings.max_body_bytes,
+                max_multipart_bytes=settings.max_multipart_bytes,
+            )
+        ],
     )
     app.state.engine = engine
     app.state.sessions = sessions

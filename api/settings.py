@@ -67,8 +67,15 @@ class Settings:
     evidence_max_bytes: int = 10 * 1024 * 1024
     evidence_max_files: int = 10
     evidence_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
+    # Largest request body other than an upload: a spreadsheet import (20 MB) in base64, in JSON.
+    max_body_bytes: int = 32 * 1024 * 1024
     # Bulk download of published results (issue 6): where the daily snapshot files are written.
     snapshot_dir: str = "snapshots"
+
+    @property
+    def max_multipart_bytes(self) -> int:
+        """Largest upload request: every evidence file at its largest, plus the form around them."""
+        return self.evidence_max_bytes * self.evidence_max_files + 1024 * 1024
 
     def plan_deadline(self, region_code: str, year: int) -> date:
         """The plan publication deadline of a jurisdiction for ``year``."""
@@ -98,6 +105,7 @@ class Settings:
             evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,
             snapshot_dir=env.get("GONGSHI_SNAPSHOT_DIR") or cls.snapshot_dir,
             evidence_max_bytes=_int(env, "GONGSHI_EVIDENCE_MAX_BYTES", cls.evidence_max_bytes),
+            max_body_bytes=_int(env, "GONGSHI_MAX_BODY_BYTES", cls.max_body_bytes),
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,
         )
