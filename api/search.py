@@ -11,19 +11,14 @@ from api.context import Info
 from api.errors import BadRequest
 from api.loaders import load_all
 from api.pagination import decode_cursor, encode_cursor, page_size
-from api.search_types import SearchEdge, SearchFacets, SearchResults
+from api.search_page import load_page, parts_shown, selected_paths
+from api.search_types import SearchEdge, SearchFacets, SearchResults, highlights_of
 from api.types import EntityNode, EntityType, InspectionResultNode
 from search.backends.base import SearchFilters
 from search.errors import SearchInputError
 from search.query import parse_query
 from search.ranking import SortKey, page_after, sort_key
 from search.service import run_search
-
-
-def _wants(info: Info, names: set[str]) -> bool:
-    return any(
-        getattr(sel, "name", None) in names for field in info.selected_fields for sel in field.selections
-    )
 
 
 def _cursor_key(after: str | None) -> SortKey | None:
@@ -107,25 +102,35 @@ class SearchQuery:
             task_id=task_id,
             entity_type=entity_type,
         )
-        count = _wants(info, {"totalCount", "totalCountExact"})
-        facets = _wants(info, {"facets"})
+        # What the query selects below search (each of its field nodes, fragments flattened).
+        paths = selected_paths(sel for field in info.selected_fields for sel in field.selections)
+        count = "totalCount" in paths or "totalCountExact" in paths
+        facets = "facets" in paths
         outcome = await run_search(info.context.session, parsed, filters, count=count, facets=facets)
         rows, has_next = page_after(outcome.ranked, key, size)
         # Highlight what actually matched (the word-by-word reading when the strict one found nothing).
         shown = dataclasses.replace(parsed, tokens=outcome.tokens) if outcome.tokens else parsed
-        results = await load_all(info.context.loaders.result, [hit.result_id for hit in rows])
+        page = await load_page(
+            info.context.session, info.context.loaders, [hit.result_id for hit in rows], parts_shown(paths)
+        )
+        highlights = "edges.highlights" in paths
         edges = [
             SearchEdge(
                 cursor=encode_cursor(list(sort_key(hit))),
-                node=InspectionResultNode.from_row(row),
-                query=shown,
+                node=InspectionResultNode.from_row(row.result),
+                highlights=highlights_of(row, shown) if highlights else [],
             )
-            for hit, row in zip(rows, results, strict=True)
+            for hit in rows
+            if (row := page.get(hit.result_id)) is not None
             # The index holds published results only; the check keeps that true if it ever lags.
-            if row is not None and InspectionResultNode.is_public(row)
+            and InspectionResultNode.is_public(row.result)
         ]
         entity_ids = [i for i in [outcome.entity_id, *outcome.suggested_entity_ids] if i is not None]
-        entities = {row.id: row for row in await load_all(info.context.loaders.entity, entity_ids) if row}
+        entities = (
+            {row.id: row for row in await load_all(info.context.loaders.entity, entity_ids) if row}
+            if entity_ids
+            else {}
+        )
         return SearchResults(
             edges=edges,
             page_info=relay.PageInfo(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import strawberry
 from strawberry import relay
 
 from api.context import Info
 from api.loaders import load_all
+from api.search_page import PageRow
 from api.types import DepartmentNode, EntityNode, InspectionResultNode, ResultCategoryType
 from search.highlight import snippet
 from search.query import ParsedQuery
@@ -31,36 +30,18 @@ class SearchEdge:
 
     cursor: str
     node: InspectionResultNode
-    query: strawberry.Private[ParsedQuery]
+    # Made with the page when the query asks for them (a plain field: no resolver per edge).
+    highlights: list[SearchHighlight] = strawberry.field(description="命中片段，按字段顺序")
 
-    @strawberry.field(description="命中片段，按字段顺序")
-    async def highlights(self, info: Info) -> list[SearchHighlight]:
-        loaders = info.context.loaders
-        node = self.node
-        # One round of batched loads for the whole page, not six in a row.
-        entity, item, department, task, categories, versions = await asyncio.gather(
-            loaders.entity.load(node.entity_id),
-            loaders.item.load(node.item_id),
-            loaders.department.load(node.department_id),
-            loaders.task.load(node.task_id),
-            loaders.result_categories.load(node.id),
-            loaders.result_versions.load(node.id),
-        )
-        fields: list[tuple[str, str, bool]] = [
-            ("entityName", entity.name, False),
-            *(("formerName", name, False) for name in entity.former_names),
-            ("itemName", item.name, False),
-            ("departmentName", department.name, False),
-            ("taskName", task.name, False),
-            *(("category", row.label, False) for row in categories),
-            ("description", versions[-1].description if versions else "", True),
-        ]
-        found = []
-        for name, text, window in fields:
-            part = snippet(text, self.query, window=window)
-            if part is not None:
-                found.append(SearchHighlight(field=name, text=part.text, marked=part.marked()))
-        return found
+
+def highlights_of(row: PageRow, query: ParsedQuery) -> list[SearchHighlight]:
+    """The highlights of one result of a page, in field order."""
+    found = []
+    for name, text, window in row.texts():
+        part = snippet(text, query, window=window)
+        if part is not None:
+            found.append(SearchHighlight(field=name, text=part.text, marked=part.marked()))
+    return found
 
 
 @strawberry.type(description="按结果类型计数")

@@ -40,6 +40,19 @@ METHOD_LABELS = {
 }
 
 
+def _cached(loader: Any, key: Any, make: Any) -> Any:
+    # A primed or already loaded key: the value now, no coroutine (graphql-core schedules a task
+    # for every awaitable field); otherwise an awaitable graphql-core awaits.
+    future = loader.load(key)
+    if future.done():
+        return make(future.result())
+
+    async def later() -> Any:
+        return make(await future)
+
+    return later()
+
+
 async def _nodes(cls: Any, loader: Any, node_ids: Iterable[str]) -> list[Any]:
     # A malformed or unknown id is "not found", never a 500.
     ids = [int(i) if str(i).isdigit() else -1 for i in node_ids]
@@ -467,25 +480,28 @@ class InspectionResultNode(relay.Node):
     item_id: strawberry.Private[int]
 
     @strawberry.field
-    async def entity(self, info: Info) -> EntityNode:
-        return EntityNode.from_row(await info.context.loaders.entity.load(self.entity_id))
+    def entity(self, info: Info) -> EntityNode:
+        return _cached(info.context.loaders.entity, self.entity_id, EntityNode.from_row)
 
     @strawberry.field
-    async def task(self, info: Info) -> TaskNode:
-        return TaskNode.from_row(await info.context.loaders.task.load(self.task_id))
+    def task(self, info: Info) -> TaskNode:
+        return _cached(info.context.loaders.task, self.task_id, TaskNode.from_row)
 
     @strawberry.field(description="录入并公示该结果的部门")
-    async def department(self, info: Info) -> DepartmentNode:
-        return DepartmentNode.from_row(await info.context.loaders.department.load(self.department_id))
+    def department(self, info: Info) -> DepartmentNode:
+        return _cached(info.context.loaders.department, self.department_id, DepartmentNode.from_row)
 
     @strawberry.field
-    async def item(self, info: Info) -> InspectionItemNode:
-        return InspectionItemNode.from_row(await info.context.loaders.item.load(self.item_id))
+    def item(self, info: Info) -> InspectionItemNode:
+        return _cached(info.context.loaders.item, self.item_id, InspectionItemNode.from_row)
 
     @strawberry.field(description="当前公示版本的结果类型")
-    async def categories(self, info: Info) -> list[ResultCategoryType]:
-        rows = await info.context.loaders.result_categories.load(self.id)
-        return [ResultCategoryType.from_row(row) for row in rows]
+    def categories(self, info: Info) -> list[ResultCategoryType]:
+        return _cached(
+            info.context.loaders.result_categories,
+            self.id,
+            lambda rows: [ResultCategoryType.from_row(row) for row in rows],
+        )
 
     @strawberry.field(description="当前公示版本的说明")
     async def description(self, info: Info) -> str:

@@ -7,8 +7,8 @@ the normalised text.
 
 from __future__ import annotations
 
+import functools
 import html
-import re
 from dataclasses import dataclass
 
 from search.query import ParsedQuery
@@ -36,22 +36,39 @@ class Snippet:
         return "".join(out)
 
 
-def _matched(norm: str, tokens: tuple[str, ...]) -> list[bool]:
-    hit = [False] * len(norm)
+# Short field texts repeat from page to page (departments, items, tasks, category labels, a busy
+# entity's name): normalising one costs a few µs, looking it up a fraction of one. Long texts
+# (descriptions) rarely repeat and would fill the cache.
+_normalize_short = functools.lru_cache(maxsize=8192)(normalize)
+_SHORT = 100
+
+
+def _normalize(text: str) -> str:
+    return _normalize_short(text) if len(text) <= _SHORT else normalize(text)
+
+
+def _ranges(norm: str, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Maximal runs of characters covered by a match of some token (matches per token do not overlap)."""
+    spans: list[tuple[int, int]] = []
     for token in tokens:
-        for match in re.finditer(re.escape(token), norm):
-            for i in range(match.start(), match.end()):
-                hit[i] = True
-    return hit
-
-
-def _ranges(hit: list[bool]) -> list[tuple[int, int]]:
-    ranges: list[tuple[int, int]] = []
-    for i, on in enumerate(hit):
-        if on and ranges and ranges[-1][1] == i:
-            ranges[-1] = (ranges[-1][0], i + 1)
-        elif on:
-            ranges.append((i, i + 1))
+        if not token:
+            continue
+        size = len(token)
+        at = norm.find(token)
+        while at >= 0:
+            spans.append((at, at + size))
+            at = norm.find(token, at + size)
+    if not spans:
+        return spans
+    spans.sort()
+    ranges = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = ranges[-1]
+        if start <= last_end:
+            if end > last_end:
+                ranges[-1] = (last_start, end)
+        else:
+            ranges.append((start, end))
     return ranges
 
 
@@ -59,11 +76,11 @@ def snippet(text: str, query: ParsedQuery, *, window: bool = False) -> Snippet |
     """The matches of ``query`` in ``text``, or None when it matches nothing there."""
     if not text or not query.tokens:
         return None
-    norm = normalize(text)
-    shown = text if len(norm) == len(text) else norm
-    ranges = _ranges(_matched(norm, query.tokens))
+    norm = _normalize(text)
+    ranges = _ranges(norm, query.tokens)
     if not ranges:
         return None
+    shown = text if len(norm) == len(text) else norm
     if window and len(shown) > 2 * CONTEXT + 20:
         start = max(0, ranges[0][0] - CONTEXT)
         end = min(len(shown), ranges[-1][1] + CONTEXT)

@@ -78,3 +78,46 @@ async def test_list_queries_stay_flat_when_data_doubles(
     # results 9, tasks 13, plans 3). A loader that stops batching would add 20 or more.
     assert before["results"] <= 12, before
     assert before["tasks"] <= 15, before
+
+
+SEARCH_PAGE = """
+query ($first: Int) { search(query: "鑫达", first: $first) { totalCount edges { %s } } }"""
+SEARCH_IDS = "node { id }"
+# Every related object a search page shows, and the highlights (which read the same objects).
+SEARCH_FULL = """node { id publishedOn version
+    entity { name creditCode formerNames } department { name } item { name legalBasis }
+    task { name } categories { code label } }
+  highlights { field text marked }"""
+
+
+async def _search_statements(
+    client: httpx.AsyncClient, engine: AsyncEngine, edge_fields: str, first: int
+) -> tuple[int, list[dict[str, Any]]]:
+    with count_statements(engine) as seen:
+        body = await graphql(client, SEARCH_PAGE % edge_fields, first=first)
+    assert "errors" not in body, body
+    edges: list[dict[str, Any]] = body["data"]["search"]["edges"]
+    return len(seen), edges
+
+
+async def test_search_page_statements_do_not_depend_on_what_it_shows(
+    client: httpx.AsyncClient, session: AsyncSession, engine: AsyncEngine
+) -> None:
+    for _ in range(3):
+        await factories.joint_task(session, entities=4, categories=("NO_PROBLEM", "UNREACHABLE"))
+    counts = {}
+    for name, fields, first in (
+        ("ids", SEARCH_IDS, 20),
+        ("full", SEARCH_FULL, 20),
+        ("full of 3", SEARCH_FULL, 3),
+        ("history", SEARCH_FULL + " node { history { version } description }", 20),
+    ):
+        counts[name], edges = await _search_statements(client, engine, fields, first)
+        assert len(edges) == first, name
+    assert all(edge["node"]["categories"] and edge["node"]["history"] for edge in edges)
+    assert all(edge["highlights"][0]["field"] == "entityName" for edge in edges)
+    # The search itself, then one statement for the whole page: the results with their entity,
+    # department, item, task, categories and current description, whatever the page shows.
+    assert counts["full"] == counts["full of 3"] == counts["ids"], counts
+    # Every version of each result (history) is one more batched statement.
+    assert counts["history"] == counts["full"] + 1, counts

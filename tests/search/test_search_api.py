@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import to_base64
 
 from inspections import results
-from schema.models import SearchDocument
+from schema.enums import ResultStatus
+from schema.models import InspectionResult, SearchDocument
 from tests import factories
 from tests.api.conftest import error_codes, graphql
 
@@ -187,3 +188,113 @@ async def test_bad_queries_get_clear_errors(session: AsyncSession, client: httpx
     for variables, code in bad:
         body = await graphql(client, SEARCH, q="鑫达", **variables)
         assert error_codes(body) == [code], (variables, body)
+
+
+RESULT_FIELDS = """
+fragment Shown on InspectionResult {
+  id year publishedOn publicationDue version description underObjection
+  entity { id name creditCode formerNames } department { id name } item { id name legalBasis }
+  task { id name } categories { code label }
+  history { version description publishedOn changeReason categories { code } }
+}"""
+
+
+async def test_search_nodes_are_the_read_apis_nodes(session: AsyncSession, client: httpx.AsyncClient) -> None:
+    joint = await factories.joint_task(session, entities=3)
+    target = joint.results[0]
+    # A second version with two categories: every version in history, both categories, and the
+    # current description in both the node and its highlight.
+    await results.correct_result(
+        session,
+        by=factories.TEST,
+        result_id=target.id,
+        category_codes=["ORDERED_TO_CORRECT", "UNDISCLOSED_INFO"],
+        description="复查发现经营场所公示信息不全，已责令改正",
+        reason="经复查，原结果有误",
+        approved_by="局长",
+        today=date(2021, 12, 20),
+    )
+    query = (
+        "query ($q: String!) { search(query: $q) { edges { node { ...Shown } "
+        "highlights { field text } } } }" + RESULT_FIELDS
+    )
+    body = await graphql(client, query, q="鑫达")
+    assert "errors" not in body, body
+    edges = body["data"]["search"]["edges"]
+    assert len(edges) == len(joint.results)
+    for edge in edges:
+        # The same node read alone (its own loaders, nothing primed) says exactly the same.
+        alone = await graphql(
+            client, "query ($id: ID!) { node(id: $id) { ...Shown } }" + RESULT_FIELDS, id=edge["node"]["id"]
+        )
+        assert alone["data"]["node"] == edge["node"]
+    corrected = next(e for e in edges if e["node"]["id"] == to_base64("InspectionResult", target.id))
+    node = corrected["node"]
+    assert [v["version"] for v in node["history"]] == [1, 2]
+    assert [c["code"] for c in node["categories"]] == ["UNDISCLOSED_INFO", "ORDERED_TO_CORRECT"]
+    assert node["description"] == "复查发现经营场所公示信息不全，已责令改正"
+    found = await search(client, "鑫达 经营场所公示")
+    assert [e["node"]["id"] for e in found["edges"]] == [node["id"]]
+    # In field order; of the two categories only the one whose label matched.
+    assert found["edges"][0]["highlights"] == [
+        {
+            "field": "entityName",
+            "text": node["entity"]["name"],
+            "marked": _marked(node["entity"]["name"], "鑫达"),
+        },
+        {"field": "itemName", "text": "二手车经营备案检查", "marked": "二手车<em>经营</em>备案检查"},
+        {
+            "field": "category",
+            "text": "未按规定公示应当公示的信息",
+            "marked": "未按规定<em>公示</em>应当<em>公示</em>的信息",
+        },
+        {
+            "field": "description",
+            "text": node["description"],
+            "marked": "复查发现<em>经营场所公示</em>信息不全，已责令改正",
+        },
+    ]
+
+
+def _marked(text: str, part: str) -> str:
+    return text.replace(part, f"<em>{part}</em>")
+
+
+async def test_fragments_ask_for_what_fields_ask_for(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    await factories.joint_task(session, entities=2)
+    plain = await graphql(
+        client,
+        """{ search(query: "鑫达") { totalCount totalCountExact facets { years { year count } }
+             edges { node { id entity { name } categories { code } } highlights { field marked } } } }""",
+    )
+    spread = await graphql(
+        client,
+        """{ search(query: "鑫达") { ...Counts edges { ...Edge } } }
+        fragment Counts on SearchResults { totalCount totalCountExact facets { years { year count } } }
+        fragment Edge on SearchEdge { node { ... on InspectionResult { id entity { name } } ...Codes }
+                                      ... on SearchEdge { highlights { field marked } } }
+        fragment Codes on InspectionResult { categories { code } }""",
+    )
+    assert "errors" not in spread, spread
+    assert spread == plain
+    assert plain["data"]["search"]["totalCount"] == 4
+    assert all(edge["highlights"] for edge in plain["data"]["search"]["edges"])
+
+
+async def test_a_result_no_longer_public_is_left_out_even_if_the_index_lags(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    joint = await factories.joint_task(session, entities=2)
+    hidden = joint.results[0]
+    # Behind the index's back (the index would have dropped it): the page must not show it.
+    await session.execute(
+        sa.update(InspectionResult)
+        .where(InspectionResult.id == hidden.id)
+        .values(status=ResultStatus.RETURNED)
+    )
+    found = await search(client, "鑫达")
+    shown = [edge["node"]["id"] for edge in found["edges"]]
+    assert to_base64("InspectionResult", hidden.id) not in shown
+    assert len(shown) == len(joint.results) - 1
