@@ -14,7 +14,7 @@ from api.pagination import decode_cursor, encode_cursor, page_size
 from api.search_page import load_page, parts_shown, selected_paths
 from api.search_types import SearchEdge, SearchFacets, SearchResults, highlights_of
 from api.types import EntityNode, EntityType, InspectionResultNode
-from search.backends.base import SearchFilters
+from search.backends.base import PageRequest, SearchFilters
 from search.errors import SearchInputError
 from search.query import parse_query
 from search.ranking import SortKey, page_after, sort_key
@@ -106,7 +106,9 @@ class SearchQuery:
         paths = selected_paths(sel for field in info.selected_fields for sel in field.selections)
         count = "totalCount" in paths or "totalCountExact" in paths
         facets = "facets" in paths
-        outcome = await run_search(info.context.session, parsed, filters, count=count, facets=facets)
+        outcome = await run_search(
+            info.context.session, parsed, filters, count=count, facets=facets, page=PageRequest(key, size)
+        )
         rows, has_next = page_after(outcome.ranked, key, size)
         # Highlight what actually matched (the word-by-word reading when the strict one found nothing).
         shown = dataclasses.replace(parsed, tokens=outcome.tokens) if outcome.tokens else parsed

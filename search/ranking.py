@@ -57,8 +57,12 @@ def relevance(query_key: str, name_key: str) -> float:
 
 
 def sort_key(hit: Hit) -> SortKey:
-    """Ascending key: exact names, higher score, later publication, higher id first."""
-    return (0 if hit.exact else 1, -round(hit.score, 6), -hit.published_on.toordinal(), -hit.result_id)
+    """Ascending key: exact names, higher score, later publication, higher id first.
+
+    The score is compared unrounded: relevance() of equal lengths is the same double wherever it
+    is computed (IEEE division is correctly rounded), including in the SQLite ranking statement.
+    """
+    return (0 if hit.exact else 1, -hit.score, -hit.published_on.toordinal(), -hit.result_id)
 
 
 def rank(hits: Sequence[Hit]) -> list[Hit]:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.models import Entity
 from search.backends import elastic
-from search.backends.base import Facets, Hit, SearchFilters, SearchHits, SearchRequest
+from search.backends.base import Facets, Hit, PageRequest, SearchFilters, SearchHits, SearchRequest
 from search.backends.database import DatabaseBackend
 from search.query import ParsedQuery
 from search.ranking import rank
@@ -47,25 +47,39 @@ async def _entities_by_code(session: AsyncSession, codes: tuple[str, ...]) -> li
     return [found[code] for code in codes if code in found]
 
 
+def _ranked(found: SearchHits) -> list[Hit]:
+    return found.hits if found.paged else rank(found.hits)
+
+
 async def run_search(
-    session: AsyncSession, query: ParsedQuery, filters: SearchFilters, *, count: bool, facets: bool = False
+    session: AsyncSession,
+    query: ParsedQuery,
+    filters: SearchFilters,
+    *,
+    count: bool,
+    facets: bool = False,
+    page: PageRequest | None = None,
 ) -> SearchOutcome:
-    """Search published results for ``query`` under ``filters``."""
+    """Search published results for ``query`` under ``filters``.
+
+    With ``page``, ``ranked`` may hold only that page (what follows the cursor, one hit more than
+    the page when more follow) rather than every ranked match: ranking.page_after reads both alike.
+    """
     if query.credit_code is not None:
         ids = await _entities_by_code(session, (query.credit_code,))
         if not ids:
             return SearchOutcome(ranked=[])
         # Straight to the entity: its results, newest first (the database has them by entity).
         request = SearchRequest(
-            (), query.name_key, dataclasses.replace(filters, entity_id=ids[0]), count=count
+            (), query.name_key, dataclasses.replace(filters, entity_id=ids[0]), count=count, page=page
         )
         own = await DATABASE.search(session, request)
-        return SearchOutcome(rank(own.hits), own.total, own.total_exact, own.facets, entity_id=ids[0])
+        return SearchOutcome(_ranked(own), own.total, own.total_exact, own.facets, entity_id=ids[0])
     suggested = await _entities_by_code(session, query.code_candidates)
     if not query.tokens:
         return SearchOutcome(ranked=[], suggested_entity_ids=suggested)
     request = SearchRequest(
-        query.tokens, query.name_key, filters, count=count, facets=facets, match=query.match
+        query.tokens, query.name_key, filters, count=count, facets=facets, match=query.match, page=page
     )
     backend = elastic.active_backend()
     hits: SearchHits | None = None
@@ -79,12 +93,12 @@ async def run_search(
             log.warning("Elasticsearch unavailable, searching the database: %s", exc)
     if hits is None:
         hits = await DATABASE.search(session, request)
-    if not hits.hits and query.relaxed_tokens:
+    if not hits.hits and not hits.total and query.relaxed_tokens:
         # Nothing for the strict reading: try the words one by one (same backend choice).
         relaxed = dataclasses.replace(query, tokens=query.relaxed_tokens, relaxed_tokens=(), match=())
-        return await run_search(session, relaxed, filters, count=count, facets=facets)
+        return await run_search(session, relaxed, filters, count=count, facets=facets, page=page)
     return SearchOutcome(
-        rank(hits.hits),
+        _ranked(hits),
         hits.total,
         hits.total_exact,
         hits.facets,

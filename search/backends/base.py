@@ -31,6 +31,14 @@ class SearchFilters:
 
 
 @dataclass(frozen=True)
+class PageRequest:
+    """The page a search is for: after which sort key (ranking.sort_key), how many hits."""
+
+    after: tuple[int, float, int, int] | None
+    size: int
+
+
+@dataclass(frozen=True)
 class SearchRequest:
     """What a backend is asked: ANDed tokens (none: filters only), the exact-name key, filters."""
 
@@ -44,6 +52,8 @@ class SearchRequest:
     count_limit: int = COUNT_LIMIT
     # The tokens looked up in the index (a thinner cover of ``tokens``, see match_tokens).
     match: tuple[str, ...] = ()
+    # Set: a backend that can rank may return just this page (SearchHits.paged).
+    page: PageRequest | None = None
 
     @property
     def lookup(self) -> tuple[str, ...]:
@@ -71,13 +81,18 @@ class Facets:
 
 @dataclass
 class SearchHits:
-    """A backend's answer: hits in no particular order (ranking sorts them), counts if asked."""
+    """A backend's answer: hits in no particular order (ranking sorts them), counts if asked.
+
+    ``paged``: the backend ranked the matches itself and ``hits`` is the requested page in
+    order (one hit more than the page when more follow), with the count always set.
+    """
 
     hits: list[Hit]
     total: int = 0
     total_exact: bool = True
     facets: Facets = field(default_factory=Facets)
     backend: str = ""
+    paged: bool = False
 
 
 class SearchBackend(Protocol):

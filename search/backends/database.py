@@ -15,6 +15,7 @@ FTS5 MATCH of every token; the time no longer grows with the length of the commo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search.backends import postings
 from search.backends.base import Hit, SearchFilters, SearchHits, SearchRequest
-from search.ranking import Scorer, relevance
+from search.ranking import Scorer, rank, relevance, sort_key
 
 # SQLite hands dates back as text unless the statement says what its columns are.
 _COLUMNS: tuple[sa.ColumnClause[Any], ...] = (
@@ -37,9 +38,8 @@ _COLUMNS: tuple[sa.ColumnClause[Any], ...] = (
 _SQLITE_SOURCE = "search_fts JOIN search_documents d ON d.version_id = search_fts.rowid"
 _PG_QUERY = "plainto_tsquery('simple', :match)"
 _RANKED = "d.result_id, d.published_on, d.name_key, d.department_id, d.year"
-# Rowids read from FTS5 per step of the rare tokens, and joined to search_documents per statement.
+# Rowids read from FTS5 per step of the rare tokens.
 _RARE_BLOCK = 4096
-_JOIN_BLOCK = 2048
 
 
 def _filters(filters: SearchFilters) -> tuple[str, dict[str, Any]]:
@@ -146,10 +146,30 @@ def _row(row: Sequence[Any]) -> tuple[Any, ...]:
     return (result_id, day, key, department_id, year)
 
 
-async def _planned_rows(
-    connection: AsyncConnection, request: SearchRequest, where: str, params: dict[str, Any], limit: int
-) -> list[tuple[Any, ...]] | None:
-    """The newest ``limit`` matches through the posting bitmaps, or None where they do not help."""
+class _CandidatePool:
+    """Candidate rowids from the bitmap plan, pulled block by block, newest first, as needed."""
+
+    def __init__(self, blocks: AsyncIterator[BitMap]) -> None:
+        self._blocks = blocks
+        self._pool = BitMap()
+        self._exhausted = False
+
+    async def top(self, count: int) -> tuple[list[int], bool]:
+        """The newest ``count`` candidates, and whether they are all there are."""
+        while len(self._pool) < count and not self._exhausted:
+            try:
+                self._pool |= await anext(self._blocks)
+            except StopAsyncIteration:
+                self._exhausted = True
+        # A slice from the top: iterating a bitmap backwards is slow.
+        ids = list(self._pool[max(len(self._pool) - count, 0) :])
+        return ids, self._exhausted and len(ids) == len(self._pool)
+
+
+async def _bitmap_plan(
+    connection: AsyncConnection, request: SearchRequest, where: str
+) -> _CandidatePool | None:
+    """Candidates through the posting bitmaps, or None where they do not help."""
     tokens = request.lookup
     last_chunks = await postings.last_chunks(connection, tokens)
     if not last_chunks:
@@ -160,43 +180,148 @@ async def _planned_rows(
         # Filters over a candidate set that may be most of the index: FTS5 with the filters in
         # the same statement reads no more than that.
         return None
-    blocks = (
+    return _CandidatePool(
         _rare_candidates(connection, rare, frequent)
         if rare
         # Every token is in the newest chunk's bitmaps or none of them is: start at the lowest top.
         else _frequent_candidates(connection, frequent, min(last_chunks.values()))
     )
-    # The rows come back as one JSON text: through the driver, each row of a thousand costs ~1 µs.
-    join = (
-        "SELECT json_group_array(json_array(result_id, published_on, name_key, department_id, year)) "
-        f"FROM (SELECT {_RANKED} FROM search_documents d "
-        f"WHERE d.version_id IN (SELECT value FROM json_each(:ids)){where} "
-        "ORDER BY d.version_id DESC LIMIT :limit)"
+
+
+# A name the ranking statement can score: nothing that ranking.in_name would strip. Others
+# (brackets, dots, letters outside these ranges) are scored in Python, exactly as before.
+_PLAIN_NAME = "[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]"
+_SOURCES = {
+    # The newest matches, by version id, with their filter columns: FTS5 alone, candidates from
+    # the bitmap plan, or a credit-code query's one entity.
+    "fts": "search_fts JOIN search_documents d ON d.version_id = search_fts.rowid "
+    "WHERE search_fts MATCH :match{where} ORDER BY search_fts.rowid DESC",
+    "ids": "json_each(:ids) j JOIN search_documents d ON d.version_id = j.value "
+    "WHERE 1 = 1{where} ORDER BY d.version_id DESC",
+    "all": "search_documents d WHERE 1 = 1{where} ORDER BY d.version_id DESC",
+}
+
+
+@functools.lru_cache(maxsize=512)
+def _ranking_sql(source: str, where: str, tokens: int, facets: bool, after: bool) -> str:
+    """One statement that ranks the newest matches as search/ranking.py does and returns a page.
+
+    The newest ``:limit`` matches (``m``) give the count and the facets; the newest
+    ``:rank_limit`` of them plus every exact-name match are ranked; the statement returns the
+    ``:page`` best after the cursor among names it can score, and every match whose name only
+    Python can score (ranking.in_name strips punctuation, which SQL cannot do the same way).
+    Scores are computed with the same double arithmetic as ranking.relevance.
+    """
+    in_name = " AND ".join(f"instr(name_key, :t{i}) > 0" for i in range(tokens)) or "0"
+    cursor = (
+        " AND (1 - exact, -score, -(julianday(published_on) - 1721424.5), -result_id)"
+        " > (:after_exact, :after_score, :after_day, :after_id)"
+        if after
+        else ""
     )
-    rows: list[tuple[Any, ...]] = []
+    facet_sql = (
+        ", 'departments', (SELECT json_group_object(department_id, n) FROM "
+        "(SELECT department_id, count(*) AS n FROM counted GROUP BY department_id))"
+        ", 'years', (SELECT json_group_object(year, n) FROM "
+        "(SELECT year, count(*) AS n FROM counted GROUP BY year))"
+        ", 'categories', (SELECT json_group_object(code, n) FROM "
+        # CROSS JOIN keeps this order: SQLite otherwise scanned every result's categories.
+        "(SELECT c.code, count(*) AS n FROM counted k "
+        "CROSS JOIN result_category_codes c ON c.result_id = k.result_id GROUP BY c.code))"
+        if facets
+        else ""
+    )
+    return (
+        f"WITH m AS MATERIALIZED (SELECT {_RANKED} FROM {_SOURCES[source].format(where=where)} "
+        "LIMIT :limit), "
+        "counted AS (SELECT * FROM m LIMIT :count_limit), "
+        "x AS (SELECT * FROM (SELECT result_id, published_on, name_key FROM m LIMIT :rank_limit) UNION "
+        "SELECT * FROM (SELECT d.result_id, d.published_on, d.name_key FROM search_documents d "
+        f"WHERE d.name_key = :key{where} LIMIT :rank_limit)), "
+        "s AS (SELECT result_id, published_on, name_key, name_key = :key AS exact, CASE "
+        "WHEN name_key = :key THEN 2.0 "
+        "WHEN name_key GLOB :plain THEN NULL "
+        f"WHEN {in_name} THEN 1.0 + (min(:query_length, length(name_key)) * 1.0) / max(length(name_key), 1) "
+        "ELSE 0.0 END AS score FROM x) "
+        "SELECT json_object('count', (SELECT count(*) FROM m), "
+        # The name's length rather than the score: JSON prints doubles to 15 digits, and the next
+        # page's cursor must hold the very double this statement compares.
+        "'page', (SELECT json_group_array(json_array(result_id, published_on, exact, "
+        "CASE WHEN score > 0 THEN length(name_key) END)) FROM "
+        f"(SELECT * FROM s WHERE score IS NOT NULL{cursor} "
+        "ORDER BY exact DESC, score DESC, published_on DESC, result_id DESC LIMIT :page)), "
+        "'unscored', (SELECT json_group_array(json_array(result_id, published_on, exact, name_key)) "
+        f"FROM s WHERE score IS NULL){facet_sql})"
+    )
 
-    async def take(ids: BitMap) -> bool:
-        """Join ``ids`` (newer than any not yet joined); whether ``limit`` rows are found."""
-        found = await connection.scalar(
-            sa.text(join), {**params, "ids": orjson.dumps(list(ids)).decode(), "limit": limit - len(rows)}
+
+async def _sqlite_page(
+    connection: AsyncConnection, request: SearchRequest, where: str, params: dict[str, Any]
+) -> SearchHits:
+    """The ranked page of a search on SQLite, with counts and facets, ranked by the database."""
+    page = request.page
+    assert page is not None
+    values: dict[str, Any] = {
+        **params,
+        "limit": request.rank_limit + 1,  # one row more than counted: whether the count is exact
+        "count_limit": request.count_limit,
+        "rank_limit": request.rank_limit,
+        "key": request.name_key,
+        "plain": f"*{_PLAIN_NAME}*",
+        "query_length": len(request.name_key),
+        "page": page.size + 1,
+        **{f"t{i}": token for i, token in enumerate(request.tokens)},
+    }
+    if page.after is not None:
+        values.update(zip(("after_exact", "after_score", "after_day", "after_id"), page.after, strict=True))
+    pool = await _bitmap_plan(connection, request, where) if request.lookup else None
+    source = "all" if not request.lookup else "fts" if pool is None else "ids"
+    sql = _ranking_sql(source, where, len(request.tokens), request.facets, page.after is not None)
+    statement = sa.text(sql)
+    if pool is None:
+        values["match"] = _match("sqlite", request.lookup)
+        answer = orjson.loads(await connection.scalar(statement, values))
+    else:
+        # Candidates may be superseded versions or filtered out: ask for a quarter more than
+        # needed, and four times as many again until enough are found or none are left.
+        want = values["limit"] + values["limit"] // 4 + 64
+        while True:
+            ids, complete = await pool.top(want)
+            values["ids"] = orjson.dumps(ids).decode()
+            answer = orjson.loads(await connection.scalar(statement, values))
+            if answer["count"] >= values["limit"] or complete:
+                break
+            want *= 4
+    return _page_hits(request, answer)
+
+
+def _page_hits(request: SearchRequest, answer: dict[str, Any]) -> SearchHits:
+    page = request.page
+    assert page is not None
+    length = len(request.name_key)
+    hits = [
+        Hit(
+            result_id,
+            bool(exact),
+            # ranking.relevance from the two lengths, the same arithmetic as the statement's.
+            1.0 + min(length, name_length) / max(name_length, 1) if name_length else 0.0,
+            date.fromisoformat(day),
         )
-        rows.extend(map(_row, orjson.loads(found)))
-        return len(rows) >= limit
-
-    # Blocks come newest first and never overlap, so the top of what is pending is always the
-    # newest unjoined match. Small blocks are pooled: one statement per ~2,000 candidates.
-    pending = BitMap()
-    async for block in blocks:
-        pending |= block
-        while len(pending) >= _JOIN_BLOCK:
-            # Slices from the top: iterating a bitmap backwards is slow.
-            cut = len(pending) - _JOIN_BLOCK
-            if await take(pending[cut:]):
-                return rows
-            pending = pending[:cut]
-    if pending:
-        await take(pending)
-    return rows
+        for result_id, day, exact, name_length in answer["page"]
+    ]
+    scored = Scorer(request.tokens, request.name_key)
+    for result_id, day, exact, key in answer["unscored"]:
+        hit = Hit(result_id, bool(exact), scored(key), date.fromisoformat(day))
+        if page.after is None or sort_key(hit) > page.after:
+            hits.append(hit)
+    found = SearchHits(hits=rank(hits)[: page.size + 1], backend="database", paged=True)
+    found.total = min(answer["count"], request.count_limit)
+    found.total_exact = answer["count"] <= request.count_limit
+    if request.facets and found.total:
+        found.facets.departments = {int(k): n for k, n in answer["departments"].items()}
+        found.facets.years = {int(k): n for k, n in answer["years"].items()}
+        found.facets.categories = dict(answer["categories"])
+    return found
 
 
 class DatabaseBackend:
@@ -208,7 +333,8 @@ class DatabaseBackend:
         """Ranked candidates, exact-name matches and (if asked) counts and facets.
 
         The full-text match runs once: counts and facets are taken from the rows it returned,
-        which are all the matches up to ``rank_limit`` (== ``count_limit``).
+        which are all the matches up to ``rank_limit`` (== ``count_limit``). On SQLite with a
+        page asked for, the database ranks and only that page comes back (_sqlite_page).
         """
         assert request.count_limit <= request.rank_limit, "counts come from the ranked rows"
         dialect = session.get_bind().dialect.name
@@ -216,18 +342,15 @@ class DatabaseBackend:
         # One row more than asked: it tells whether the count is exact.
         limit = request.rank_limit + 1
         connection = await session.connection()
-        rows = None
-        if dialect == "sqlite" and request.lookup:
-            rows = await _planned_rows(connection, request, where, params, limit)
-        if rows is None:
-            source, match, order = _source_where(dialect, request.lookup)
-            ranked = sa.text(
-                f"SELECT {_RANKED} FROM {source} WHERE {match}{where} ORDER BY {order} LIMIT :limit"
-            )
-            found = await connection.execute(
-                ranked, {**params, "match": _match(dialect, request.lookup), "limit": limit}
-            )
-            rows = [_row(row) for row in found]
+        if dialect == "sqlite" and request.page is not None:
+            return await _sqlite_page(connection, request, where, params)
+        # PostgreSQL, and SQLite when no page is asked for (the reference the tests hold the
+        # ranking statement to): every match to Python, ranked by search/ranking.py.
+        source, match, order = _source_where(dialect, request.lookup)
+        ranked = sa.text(f"SELECT {_RANKED} FROM {source} WHERE {match}{where} ORDER BY {order} LIMIT :limit")
+        values = {**params, "match": _match(dialect, request.lookup), "limit": limit}
+        found = await connection.execute(ranked, values)
+        rows = [_row(row) for row in found]
         exact = sa.text(
             "SELECT d.result_id, d.published_on, d.name_key FROM search_documents d "
             f"WHERE d.name_key = :key{where} LIMIT :limit"
