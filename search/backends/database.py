@@ -16,7 +16,7 @@ FTS5 MATCH of every token; the time no longer grows with the length of the commo
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -88,8 +88,28 @@ _CATEGORY_COUNTS = sa.text(
 ).bindparams(sa.bindparam("ids", expanding=True))
 
 
+class _Bitmaps:
+    """The frequent tokens' chunk bitmaps one search has read, each read once."""
+
+    def __init__(self, connection: AsyncConnection, newest: int, loaded: dict[str, BitMap]) -> None:
+        self.connection = connection
+        self.newest = newest
+        self._chunks: dict[tuple[str, int], BitMap] = {(t, newest): b for t, b in loaded.items()}
+
+    async def get(self, tokens: Sequence[str], chunks: Iterable[int]) -> dict[str, BitMap]:
+        """Each token's rowids over those chunks."""
+        wanted = set(chunks)
+        missing = [c for c in wanted if any((t, c) not in self._chunks for t in tokens)]
+        if missing:
+            loaded = await postings.load_chunks(self.connection, tokens, missing)
+            for token in tokens:
+                for chunk in missing:
+                    self._chunks.setdefault((token, chunk), loaded[token].get(chunk, BitMap()))
+        return {t: BitMap.union(*(self._chunks[t, c] for c in wanted)) for t in tokens}
+
+
 async def _rare_candidates(
-    connection: AsyncConnection, rare: Sequence[str], frequent: Sequence[str]
+    connection: AsyncConnection, rare: Sequence[str], frequent: Sequence[str], bitmaps: _Bitmaps
 ) -> AsyncIterator[BitMap]:
     """Rowids holding every token, a block at a time, newest block first: FTS5 for the rare tokens,
     then the bitmaps of the frequent ones over the chunks those rowids fall in."""
@@ -110,9 +130,8 @@ async def _rare_candidates(
             return
         found = BitMap(rowids)
         if frequent:
-            chunks = range(postings.chunk_of(found.min()), postings.chunk_of(found.max()) + 1)
-            bitmaps = await postings.load(connection, frequent, chunks)
-            for bitmap in sorted(bitmaps.values(), key=len):
+            chunks = {postings.chunk_of(r) for r in rowids}
+            for bitmap in sorted((await bitmaps.get(frequent, chunks)).values(), key=len):
                 found &= bitmap
         yield found
         if len(rowids) < _RARE_BLOCK:
@@ -120,21 +139,19 @@ async def _rare_candidates(
         before = min(rowids)
 
 
-async def _frequent_candidates(
-    connection: AsyncConnection, frequent: Sequence[str], last: int
-) -> AsyncIterator[BitMap]:
+async def _frequent_candidates(frequent: Sequence[str], bitmaps: _Bitmaps) -> AsyncIterator[BitMap]:
     """Rowids holding every (frequent) token, newest chunk first.
 
-    The newest chunk alone usually holds enough matches; when it does not (a rare combination of
-    common tokens), the rest are read in one statement rather than one per chunk.
+    The newest chunk (read with the plan) usually holds enough matches; when it does not (a rare
+    combination of common tokens), the rest are read in one statement rather than one per chunk.
     """
+    last = bitmaps.newest
     for window in (range(last, last + 1), range(0, last)):
         if not window:
             continue
-        loaded = await postings.load_chunks(connection, frequent, window)
+        await bitmaps.get(frequent, window)
         for chunk in reversed(window):
-            bitmaps = [loaded[token].get(chunk, BitMap()) for token in frequent]
-            found = BitMap.intersection(*sorted(bitmaps, key=len))
+            found = BitMap.intersection(*sorted((await bitmaps.get(frequent, [chunk])).values(), key=len))
             if found:
                 yield found
 
@@ -171,20 +188,20 @@ async def _bitmap_plan(
 ) -> _CandidatePool | None:
     """Candidates through the posting bitmaps, or None where they do not help."""
     tokens = request.lookup
-    last_chunks = await postings.last_chunks(connection, tokens)
-    if not last_chunks:
+    newest, loaded = await postings.newest(connection, tokens)
+    if not loaded:
         return None
-    frequent = [t for t in tokens if t in last_chunks]
-    rare = [t for t in tokens if t not in last_chunks]
+    frequent = [t for t in tokens if t in loaded]
+    rare = [t for t in tokens if t not in loaded]
     if not rare and where:
         # Filters over a candidate set that may be most of the index: FTS5 with the filters in
         # the same statement reads no more than that.
         return None
+    bitmaps = _Bitmaps(connection, newest, loaded)
     return _CandidatePool(
-        _rare_candidates(connection, rare, frequent)
+        _rare_candidates(connection, rare, frequent, bitmaps)
         if rare
-        # Every token is in the newest chunk's bitmaps or none of them is: start at the lowest top.
-        else _frequent_candidates(connection, frequent, min(last_chunks.values()))
+        else _frequent_candidates(frequent, bitmaps)
     )
 
 
