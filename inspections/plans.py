@@ -164,6 +164,18 @@ async def create_task(
                 code="ITEM_DEPARTMENT_MISMATCH",
                 field="items",
             )
+        # A task inspects against the list as it stands for the whole period (动态管理, seed 002
+        # art.5): a version that starts late or is superseded before the end is the wrong one.
+        if item.effective_from > period_start or (
+            item.effective_to is not None and item.effective_to < period_end
+        ):
+            until = item.effective_to.isoformat() if item.effective_to else "今"
+            raise InvalidInput(
+                f"抽查事项“{item.name}”（第{item.version}版）的有效期为{item.effective_from.isoformat()}至{until}，"
+                f"未覆盖任务期间{period_start.isoformat()}至{period_end.isoformat()}，请选用该期间有效的版本",
+                code="ITEM_NOT_IN_FORCE",
+                field="items",
+            )
     if plan_id is not None:
         plan = await session.get(AnnualPlan, plan_id)
         if plan is None or plan.department_id != initiating_department_id:

@@ -74,6 +74,15 @@ def cases(world: World) -> list[tuple[str, str, str, dict[str, Any], str, str]]:
             "结束日期",
         ),
         (
+            # item_a's version is in force from 2021-01-01: not for a task of 2020.
+            "a_clerk",
+            "createTask",
+            create_task,
+            {"input": task_input(world, periodStart="2020-12-01", periodEnd="2021-01-31")},
+            "ITEM_NOT_IN_FORCE",
+            "有效期为2021-01-01至今，未覆盖任务期间2020-12-01至2021-01-31",
+        ),
+        (
             "a_clerk",
             "createTask",
             create_task,
@@ -189,7 +198,7 @@ def cases(world: World) -> list[tuple[str, str, str, dict[str, Any], str, str]]:
     ]
 
 
-CASE_COUNT = 17
+CASE_COUNT = 18
 
 
 @pytest.mark.parametrize("number", range(CASE_COUNT))

@@ -160,3 +160,58 @@ async def test_reveal_checks_the_commitment(session: AsyncSession) -> None:
     draw = await draws.reveal_draw(session, by=TEST, task_id=other.id, seed="right-seed-0123456789")
     assert draw.locked and draw.seed == "right-seed-0123456789"
     assert await session.scalar(select(Draw.locked).where(Draw.task_id == other.id)) is True
+
+
+async def test_a_task_takes_the_item_version_in_force_for_its_whole_period(session: AsyncSession) -> None:
+    """Seed 002 art.5 (动态管理): a revised item supersedes its previous version from a date."""
+    department = await factories.department(session, "姚安县市场监督管理局")
+    first = await items.create_item_version(
+        session,
+        by=factories.TEST,
+        department_id=department.id,
+        code="ITEM-REVISED",
+        name="食品经营许可检查",
+        category="食品",
+        legal_basis="《食品安全法》",
+        method=InspectionMethod.ON_SITE,
+        effective_from=date(2022, 1, 1),
+    )
+    # Revised from 2022-07-01: the first version ends on 2022-06-30.
+    second = await items.create_item_version(
+        session,
+        by=factories.TEST,
+        department_id=department.id,
+        code="ITEM-REVISED",
+        name="食品经营许可检查",
+        category="食品",
+        legal_basis="《食品安全法》（2021年修正）",
+        method=InspectionMethod.ON_SITE,
+        effective_from=date(2022, 7, 1),
+    )
+
+    async def task(item_id: int, start: date, end: date) -> object:
+        return await plans.create_task(
+            session,
+            by=factories.TEST,
+            name="食品经营专项抽查",
+            initiating_department_id=department.id,
+            participating_department_ids=[],
+            items=[plans.TaskItemSpec(item_id, department.id)],
+            strata=[plans.StratumSpec("全部", 500)],
+            period_start=start,
+            period_end=end,
+            level=DepartmentLevel.COUNTY,
+            method=InspectionMethod.ON_SITE,
+            region_code="532325",
+        )
+
+    await task(first.id, date(2022, 3, 1), date(2022, 6, 30))
+    await task(second.id, date(2022, 7, 1), date(2022, 9, 30))
+    for item_id, start, end in (
+        (first.id, date(2022, 6, 1), date(2022, 7, 31)),  # superseded on 2022-07-01
+        (second.id, date(2022, 6, 1), date(2022, 7, 31)),  # not yet in force on 2022-06-01
+        (first.id, date(2021, 12, 1), date(2022, 1, 31)),  # not yet in force on 2021-12-01
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            await task(item_id, start, end)
+        assert refused.value.code == "ITEM_NOT_IN_FORCE"
