@@ -11,6 +11,10 @@ tokens (or, with none, the bitmaps alone give the candidates, newest chunk first
 tokens' bitmaps are ANDed with them in memory, and only then are the survivors joined to
 search_documents, newest first, until enough rows are found. The matches are the same as one
 FTS5 MATCH of every token; the time no longer grows with the length of the common doclists.
+
+On SQLite, with a page asked for, one statement (_ranking_sql) also ranks those rows, counts
+them and returns only the page: a thousand rows never cross the driver. PostgreSQL, and SQLite
+without a page (the reference the tests hold the statement to), rank in Python.
 """
 
 from __future__ import annotations

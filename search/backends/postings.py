@@ -121,17 +121,10 @@ async def add_documents(connection: AsyncConnection, documents: Sequence[tuple[i
     for rowid, tokens in tokens_of.items():
         for token in tokens & frequent:
             added[token, chunk_of(rowid)].append(rowid)
-    rows = await _rows(
-        connection,
-        "SELECT token, chunk, bitmap FROM search_fts_postings "
-        "WHERE token IN (SELECT value FROM json_each(?)) AND chunk IN (SELECT value FROM json_each(?))",
-        (_json(frequent), _json({chunk for _, chunk in added})),
-    )
-    stored = {(row[0], row[1]): row[2] for row in rows}
+    stored = await load_chunks(connection, sorted(frequent), {chunk for _, chunk in added})
     writes = []
     for (token, chunk), rowids in added.items():
-        blob = stored.get((token, chunk))
-        bitmap = BitMap.deserialize(blob) if blob is not None else BitMap()
+        bitmap = stored[token].get(chunk, BitMap())
         bitmap.update(rowids)
         writes.append((token, chunk, bitmap.serialize()))
     await connection.exec_driver_sql(
