@@ -53,7 +53,12 @@ class Scorer:
 
 def relevance(query_key: str, name_key: str) -> float:
     """The score of a match in the entity's name: 1 plus the share of the name the query covers."""
-    return 1.0 + min(len(query_key), len(name_key)) / max(len(name_key), 1)
+    return relevance_of_lengths(len(query_key), len(name_key))
+
+
+def relevance_of_lengths(query_length: int, name_length: int) -> float:
+    """relevance() from the two lengths (the SQLite ranking statement hands back lengths)."""
+    return 1.0 + min(query_length, name_length) / max(name_length, 1)
 
 
 def sort_key(hit: Hit) -> SortKey:

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search.backends import postings
 from search.backends.base import Hit, SearchFilters, SearchHits, SearchRequest
-from search.ranking import Scorer, rank, relevance, sort_key
+from search.ranking import Scorer, rank, relevance, relevance_of_lengths, sort_key
 
 # SQLite hands dates back as text unless the statement says what its columns are.
 _COLUMNS: tuple[sa.ColumnClause[Any], ...] = (
@@ -100,8 +100,8 @@ class _Bitmaps:
         self.newest = newest
         self._chunks: dict[tuple[str, int], BitMap] = {(t, newest): b for t, b in loaded.items()}
 
-    async def get(self, tokens: Sequence[str], chunks: Iterable[int]) -> dict[str, BitMap]:
-        """Each token's rowids over those chunks."""
+    async def fetch(self, tokens: Sequence[str], chunks: Iterable[int]) -> set[int]:
+        """Read the chunks not read yet, in one statement; returns the chunks asked for."""
         wanted = set(chunks)
         missing = [c for c in wanted if any((t, c) not in self._chunks for t in tokens)]
         if missing:
@@ -109,6 +109,11 @@ class _Bitmaps:
             for token in tokens:
                 for chunk in missing:
                     self._chunks.setdefault((token, chunk), loaded[token].get(chunk, BitMap()))
+        return wanted
+
+    async def get(self, tokens: Sequence[str], chunks: Iterable[int]) -> dict[str, BitMap]:
+        """Each token's rowids over those chunks."""
+        wanted = await self.fetch(tokens, chunks)
         return {t: BitMap.union(*(self._chunks[t, c] for c in wanted)) for t in tokens}
 
 
@@ -153,7 +158,7 @@ async def _frequent_candidates(frequent: Sequence[str], bitmaps: _Bitmaps) -> As
     for window in (range(last, last + 1), range(0, last)):
         if not window:
             continue
-        await bitmaps.get(frequent, window)
+        await bitmaps.fetch(frequent, window)
         for chunk in reversed(window):
             found = BitMap.intersection(*sorted((await bitmaps.get(frequent, [chunk])).values(), key=len))
             if found:
@@ -215,8 +220,7 @@ _PLAIN_NAME = "[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]"
 _SOURCES = {
     # The newest matches, by version id, with their filter columns: FTS5 alone, candidates from
     # the bitmap plan, or a credit-code query's one entity.
-    "fts": "search_fts JOIN search_documents d ON d.version_id = search_fts.rowid "
-    "WHERE search_fts MATCH :match{where} ORDER BY search_fts.rowid DESC",
+    "fts": f"{_SQLITE_SOURCE} WHERE search_fts MATCH :match{{where}} ORDER BY search_fts.rowid DESC",
     "ids": "json_each(:ids) j JOIN search_documents d ON d.version_id = j.value "
     "WHERE 1 = 1{where} ORDER BY d.version_id DESC",
     "all": "search_documents d WHERE 1 = 1{where} ORDER BY d.version_id DESC",
@@ -324,8 +328,8 @@ def _page_hits(request: SearchRequest, answer: dict[str, Any]) -> SearchHits:
         Hit(
             result_id,
             bool(exact),
-            # ranking.relevance from the two lengths, the same arithmetic as the statement's.
-            1.0 + min(length, name_length) / max(name_length, 1) if name_length else 0.0,
+            # The same arithmetic as the statement's, so the next cursor holds its very double.
+            relevance_of_lengths(length, name_length) if name_length else 0.0,
             date.fromisoformat(day),
         )
         for result_id, day, exact, name_length in answer["page"]
