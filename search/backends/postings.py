@@ -25,10 +25,11 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
+from cachetools import LRUCache
 from pyroaring import BitMap
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,8 +66,18 @@ def _split(bitmap: BitMap) -> dict[int, BitMap]:
     return parts
 
 
-async def newest(connection: AsyncConnection, tokens: Iterable[str]) -> tuple[int, dict[str, BitMap]]:
-    """The index's newest chunk, and the bitmaps there of those of ``tokens`` that have one.
+class Newest(NamedTuple):
+    """What a search reads first: the newest chunk, the bitmaps' generation, and the query's
+    frequent tokens' bitmaps in the newest chunk."""
+
+    chunk: int
+    generation: int
+    bitmaps: dict[str, BitMap]
+
+
+async def newest(connection: AsyncConnection, tokens: Iterable[str]) -> Newest:
+    """The index's newest chunk and generation, and the bitmaps there of those of ``tokens``
+    that have one.
 
     One statement for what most searches need: which tokens are frequent and their newest
     matches. A frequent token with no rowid in the newest chunk is not returned, and so is
@@ -74,27 +85,77 @@ async def newest(connection: AsyncConnection, tokens: Iterable[str]) -> tuple[in
     """
     rows = await _rows(
         connection,
-        "SELECT n.chunk, p.token, p.bitmap FROM (SELECT coalesce(max(version_id), 0) >> ? AS chunk "
-        "FROM search_documents) n LEFT JOIN search_fts_postings p ON p.chunk = n.chunk "
-        "AND p.token IN (SELECT value FROM json_each(?))",
+        "SELECT n.chunk, g.generation, p.token, p.bitmap FROM (SELECT coalesce(max(version_id), 0) >> ? "
+        "AS chunk FROM search_documents) n CROSS JOIN search_fts_generation g LEFT JOIN "
+        "search_fts_postings p ON p.chunk = n.chunk AND p.token IN (SELECT value FROM json_each(?))",
         (CHUNK_BITS, _json(set(tokens))),
     )
-    return int(rows[0][0]), {row[1]: BitMap.deserialize(row[2]) for row in rows if row[1] is not None}
+    bitmaps = {row[2]: BitMap.deserialize(row[3]) for row in rows if row[2] is not None}
+    return Newest(int(rows[0][0]), int(rows[0][1]), bitmaps)
+
+
+class SealedChunks:
+    """Bitmaps of chunks below the newest, kept in memory between searches (least recently used
+    first out, bounded by their serialized size).
+
+    Why: a rare combination of common tokens reads every chunk of each (15 chunks at a million
+    results, ~1-2 ms of blobs read and deserialized), and those chunks change only when the
+    generation does. Entries are keyed by generation, so a rebuild or a write below the newest
+    chunk makes every older entry unreachable; they age out of the LRU. Used from the event
+    loop's thread only.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self._entries: LRUCache[tuple[int, str, int], tuple[BitMap, int]] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda entry: entry[1]
+        )
+
+    def get(self, generation: int, token: str, chunk: int) -> BitMap | None:
+        """The bitmap kept for this token and chunk in this generation, if any."""
+        entry = self._entries.get((generation, token, chunk))
+        return None if entry is None else entry[0]
+
+    def put(self, generation: int, token: str, chunk: int, bitmap: BitMap, size: int) -> None:
+        """Keep a bitmap read from the database (``size``: its serialized bytes)."""
+        # An empty bitmap (the token has no rowid in the chunk) is worth keeping too.
+        self._entries[generation, token, chunk] = (bitmap, max(size, 64))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# 64 MB: every frequent token's bitmaps at a million results come to 63 MB serialized.
+SEALED = SealedChunks(64 * 1024 * 1024)
+
+
+async def new_generation(connection: AsyncConnection) -> None:
+    """Make every bitmap kept in memory by any process stale (call in the writing transaction)."""
+    await connection.exec_driver_sql("UPDATE search_fts_generation SET generation = random()")
 
 
 async def load_chunks(
     connection: AsyncConnection, tokens: Sequence[str], chunks: Iterable[int]
 ) -> dict[str, dict[int, BitMap]]:
     """Each token's bitmap per chunk, over those chunks (a chunk missing: no rowid there)."""
+    return {
+        token: {chunk: part for chunk, (part, _) in parts.items()}
+        for token, parts in (await load_chunks_sized(connection, tokens, chunks)).items()
+    }
+
+
+async def load_chunks_sized(
+    connection: AsyncConnection, tokens: Sequence[str], chunks: Iterable[int]
+) -> dict[str, dict[int, tuple[BitMap, int]]]:
+    """load_chunks(), each bitmap with its serialized size."""
     rows = await _rows(
         connection,
         "SELECT token, chunk, bitmap FROM search_fts_postings "
         "WHERE token IN (SELECT value FROM json_each(?)) AND chunk IN (SELECT value FROM json_each(?))",
         (_json(tokens), _json(set(chunks))),
     )
-    loaded: dict[str, dict[int, BitMap]] = {token: {} for token in tokens}
+    loaded: dict[str, dict[int, tuple[BitMap, int]]] = {token: {} for token in tokens}
     for row in rows:
-        loaded[row[0]][row[1]] = BitMap.deserialize(row[2])
+        loaded[row[0]][row[1]] = (BitMap.deserialize(row[2]), len(row[2]))
     return loaded
 
 
@@ -121,7 +182,19 @@ async def add_documents(connection: AsyncConnection, documents: Sequence[tuple[i
     for rowid, tokens in tokens_of.items():
         for token in tokens & frequent:
             added[token, chunk_of(rowid)].append(rowid)
-    stored = await load_chunks(connection, sorted(frequent), {chunk for _, chunk in added})
+    written = {chunk for _, chunk in added}
+    newest_chunk = chunk_of(
+        int(
+            (
+                await connection.exec_driver_sql("SELECT coalesce(max(version_id), 0) FROM search_documents")
+            ).scalar()
+            or 0
+        )
+    )
+    if min(written) < max(newest_chunk, max(written)):
+        # A chunk that searches may hold in memory (SealedChunks) is about to change.
+        await new_generation(connection)
+    stored = await load_chunks(connection, sorted(frequent), written)
     writes = []
     for (token, chunk), rowids in added.items():
         bitmap = stored[token].get(chunk, BitMap())
@@ -137,6 +210,7 @@ async def add_documents(connection: AsyncConnection, documents: Sequence[tuple[i
 async def clear(connection: AsyncConnection) -> None:
     """Forget every bitmap (a rebuild starts here; until it ends, every token goes to FTS5)."""
     await connection.exec_driver_sql("DELETE FROM search_fts_postings")
+    await new_generation(connection)
 
 
 async def rebuild(connection: AsyncConnection, frequent_from: int = FREQUENT_FROM) -> int:

@@ -246,3 +246,38 @@ async def test_a_rebuild_chooses_tokens_by_how_many_documents_hold_them(
     assert {"鑫达", "姚安"} <= chosen
     # 二手车经营备案检查 is one item of two: 4 results, below 7.
     assert "备案" not in chosen
+
+
+async def test_bitmaps_kept_in_memory_are_dropped_when_an_older_chunk_changes(
+    session: AsyncSession, sqlite_only: None
+) -> None:
+    rng = random.Random(7)
+    # Rowids over three chunks; 5 is left free, in the oldest chunk.
+    version_ids = sorted(rng.sample(range(10, 3 * 65536), 300))
+    docs = _documents(300, rng, version_ids)
+    await write_documents(session, docs, empty=True)
+    connection = await session.connection()
+    await postings.rebuild(connection, frequent_from=20)
+    query = "秦皇岛 电子商务 责令改正"
+    page = PageRequest(None, 20)
+
+    async def first_hits() -> list[int]:
+        parsed = parse_query(query)
+        request = SearchRequest(parsed.tokens, parsed.name_key, match=parsed.match, page=page)
+        return [hit.result_id for hit in (await DATABASE.search(session, request)).hits]
+
+    before = await first_hits()
+    assert before
+    generation = await connection.scalar(sa.text("SELECT generation FROM search_fts_generation"))
+    kept = [
+        (t, c) for t in ("电子", "责令") for c in (0, 1) if postings.SEALED.get(generation, t, c) is not None
+    ]
+    assert kept, "the older chunks' bitmaps are kept between searches"
+    assert await first_hits() == before
+    # A document written under an old rowid (chunk 0), newer than every other by date.
+    late = dataclasses.replace(
+        docs[1], result_id=1000, version_id=5, entity_id=1000, published_on=date(2030, 1, 1)
+    )
+    await write_documents(session, [late])
+    assert await connection.scalar(sa.text("SELECT generation FROM search_fts_generation")) != generation
+    assert (await first_hits())[0] == 1000
