@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from api.body_limit import BodySizeLimit
+from api.collector import CollectBetweenRequests, freeze_startup_objects
 from api.downloads import download_routes
 from api.graphql import build_schema, graphql_endpoint
 from api.migrations import current_revision, head_revision
@@ -96,6 +97,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with search_lifespan(sessions):
+            freeze_startup_objects()
             yield
         await engine.dispose()
 
@@ -112,11 +114,12 @@ def create_app(
         ],
         lifespan=lifespan,
         middleware=[
+            Middleware(CollectBetweenRequests),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 max_multipart_bytes=settings.max_multipart_bytes,
-            )
+            ),
         ],
     )
     app.state.engine = engine

@@ -26,6 +26,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from api.context import Context
 from api.errors import BadRequest
+from api.execution import PlainFieldsExecutionContext
 from api.loaders import Loaders
 from api.mutations import Mutation
 from api.objections import ObjectionMutation
@@ -66,6 +67,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=AllMutations,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=PlainFieldsExecutionContext,
         # Factories, not instances: strawberry builds one per request; the parser and validation
         # LRU caches live at module level (keyed by maxsize), so every request shares them.
         extensions=[

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -56,11 +55,6 @@ async def search_lifespan(sessions: async_sessionmaker[AsyncSession]) -> AsyncIt
     """Load the segmenter before the first request; drain the outbox while serving."""
     # ~0.2 s and ~40 MB once per process, rather than on the first citizen's query.
     await asyncio.to_thread(search.text.preload)
-    # Everything loaded so far lives as long as the process: keep it out of the garbage
-    # collector's full passes. Measured at 1M results: a full pass over the ~170,000 start-up
-    # objects took 90-110 ms on this machine and set search's p99 at ~200 ms; frozen, ~65 ms.
-    gc.collect()
-    gc.freeze()
     task = asyncio.create_task(_drain_forever(sessions)) if elastic.backend() else None
     try:
         yield

@@ -11,6 +11,7 @@ common term. ``--url sqlite:////path`` measures a database generated before inst
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -45,6 +46,24 @@ def serve(url: str, port: int) -> None:
     async def bare(request: object) -> JSONResponse:
         return JSONResponse({"data": {"ok": True}})
 
+    # The garbage collector's pauses, by generation: a full pass is most of the tail.
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started: list[float] = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append((time.perf_counter() - started[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
+
+    async def gc_pauses(request: object) -> JSONResponse:
+        body = {str(gen): times[:] for gen, times in pauses.items()}
+        for times in pauses.values():
+            times.clear()
+        return JSONResponse(body)
+
     # Rate limits off: the benchmark measures search, not the limiter (issue 3).
     settings = Settings(database_url=url, graphiql=False)
     if hasattr(settings, "rate_limits_enabled"):
@@ -53,6 +72,7 @@ def serve(url: str, port: int) -> None:
         settings = dataclasses.replace(settings, rate_limits_enabled=False)
     app = create_app(settings)
     app.router.routes.append(Route("/bare", bare, methods=["GET", "POST"]))
+    app.router.routes.append(Route("/gc-pauses", gc_pauses))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -104,6 +124,14 @@ async def _backend_times(url: str, texts: list[str]) -> list[float]:
             times.append((time.perf_counter() - started) * 1000)
     await engine.dispose()
     return times[20:]
+
+
+def _gc_row(kind: str, pauses: dict[str, list[float]]) -> str:
+    g0, g1, g2 = pauses["0"], pauses["1"], pauses["2"]
+    longest = f"{max(g2):.1f}" if g2 else "-"
+    return (
+        f"| search: {kind} | {len(g0)} ({sum(g0):.1f}) | {len(g1)} ({sum(g1):.1f}) | {len(g2)} ({longest}) |"
+    )
 
 
 def _row(label: str, times: list[float], bare: float) -> str:
@@ -168,14 +196,18 @@ def _bench(args: argparse.Namespace) -> int:
                 _measure(
                     client, "/graphql", [{"query": QUERY, "variables": {"q": q}} for q in queries[kind][:20]]
                 )
+            client.get("/gc-pauses")
+            gc_rows = []
             bare_times = _measure(client, "/bare", [{}] * args.requests)
             bare = statistics.median(bare_times)
             rows = [_row("bare Starlette endpoint", bare_times, bare)]
             for kind, texts in queries.items():
                 bodies = [{"query": QUERY, "variables": {"q": q}} for q in texts]
                 rows.append(_row(f"search: {kind}", _measure(client, "/graphql", bodies), bare))
+                gc_rows.append(_gc_row(kind, client.get("/gc-pauses").json()))
             facets = [{"query": FACETS, "variables": {"q": q}} for q in queries["common term"]]
             rows.append(_row("search: common term + facets", _measure(client, "/graphql", facets), bare))
+            gc_rows.append(_gc_row("common term + facets", client.get("/gc-pauses").json()))
             sample = client.post("/graphql", json={"query": QUERY, "variables": {"q": "有限公司"}}).json()
     finally:
         child.terminate()
@@ -197,6 +229,9 @@ def _bench(args: argparse.Namespace) -> int:
     found = sample["data"]["search"]
     print("| request | n | p50 ms | p99 ms | p50 / bare |\n|---|---|---|---|---|")
     print("\n".join(rows))
+    print("\n| garbage collector during | gen 0 passes (ms in all) | gen 1 | gen 2 (longest ms) |")
+    print("|---|---|---|---|")
+    print("\n".join(gc_rows))
     print(f"\n'有限公司': totalCount {found['totalCount']}, exact {found['totalCountExact']}")
     print("\nindex size (bytes):", json.dumps(size, indent=1))
     return 0
