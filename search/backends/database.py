@@ -130,8 +130,12 @@ class _Bitmaps:
         return wanted
 
     async def get(self, tokens: Sequence[str], chunks: Iterable[int]) -> dict[str, BitMap]:
-        """Each token's rowids over those chunks."""
+        """Each token's rowids over those chunks: read only, the bitmaps may be SealedChunks' own."""
         wanted = await self.fetch(tokens, chunks)
+        if len(wanted) == 1:
+            # One chunk (every step of _frequent_candidates): the stored bitmap, not a copy of it.
+            (chunk,) = wanted
+            return {t: self._chunks[t, chunk] for t in tokens}
         return {t: BitMap.union(*(self._chunks[t, c] for c in wanted)) for t in tokens}
 
 

@@ -18,6 +18,13 @@ holds it in its bitmap. write_documents adds each new rowid in the same transact
 FTS5 rows themselves are written once per result version and never changed (search/indexing.py),
 and a rebuild recomputes both tables. Rowids of superseded versions stay in both indexes and are
 dropped by the join on search_documents, as before.
+
+Kept in memory: chunks below the newest change only in a rebuild or when a document is written
+under an old rowid, and both give ``search_fts_generation`` a new random value in the writing
+transaction. A search reads the generation with the newest chunk (one statement) and takes older
+chunks from the process's SealedChunks under that generation, reading only those it lacks; the
+newest chunk is read every time. Random values keep two databases in one process (the tests)
+apart as well.
 """
 
 from __future__ import annotations
@@ -183,15 +190,10 @@ async def add_documents(connection: AsyncConnection, documents: Sequence[tuple[i
         for token in tokens & frequent:
             added[token, chunk_of(rowid)].append(rowid)
     written = {chunk for _, chunk in added}
-    newest_chunk = chunk_of(
-        int(
-            (
-                await connection.exec_driver_sql("SELECT coalesce(max(version_id), 0) FROM search_documents")
-            ).scalar()
-            or 0
-        )
+    newest_version = await connection.exec_driver_sql(
+        "SELECT coalesce(max(version_id), 0) FROM search_documents"
     )
-    if min(written) < max(newest_chunk, max(written)):
+    if min(written) < max(chunk_of(newest_version.scalar_one()), max(written)):
         # A chunk that searches may hold in memory (SealedChunks) is about to change.
         await new_generation(connection)
     stored = await load_chunks(connection, sorted(frequent), written)
