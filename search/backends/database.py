@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search.backends import postings
 from search.backends.base import Hit, SearchFilters, SearchHits, SearchRequest
+from search.backends.sqlite_rows import fetch_value
 from search.ranking import Scorer, rank, relevance, relevance_of_lengths, sort_key
 
 # SQLite hands dates back as text unless the statement says what its columns are.
@@ -149,13 +150,12 @@ async def _rare_candidates(
     while True:
         bound = "" if before is None else f" AND rowid < {int(before)}"
         # One row of text rather than thousands of rows: each row costs ~0.4 µs in the driver.
-        text = (
-            await connection.exec_driver_sql(
-                "SELECT group_concat(rowid) FROM (SELECT rowid FROM search_fts "
-                f"WHERE search_fts MATCH ?{bound} ORDER BY rowid DESC LIMIT ?)",
-                (match, _RARE_BLOCK),
-            )
-        ).scalar()
+        text = await fetch_value(
+            connection,
+            "SELECT group_concat(rowid) FROM (SELECT rowid FROM search_fts "
+            f"WHERE search_fts MATCH ?{bound} ORDER BY rowid DESC LIMIT ?)",
+            (match, _RARE_BLOCK),
+        )
         rowids: list[int] = orjson.loads(f"[{text or ''}]")
         if not rowids:
             return
@@ -329,10 +329,9 @@ async def _sqlite_page(
     pool = await _bitmap_plan(connection, request, where) if request.lookup else None
     source = "all" if not request.lookup else "fts" if pool is None else "ids"
     sql = _ranking_sql(source, where, len(request.tokens), request.facets, page.after is not None)
-    statement = sa.text(sql)
     if pool is None:
         values["match"] = _match("sqlite", request.lookup)
-        answer = orjson.loads(await connection.scalar(statement, values))
+        answer = orjson.loads(await fetch_value(connection, sql, values))
     else:
         # Candidates may be superseded versions or filtered out: ask for a quarter more than
         # needed, and four times as many again until enough are found or none are left.
@@ -340,7 +339,7 @@ async def _sqlite_page(
         while True:
             ids, complete = await pool.top(want)
             values["ids"] = orjson.dumps(ids[::-1]).decode()
-            answer = orjson.loads(await connection.scalar(statement, values))
+            answer = orjson.loads(await fetch_value(connection, sql, values))
             if answer["count"] >= values["limit"] or complete:
                 break
             want *= 4

@@ -40,6 +40,8 @@ from cachetools import LRUCache
 from pyroaring import BitMap
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from search.backends.sqlite_rows import fetch_rows
+
 # A token in this many documents gets a bitmap at the next rebuild. Chosen at a million results:
 # FTS5 reads a doclist this long in ~0.1 ms, and 665 tokens pass it (42 MB of bitmaps).
 FREQUENT_FROM = 4096
@@ -52,8 +54,8 @@ def chunk_of(rowid: int) -> int:
 
 
 async def _rows(connection: AsyncConnection, sql: str, params: Any) -> list[tuple[Any, ...]]:
-    """The rows as plain tuples (typed as such for mypy, unlike the driver-level Row)."""
-    return [tuple(row) for row in await connection.exec_driver_sql(sql, params)]
+    """The rows as plain tuples, in one hand-off to the driver (search/backends/sqlite_rows.py)."""
+    return await fetch_rows(connection, sql, params)
 
 
 def _json(values: Iterable[object]) -> str:
