@@ -20,14 +20,17 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    GraphQLList,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     TypeNameMetaFieldDef,
     Undefined,
     get_nullable_type,
     is_leaf_type,
     is_non_null_type,
+    is_object_type,
 )
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -100,6 +103,57 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if results is not None:
                 return results
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list of plain objects (a result's highlights, its categories): each item straight to
+        # _plain_results, without graphql-core's completion of every item (~4 µs each).
+        items = self._plain_items(return_type.of_type, field_details_list, info, result)
+        if items is not None:
+            return items
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _plain_items(
+        self, item_type: Any, field_details_list: FieldDetailsList, info: GraphQLResolveInfo, result: Any
+    ) -> list[dict[str, Any]] | None:
+        if not isinstance(result, list | tuple):
+            return None
+        nullable = not is_non_null_type(item_type)
+        object_type = get_nullable_type(item_type)
+        if not is_object_type(object_type):
+            return None
+        grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return None
+        plan = self._plain_plan(object_type, grouped_field_set)
+        if plan is None:
+            return None
+        is_type_of = object_type.is_type_of
+        items: list[dict[str, Any]] = []
+        for item in result:
+            if item is None and nullable:
+                items.append(None)  # type: ignore[arg-type]
+                continue
+            if item is None or isinstance(item, Exception) or self.is_awaitable(item):
+                return None
+            if is_type_of is not None:
+                matches = is_type_of(item, info)
+                if matches is not True:  # False, or an awaitable: graphql-core's path decides
+                    return None
+            completed = self._plain_results(plan, item)
+            if completed is None:
+                return None
+            items.append(completed)
+        return items
 
     def _plain_results(self, plan: list[_PlainField], source: Any) -> dict[str, Any] | None:
         results: dict[str, Any] = {}

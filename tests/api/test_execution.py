@@ -72,6 +72,7 @@ class Plain:
 class Box:
     items: list[Plain]
     nullable_item: Plain | None
+    maybe_items: list[Plain | None]
 
     @strawberry.field
     def shout(self) -> str:
@@ -79,7 +80,7 @@ class Box:
 
 
 def _box(*rows: Any) -> Box:
-    return Box(items=list(rows), nullable_item=rows[0] if rows else None)
+    return Box(items=list(rows), nullable_item=rows[0] if rows else None, maybe_items=[None, *rows])
 
 
 SOURCES = {
@@ -88,6 +89,7 @@ SOURCES = {
     "wrong type": _box(Row("甲", "不是数字", Colour.RED)),
     "not an enum": _box(Row("甲", 1, "green")),
     "raises": _box(Row("甲", 1, Colour.RED), Exploding()),
+    "null item": _box(Row("甲", 1, Colour.RED), None),
 }
 
 
@@ -107,6 +109,7 @@ QUERIES = [
     "{ box { items { ...P } nullableItem { name } } } fragment P on Plain { name colour }",
     "query ($s: Boolean!) { box { items { name @skip(if: $s) count @include(if: $s) } } }",
     "{ box { items { name name count } } }",
+    "{ box { maybeItems { name colour } items { __typename } } }",
 ]
 
 
