@@ -12,7 +12,7 @@ from api.errors import BadRequest
 from api.loaders import load_all
 from api.pagination import decode_cursor, encode_cursor, page_size
 from api.search_page import load_page, parts_shown, selected_paths
-from api.search_types import SearchEdge, SearchFacets, SearchResults, highlights_of
+from api.search_types import HighlightMemo, SearchEdge, SearchFacets, SearchResults, highlights_of
 from api.types import EntityNode, EntityType, InspectionResultNode
 from search.backends.base import PageRequest, SearchFilters
 from search.errors import SearchInputError
@@ -116,11 +116,12 @@ class SearchQuery:
             info.context.session, info.context.loaders, [hit.result_id for hit in rows], parts_shown(paths)
         )
         highlights = "edges.highlights" in paths
+        seen: HighlightMemo = {}
         edges = [
             SearchEdge(
                 cursor=encode_cursor(list(sort_key(hit))),
                 node=InspectionResultNode.from_row(row.result),
-                highlights=highlights_of(row, shown) if highlights else [],
+                highlights=highlights_of(row, shown, seen) if highlights else [],
             )
             for hit in rows
             if (row := page.get(hit.result_id)) is not None

@@ -34,13 +34,30 @@ class SearchEdge:
     highlights: list[SearchHighlight] = strawberry.field(description="命中片段，按字段顺序")
 
 
-def highlights_of(row: PageRow, query: ParsedQuery) -> list[SearchHighlight]:
-    """The highlights of one result of a page, in field order."""
+HighlightMemo = dict[tuple[str, str, bool], "SearchHighlight | None"]
+
+
+def highlights_of(
+    row: PageRow, query: ParsedQuery, seen: HighlightMemo | None = None
+) -> list[SearchHighlight]:
+    """The highlights of one result of a page, in field order.
+
+    ``seen``: the page's highlights so far, by field and text. Results of a page share their
+    department, task, item and categories, so most of their fields were highlighted already.
+    """
+    seen = {} if seen is None else seen
     found = []
     for name, text, window in row.texts():
-        part = snippet(text, query, window=window)
-        if part is not None:
-            found.append(SearchHighlight(field=name, text=part.text, marked=part.marked()))
+        key = (name, text, window)
+        if key in seen:
+            highlight = seen[key]
+        else:
+            part = snippet(text, query, window=window)
+            highlight = seen[key] = (
+                None if part is None else SearchHighlight(field=name, text=part.text, marked=part.marked())
+            )
+        if highlight is not None:
+            found.append(highlight)
     return found
 
 
