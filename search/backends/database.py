@@ -252,7 +252,7 @@ _SOURCES = {
 
 
 @functools.lru_cache(maxsize=512)
-def _ranking_sql(source: str, where: str, tokens: int, facets: bool, after: bool) -> str:
+def _ranking_sql(source: str, where: str, tokens: int, chars: int, facets: bool, after: bool) -> str:
     """One statement that ranks the newest matches as search/ranking.py does and returns a page.
 
     The newest ``:limit`` matches (``m``) give the count and the facets; the newest
@@ -262,6 +262,7 @@ def _ranking_sql(source: str, where: str, tokens: int, facets: bool, after: bool
     Scores are computed with the same double arithmetic as ranking.relevance.
     """
     in_name = " AND ".join(f"instr(name_key, :t{i}) > 0" for i in range(tokens)) or "0"
+    lacks_a_char = " OR ".join(f"instr(name_key, :c{i}) = 0" for i in range(chars)) or "0"
     cursor = (
         " AND (1 - exact, -score, -(julianday(published_on) - 1721424.5), -result_id)"
         " > (:after_exact, :after_score, :after_day, :after_id)"
@@ -293,6 +294,9 @@ def _ranking_sql(source: str, where: str, tokens: int, facets: bool, after: bool
         # ranking.in_name strips the punctuation: only names without every token need the
         # (costlier) test for punctuation, which Python must look at.
         f"WHEN {in_name} THEN 1.0 + (min(:query_length, length(name_key)) * 1.0) / max(length(name_key), 1) "
+        # A name without some character of the tokens cannot hold them, punctuation or not; most
+        # names of a query that matched elsewhere end here, before the costlier GLOB.
+        f"WHEN {lacks_a_char} THEN 0.0 "
         "WHEN name_key GLOB :plain THEN NULL "
         "ELSE 0.0 END AS score FROM x) "
         "SELECT json_object('count', (SELECT count(*) FROM m), "
@@ -313,6 +317,7 @@ async def _sqlite_page(
     """The ranked page of a search on SQLite, with counts and facets, ranked by the database."""
     page = request.page
     assert page is not None
+    chars = list(dict.fromkeys(char for token in reversed(request.tokens) for char in token))
     values: dict[str, Any] = {
         **params,
         "limit": request.rank_limit + 1,  # one row more than counted: whether the count is exact
@@ -323,12 +328,14 @@ async def _sqlite_page(
         "query_length": len(request.name_key),
         "page": page.size + 1,
         **{f"t{i}": token for i, token in enumerate(request.tokens)},
+        # The last words first: a query typed as name, trade, outcome ends with what names lack.
+        **{f"c{i}": char for i, char in enumerate(chars)},
     }
     if page.after is not None:
         values.update(zip(("after_exact", "after_score", "after_day", "after_id"), page.after, strict=True))
     pool = await _bitmap_plan(connection, request, where) if request.lookup else None
     source = "all" if not request.lookup else "fts" if pool is None else "ids"
-    sql = _ranking_sql(source, where, len(request.tokens), request.facets, page.after is not None)
+    sql = _ranking_sql(source, where, len(request.tokens), len(chars), request.facets, page.after is not None)
     if pool is None:
         values["match"] = _match("sqlite", request.lookup)
         answer = orjson.loads(await fetch_value(connection, sql, values))
