@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from api.collector import (
     BUSY_THRESHOLD,
     DUE_AFTER,
+    FULL_PASS_RATIO,
     GENERATION_RATIO,
     CollectBetweenRequests,
     due_generation,
@@ -118,7 +119,7 @@ async def test_no_pass_while_another_request_is_in_flight(passes: Passes) -> Non
     assert [generation for generation, _ in passes.seen] == [0]
 
 
-def test_the_due_generation_follows_cpythons_counts(passes: Passes) -> None:
+def test_the_due_generation_follows_the_collectors_counts(passes: Passes) -> None:
     assert gc.get_count()[0] < DUE_AFTER
     assert due_generation() is None
     kept: list[list[object]] = [[] for _ in range(DUE_AFTER + 50)]
@@ -127,11 +128,16 @@ def test_the_due_generation_follows_cpythons_counts(passes: Passes) -> None:
         gc.collect(0)  # each young pass counts towards a middle one
     kept += [[] for _ in range(DUE_AFTER + 50)]
     assert due_generation() == 1
+    for _ in range(FULL_PASS_RATIO - 1):
+        gc.collect(1)  # and each middle pass towards a full one, here every hundredth
     for _ in range(GENERATION_RATIO):
-        gc.collect(1)  # and each middle pass towards a full one
+        gc.collect(0)
+    kept += [[] for _ in range(DUE_AFTER + 50)]
+    assert due_generation() == 1
+    gc.collect(1)
     kept += [[] for _ in range(DUE_AFTER + 50)]
     assert due_generation() == 2
-    assert len(kept) == 3 * (DUE_AFTER + 50)
+    assert len(kept) == 4 * (DUE_AFTER + 50)
 
 
 def test_start_up_objects_are_frozen_and_the_busy_threshold_set(passes: Passes) -> None:
