@@ -285,10 +285,13 @@ def _ranking_sql(source: str, where: str, tokens: int, chars: int, facets: bool,
         f"WITH m AS MATERIALIZED (SELECT {_RANKED} FROM {_SOURCES[source].format(where=where)} "
         "LIMIT :limit), "
         "counted AS (SELECT * FROM m LIMIT :count_limit), "
-        "x AS (SELECT * FROM (SELECT result_id, published_on, name_key FROM m LIMIT :rank_limit) UNION "
+        # The newest matches, and the exact-name ones among the rest: UNION ALL and NOT IN rather
+        # than a UNION, whose de-duplication sorted a thousand rows (~0.4 ms).
+        "x AS (SELECT * FROM (SELECT result_id, published_on, name_key FROM m LIMIT :rank_limit) UNION ALL "
         "SELECT * FROM (SELECT d.result_id, d.published_on, d.name_key FROM search_documents d "
-        f"WHERE d.name_key = :key{where} LIMIT :rank_limit)), "
-        "s AS (SELECT result_id, published_on, name_key, name_key = :key AS exact, CASE "
+        f"WHERE d.name_key = :key{where} "
+        "AND d.result_id NOT IN (SELECT result_id FROM m LIMIT :rank_limit) LIMIT :rank_limit)), "
+        "s AS MATERIALIZED (SELECT result_id, published_on, name_key, name_key = :key AS exact, CASE "
         "WHEN name_key = :key THEN 2.0 "
         # Tokens are letters and digits, so a token in the name as it is stays in it once
         # ranking.in_name strips the punctuation: only names without every token need the
