@@ -13,8 +13,9 @@ What this does instead, as Ruby's Unicorn does with its out-of-band GC:
 - At start-up, everything loaded so far is frozen (it lives as long as the process) and the
   young threshold is raised, so a usual request runs with no pass at all.
 - When a response has been sent and no other request is in flight, one pass runs, of the
-  generation CPython would have chosen by its counts. The request's objects are dead by then,
-  so the pass traverses little and promotes nothing that does not live on.
+  generation CPython would have chosen by its counts (full passes less often: FULL_PASS_RATIO).
+  The request's objects are dead by then, so the pass traverses little and promotes nothing
+  that does not live on.
 - Under load that never leaves the server idle, the raised threshold still bounds memory: the
   collector then runs inside requests as before, less often and for longer.
 """
