@@ -119,7 +119,7 @@ class _Bitmaps:
                 else:
                     self._chunks[token, chunk] = kept
         if missing:
-            loaded = await postings.load_chunks_sized(self.connection, tokens, missing)
+            loaded = await postings.load_chunks(self.connection, tokens, missing)
             for token in tokens:
                 for chunk in missing:
                     if (token, chunk) in self._chunks:

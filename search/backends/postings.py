@@ -32,7 +32,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import orjson
@@ -51,11 +51,6 @@ CHUNK_BITS = 16
 def chunk_of(rowid: int) -> int:
     """The chunk a rowid's bit is stored in."""
     return rowid >> CHUNK_BITS
-
-
-async def _rows(connection: AsyncConnection, sql: str, params: Any) -> list[tuple[Any, ...]]:
-    """The rows as plain tuples, in one hand-off to the driver (search/backends/sqlite_rows.py)."""
-    return await fetch_rows(connection, sql, params)
 
 
 def _json(values: Iterable[object]) -> str:
@@ -92,7 +87,7 @@ async def newest(connection: AsyncConnection, tokens: Iterable[str]) -> Newest:
     matches. A frequent token with no rowid in the newest chunk is not returned, and so is
     looked up through FTS5 like a rare one: slower for that search, never a different answer.
     """
-    rows = await _rows(
+    rows = await fetch_rows(
         connection,
         "SELECT n.chunk, g.generation, p.token, p.bitmap FROM (SELECT coalesce(max(version_id), 0) >> ? "
         "AS chunk FROM search_documents) n CROSS JOIN search_fts_generation g LEFT JOIN "
@@ -144,19 +139,10 @@ async def new_generation(connection: AsyncConnection) -> None:
 
 async def load_chunks(
     connection: AsyncConnection, tokens: Sequence[str], chunks: Iterable[int]
-) -> dict[str, dict[int, BitMap]]:
-    """Each token's bitmap per chunk, over those chunks (a chunk missing: no rowid there)."""
-    return {
-        token: {chunk: part for chunk, (part, _) in parts.items()}
-        for token, parts in (await load_chunks_sized(connection, tokens, chunks)).items()
-    }
-
-
-async def load_chunks_sized(
-    connection: AsyncConnection, tokens: Sequence[str], chunks: Iterable[int]
 ) -> dict[str, dict[int, tuple[BitMap, int]]]:
-    """load_chunks(), each bitmap with its serialized size."""
-    rows = await _rows(
+    """Each token's bitmap per chunk over those chunks, with its serialized size (a chunk missing:
+    no rowid there)."""
+    rows = await fetch_rows(
         connection,
         "SELECT token, chunk, bitmap FROM search_fts_postings "
         "WHERE token IN (SELECT value FROM json_each(?)) AND chunk IN (SELECT value FROM json_each(?))",
@@ -170,7 +156,7 @@ async def load_chunks_sized(
 
 async def frequent_tokens(connection: AsyncConnection, tokens: Iterable[str]) -> set[str]:
     """Which of ``tokens`` have bitmaps (in any chunk)."""
-    rows = await _rows(
+    rows = await fetch_rows(
         connection,
         "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM search_fts_postings WHERE token = value)",
         (_json(set(tokens)),),
@@ -201,7 +187,7 @@ async def add_documents(connection: AsyncConnection, documents: Sequence[tuple[i
     stored = await load_chunks(connection, sorted(frequent), written)
     writes = []
     for (token, chunk), rowids in added.items():
-        bitmap = stored[token].get(chunk, BitMap())
+        bitmap = stored[token][chunk][0] if chunk in stored[token] else BitMap()
         bitmap.update(rowids)
         writes.append((token, chunk, bitmap.serialize()))
     await connection.exec_driver_sql(
