@@ -3,21 +3,30 @@
 Rendering a page through the loaders alone cost a round trip per kind of object (result, entity,
 department, item, task, categories, versions): ~10 ms on SQLite at a million results. Here the
 results are read with their related rows in one joined statement, and the request's loaders are
-primed with those same ORM objects, so the nodes' own resolvers find them cached.
+primed with them, so the nodes' own resolvers find them cached.
+
+The rows are read-only records (RowRecord), not ORM objects: building ~120 ORM objects per page
+cost 2.4 ms against 0.8 ms for the same rows through the driver (measured with 200 three-term
+pages at a million results). A record carries every column attribute of its model, with the values
+the ORM would load (the same type processors run), and nothing else; every reader of a loaded
+row in api/ uses only column attributes (the models have no relationships).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, make_dataclass
+from typing import Any, cast
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from api.loaders import Loaders
+from schema.base import Base
 from schema.models import (
     Department,
     Entity,
@@ -28,6 +37,7 @@ from schema.models import (
     ResultVersion,
     Task,
 )
+from search.backends.sqlite_rows import fetch_rows
 
 # What a page can show of a result besides its own columns, in statement order.
 PARTS = ("entity", "department", "item", "task", "categories", "description")
@@ -90,30 +100,123 @@ def parts_shown(paths: set[str]) -> tuple[str, ...]:
     return tuple(part for part in PARTS if part != "description" and f"edges.node.{part}" in paths)
 
 
+class RowRecord:
+    """Base of the read-only records a search page is built from: one class per model, its
+    column attributes as slots (record_class)."""
+
+    __slots__ = ()
+
+
 @functools.cache
-def _statement(parts: tuple[str, ...]) -> sa.Select[Any]:
-    stmt = sa.select(InspectionResult)
+def record_class(model: type[Base]) -> type[RowRecord]:
+    """The record class of ``model``: each column attribute of the model, in the mapper's order."""
+    keys = [prop.key for prop in sa.inspect(model).column_attrs]
+    return make_dataclass(f"{model.__name__}Record", keys, bases=(RowRecord,), slots=True, eq=False)
+
+
+_MODELS: dict[str, type[Base]] = {
+    "result": InspectionResult,
+    "entity": Entity,
+    "department": Department,
+    "item": InspectionItem,
+    "task": Task,
+    "categories": ResultCategory,
+}
+
+
+def _columns(model: type[Base]) -> list[sa.ColumnElement[Any]]:
+    return [prop.columns[0] for prop in sa.inspect(model).column_attrs]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Where one part's columns are in the statement's rows, and how its record is made."""
+
+    name: str
+    start: int
+    stop: int
+    # The record class and the primary key's offset in the part; None for the description.
+    record: type[RowRecord] | None
+    key: int
+    # The columns' type processors, applied to driver rows (SQLite); None where none is needed.
+    processors: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The page statement for one selection of parts on one dialect."""
+
+    statement: sa.Select[Any]
+    # SQLite: the statement as driver SQL, its one parameter the ids as a JSON array.
+    driver_sql: str | None
+    parts: tuple[_Part, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
+    layout: list[_Part] = []
+    columns: list[sa.ColumnElement[Any]] = []
+    stmt = sa.select().select_from(InspectionResult)
+
+    def add(name: str, model: type[Base] | None, cols: list[sa.ColumnElement[Any]]) -> None:
+        key = next(i for i, col in enumerate(cols) if col.primary_key) if model else 0
+        processors = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in cols)
+        layout.append(
+            _Part(
+                name,
+                len(columns),
+                len(columns) + len(cols),
+                record_class(model) if model else None,
+                key,
+                processors,
+            )
+        )
+        columns.extend(cols)
+
+    add("result", InspectionResult, _columns(InspectionResult))
     for part in parts:
         if part == "categories":
             # One row per category the result carries, ordered as the result_categories loader
             # orders them; a result without one still comes back (outer join).
             stmt = (
-                stmt.add_columns(ResultCategory)
-                .outerjoin(ResultCategoryCode, ResultCategoryCode.result_id == InspectionResult.id)
+                stmt.outerjoin(ResultCategoryCode, ResultCategoryCode.result_id == InspectionResult.id)
                 .outerjoin(ResultCategory, ResultCategory.id == ResultCategoryCode.category_id)
                 .order_by(ResultCategory.sort_order)
             )
+            add(part, ResultCategory, _columns(ResultCategory))
         elif part == "description":
             current = sa.and_(
                 ResultVersion.result_id == InspectionResult.id,
                 ResultVersion.version == InspectionResult.current_version,
             )
-            stmt = stmt.add_columns(ResultVersion.description).outerjoin(ResultVersion, current)
+            stmt = stmt.outerjoin(ResultVersion, current)
+            add(part, None, [ResultVersion.__table__.c.description])
         else:
             model, on = _RELATED[part]
-            stmt = stmt.add_columns(model).join(model, on)
+            stmt = stmt.join(model, on)
+            add(part, model, _columns(model))
+    stmt = stmt.add_columns(*columns)
+    driver_sql = None
+    if dialect.name == "sqlite":
+        # One statement text whatever the page's length, read in one hand-off to the driver.
+        compiled = stmt.where(
+            sa.text(f"{InspectionResult.__tablename__}.id IN (SELECT value FROM json_each(:ids))")
+        ).compile(dialect=dialect)
+        assert list(compiled.params) == ["ids"], compiled.params
+        driver_sql = str(compiled)
     # Built once per shape, ids bound at execution: no statement or cache key to build per page.
-    return stmt.where(InspectionResult.id.in_(sa.bindparam("ids", expanding=True)))
+    statement = stmt.where(InspectionResult.id.in_(sa.bindparam("ids", expanding=True)))
+    return _Shape(statement, driver_sql, tuple(layout))
+
+
+async def _rows(
+    session: AsyncSession, shape: _Shape, ids: Sequence[int]
+) -> tuple[Sequence[Sequence[Any]], bool]:
+    """The page statement's rows, and whether they still need the type processors."""
+    connection = await session.connection()
+    if shape.driver_sql is not None:
+        return await fetch_rows(connection, shape.driver_sql, [orjson.dumps(list(ids)).decode()]), True
+    return [tuple(row) for row in await connection.execute(shape.statement, {"ids": list(ids)})], False
 
 
 async def load_page(
@@ -122,10 +225,30 @@ async def load_page(
     """The results of ``ids`` (whatever their status) with ``parts``, the loaders primed."""
     if not ids:
         return {}
+    shape = _shape(parts, session.get_bind().dialect)
+    rows, process = await _rows(session, shape, ids)
+    # A department, item or task shows up on many rows of a page: one record each.
+    made: dict[tuple[str, Any], RowRecord] = {}
     page: dict[int, PageRow] = {}
-    for row in await session.execute(_statement(parts), {"ids": list(ids)}):
-        result: InspectionResult = row[0]
-        values = dict(zip(parts, row[1:], strict=True))
+    for row in rows:
+        values: dict[str, Any] = {}
+        for part in shape.parts:
+            key = row[part.start + part.key]
+            if part.record is None or key is None:
+                # The description's text, or a result without a category (outer join).
+                values[part.name] = None if part.record else key
+                continue
+            record = made.get((part.name, key))
+            if record is None:
+                segment = row[part.start : part.stop]
+                if process:
+                    segment = [
+                        v if f is None else f(v) for f, v in zip(part.processors, segment, strict=True)
+                    ]
+                record = made[part.name, key] = part.record(*segment)
+            values[part.name] = record
+        # Records stand in for the model objects: they carry every column attribute.
+        result = cast(InspectionResult, values["result"])
         found = page.get(result.id)
         if found is None:
             found = page[result.id] = PageRow(
