@@ -8,8 +8,10 @@ counts the objects the short path completed, so a test cannot pass by never taki
 from __future__ import annotations
 
 import enum
+import gc
+import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -24,13 +26,15 @@ from tests.api.conftest import graphql
 
 
 class Spy(PlainFieldsExecutionContext):
-    """Counts the objects completed on the short path."""
+    """Counts the objects completed on the short path, and names their types."""
 
     completed = 0
+    types: ClassVar[set[str]] = set()
 
-    def _plain_results(self, plan: Any, source: Any) -> dict[str, Any] | None:
-        results = super()._plain_results(plan, source)
-        Spy.completed += results is not None
+    def _plain_results(self, plan: Any, source: Any, path: Any) -> dict[str, Any]:
+        results = super()._plain_results(plan, source, path)
+        Spy.completed += 1
+        Spy.types.update(field.parent_type.name for field in plan)
         return results
 
 
@@ -68,19 +72,64 @@ class Plain:
     note: str | None
 
 
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Tagged(Named):
+    """Implements an interface, so strawberry gives it an is_type_of check."""
+
+    tags: list[str]
+    maybe_tags: list[str | None] | None
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        # The resolve info's path, which the short path must build as graphql-core does.
+        return ".".join(str(key) for key in info.path.as_list())
+
+
+@dataclass
+class LooksTagged:
+    """Has Tagged's fields but is not a Tagged: is_type_of refuses it."""
+
+    name: str
+    tags: list[str]
+    maybe_tags: list[str | None] | None = None
+
+
 @strawberry.type
 class Box:
     items: list[Plain]
     nullable_item: Plain | None
     maybe_items: list[Plain | None]
+    tagged: list[Tagged]
 
     @strawberry.field
     def shout(self) -> str:
         return "有"
 
+    @strawberry.field
+    def first(self) -> Plain:
+        # A synchronous resolver of an object (IndexError on an empty box).
+        return self.items[0]
 
-def _box(*rows: Any) -> Box:
-    return Box(items=list(rows), nullable_item=rows[0] if rows else None, maybe_items=[None, *rows])
+
+def _tagged() -> list[Any]:
+    return [
+        Tagged(name="甲", tags=["一", "二"], maybe_tags=[None, "三"]),
+        Tagged(name="乙", tags=[], maybe_tags=None),
+    ]
+
+
+def _box(*rows: Any, tagged: list[Any] | None = None) -> Box:
+    return Box(
+        items=list(rows),
+        nullable_item=rows[0] if rows else None,
+        maybe_items=[None, *rows],
+        tagged=_tagged() if tagged is None else tagged,
+    )
 
 
 SOURCES = {
@@ -90,6 +139,12 @@ SOURCES = {
     "not an enum": _box(Row("甲", 1, "green")),
     "raises": _box(Row("甲", 1, Colour.RED), Exploding()),
     "null item": _box(Row("甲", 1, Colour.RED), None),
+    "empty": _box(),
+    "not the type": _box(Row("甲", 1, Colour.RED), tagged=[*_tagged(), LooksTagged("丙", ["四"])]),
+    "null in a leaf list": _box(
+        Row("甲", 1, Colour.RED),
+        tagged=[Tagged(name="甲", tags=["一", None], maybe_tags=None)],  # type: ignore[list-item]
+    ),
 }
 
 
@@ -110,13 +165,20 @@ QUERIES = [
     "query ($s: Boolean!) { box { items { name @skip(if: $s) count @include(if: $s) } } }",
     "{ box { items { name name count } } }",
     "{ box { maybeItems { name colour } items { __typename } } }",
+    "{ box { first { name count } shout tagged { name tags maybeTags where } } }",
+    "{ box { tagged { __typename where t: tags } first { colour } items { name } } }",
 ]
+
+
+# The query each broken source must make graphql-core report an error for.
+BROKEN_BY = {case: 0 for case in SOURCES} | {"empty": 6, "not the type": 6, "null in a leaf list": 6}
 
 
 @pytest.mark.parametrize("case", SOURCES)
 @pytest.mark.parametrize("query", QUERIES)
 def test_the_short_path_answers_as_graphql_core(case: str, query: str) -> None:
     Spy.completed = 0
+    Spy.types = set()
     ours = _schema(Spy, SOURCES[case]).execute_sync(query, variable_values={"s": True})
     reference = _schema(StrawberryGraphQLCoreExecutionContext, SOURCES[case]).execute_sync(
         query, variable_values={"s": True}
@@ -124,9 +186,58 @@ def test_the_short_path_answers_as_graphql_core(case: str, query: str) -> None:
     assert ours.data == reference.data
     assert [e.formatted for e in ours.errors or []] == [e.formatted for e in reference.errors or []]
     if case == "ok":
-        assert Spy.completed >= 2, "the plain objects must take the short path"
-    elif query == QUERIES[0]:
+        # Every field of the box can take it: its resolvers, objects and lists included.
+        assert "Box" in Spy.types, "the plain objects must take the short path"
+    elif query == QUERIES[BROKEN_BY[case]]:
         assert reference.errors, "each broken source makes graphql-core report an error"
+
+
+RESOLVED: list[str] = []
+
+
+async def _later(name: str) -> str:
+    return f"{name}!"
+
+
+@strawberry.type
+class Pending:
+    name: str
+
+    @strawberry.field
+    def later(self) -> str:
+        # A synchronous resolver whose value is to be awaited, as a loader's before it is primed.
+        RESOLVED.append(self.name)
+        return _later(self.name)  # type: ignore[return-value]
+
+
+@strawberry.type
+class PendingQuery:
+    @strawberry.field
+    def pending(self) -> list[Pending]:
+        return [Pending(name=str(n)) for n in range(5)]
+
+
+async def test_a_value_to_await_sends_the_selection_back_to_graphql_core_for_the_request() -> None:
+    reference = await strawberry.Schema(
+        query=PendingQuery, execution_context_class=StrawberryGraphQLCoreExecutionContext
+    ).execute("{ pending { name later } }")
+    assert reference.errors is None
+    RESOLVED.clear()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ours = await strawberry.Schema(query=PendingQuery, execution_context_class=Spy).execute(
+            "{ pending { name later } }"
+        )
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
+
+    assert ours.data == reference.data == {"pending": [{"name": str(n), "later": f"{n}!"} for n in range(5)]}
+    assert ours.errors is None
+    # One attempt on the short path from each level that tries it (the query root, then the
+    # list), each coroutine closed rather than left unawaited; then graphql-core for every item,
+    # without trying the short path again for each.
+    assert RESOLVED == ["0", "0", "0", "1", "2", "3", "4"]
 
 
 async def test_search_pages_are_the_same_through_the_short_path(
