@@ -29,8 +29,10 @@ class SearchDocument(Base):
     # No foreign keys: this is derived data, written only from the rows it copies and rebuilt
     # from them at will, and checking five of them per row took 2/3 of the table's write time
     # in a rebuild (measured on 30,000 results).
-    result_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    version_id: Mapped[int] = mapped_column(unique=True)
+    result_id: Mapped[int] = mapped_column(unique=True)
+    # The key: every search reaches its documents by version id (the FTS5 rowid, the posting
+    # bitmaps' candidates), and on SQLite the key is the rowid, one B-tree descent per read.
+    version_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # A 统一社会信用代码 query lists one entity's documents: indexed.
     entity_id: Mapped[int] = mapped_column(index=True)
     # Filter columns sit on the row the full-text match joins, so a filter costs no extra lookup.
