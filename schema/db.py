@@ -32,6 +32,10 @@ def async_url(url: str) -> str:
     return url
 
 
+# SQLite's compile-time ceiling by default (SQLITE_MAX_MMAP_SIZE, 2 GiB less 64 KiB).
+MMAP_BYTES = 0x7FFF0000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # The sqlite3 driver's own transaction handling breaks SAVEPOINT (SQLAlchemy's pysqlite notes):
     # turn it off and let SQLAlchemy emit BEGIN itself (see _sqlite_begin).
@@ -42,6 +46,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Reads through a memory map of the file rather than read() into each connection's own 8 MB
+    # page cache: a search's random reads of a thousand rows hit pages every connection shares
+    # (the join of 1,300 candidates to their rows: 2.7 -> 0.5 ms at a million results). Writes
+    # still go through write(); the map covers the first MMAP_BYTES of the file.
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
 
 
