@@ -35,8 +35,27 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     from api.migrations import upgrade
 
     upgrade(settings.database_url)
+    recomputed = asyncio.run(_recompute_objection_clocks(settings))
     print("数据库已迁移到最新版本 (database at head)")
+    if recomputed:
+        print(f"重新计算异议暂定期限{recomputed}项")
     return 0
+
+
+async def _recompute_objection_clocks(settings: Settings) -> int:
+    """Provisional objection clocks computed with the calendar in force (a migration may mark
+    clocks provisional for this: dadada000011)."""
+    from inspections.calendar import load_calendar
+    from objections.deadlines import recompute_provisional
+    from schema.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
+            return await recompute_provisional(session, calendar)
+    finally:
+        await engine.dispose()
 
 
 async def _demo_async(settings: Settings) -> int:
@@ -117,6 +136,8 @@ def _schema_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
+    from inspections.calendar import load_calendar
+    from objections.deadlines import recompute_provisional
     from objections.sweep import sweep
     from schema.db import make_engine, make_sessionmaker
     from workdays import china_today
@@ -125,10 +146,17 @@ def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
+                # Provisional clocks first (a schedule loaded since, or clocks a migration reset),
+                # so the sweep judges every clock by the calendar in force.
+                calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
+                recomputed = await recompute_provisional(session, calendar)
                 report = await sweep(session, today=china_today())
         finally:
             await engine.dispose()
-        print(f"检查{report.examined}项，新标记逾期{report.marked}项，写入提醒{report.reminders}条")
+        print(
+            f"重新计算暂定期限{recomputed}项；检查{report.examined}项，新标记逾期{report.marked}项，"
+            f"写入提醒{report.reminders}条"
+        )
         return 0
 
     return asyncio.run(run())

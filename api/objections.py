@@ -47,7 +47,7 @@ class ObjectionRecord:
     window_provisional: bool = strawberry.field(
         description="期限所在年度放假安排未载入：按最有利于被检查对象的方式计算"
     )
-    received_on: date | None
+    received_on: date | None = strawberry.field(description="收到之日：在本系统提交之日（民法典第137条）")
     review_due: date | None = strawberry.field(description="复查期限：收到之日起20个工作日")
     review_due_provisional: bool
     decision: enums.ObjectionDecision | None
@@ -204,19 +204,28 @@ class ObjectionMutation:
 
         return await execute(info, action, ObjectionRecord.from_row)
 
-    @strawberry.mutation(description="登记收到异议申请（复查期限自收到之日起算）")
+    @strawberry.mutation(
+        description="签收异议申请。申请在本系统提交之日即为收到之日，复查期限自该日起算，签收不改变期限"
+    )
     async def receive_objection(
-        self, info: Info, objection_id: relay.GlobalID, received_on: date | None = None
+        self,
+        info: Info,
+        objection_id: relay.GlobalID,
+        received_on: Annotated[
+            date | None,
+            strawberry.argument(
+                description="如填写，须为提交之日",
+                deprecation_reason="收到之日即在本系统提交之日（见异议的 receivedOn），无需填写",
+            ),
+        ] = None,
     ) -> ObjectionPayload:
         async def action(session: AsyncSession, by: Principal) -> models.Objection:
-            today = info.context.today()
             return await workflow.receive(
                 session,
                 by=by,
                 objection_id=local_id(objection_id, "Objection", "objectionId"),
-                received_on=received_on or today,
-                today=today,
-                calendar=await info.context.calendar(),
+                received_on=received_on,
+                today=info.context.today(),
             )
 
         return await execute(info, action, ObjectionRecord.from_row)

@@ -17,13 +17,15 @@ from schema.enums import ObjectionState
 from schema.models import Objection
 from workdays import WorkCalendar, working_days_between
 
+# The review clock runs from filing (the application's receipt) until a decision.
+REVIEWING = (ObjectionState.FILED, ObjectionState.RECEIVED, ObjectionState.UNDER_REVIEW)
 # A department's queue is bounded by its own caseload; the cap only guards the response size.
 QUEUE_LIMIT = 500
 
 
 def running_clock(objection: Objection) -> tuple[str, date, bool] | None:
     """The clock that runs now: (name, due date, provisional), or None once answered or withdrawn."""
-    if objection.state in (ObjectionState.RECEIVED, ObjectionState.UNDER_REVIEW) and objection.review_due:
+    if objection.state in REVIEWING and objection.review_due:
         return "review", objection.review_due, objection.review_due_provisional
     if objection.state == ObjectionState.UPHELD and objection.correction_due:
         return "correction", objection.correction_due, objection.correction_due_provisional

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
-from objections.queues import running_clock
+from objections.queues import REVIEWING, running_clock
 from schema.enums import ObjectionState
 from schema.models import Objection, Reminder
 
@@ -37,8 +37,7 @@ async def sweep(session: AsyncSession, *, today: date) -> SweepReport:
         await session.scalars(
             select(Objection.id).where(
                 or_(
-                    (Objection.state.in_((ObjectionState.RECEIVED, ObjectionState.UNDER_REVIEW)))
-                    & (Objection.review_due < today),
+                    Objection.state.in_(REVIEWING) & (Objection.review_due < today),
                     (Objection.state == ObjectionState.UPHELD) & (Objection.correction_due < today),
                     (Objection.state.in_((ObjectionState.MAINTAINED, ObjectionState.CORRECTED)))
                     & (Objection.answer_due < today),

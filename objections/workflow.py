@@ -151,6 +151,11 @@ async def file_objection(
     task = await session.get(Task, result.task_id)
     assert task is not None
     today = to_china_date(now)
+    # Filed here, the application has reached the department: Gongshi is the system it receives
+    # objections through, and a data message is received when it enters that system (民法典
+    # art.137). So the 20-working-day review clock starts on the filing day, whenever the
+    # department acknowledges it (seed 002 art.17: 自收到申请材料之日起).
+    review = clocks.review_due(calendar, today)
     objection = Objection(
         result_id=result.id,
         entity_id=by.entity_id,
@@ -162,6 +167,9 @@ async def file_objection(
         filed_on=today,
         window_ends=window.due,
         window_provisional=window.provisional,
+        received_on=today,
+        review_due=review.due,
+        review_due_provisional=review.provisional,
     )
     session.add(objection)
     await session.flush()
@@ -236,20 +244,24 @@ async def receive(
     *,
     by: Principal,
     objection_id: int,
-    received_on: date,
     today: date,
-    calendar: WorkCalendar,
+    received_on: date | None = None,
 ) -> Objection:
-    """Record receipt of the application; the 20-working-day review clock starts."""
+    """The department acknowledges the application (签收); its review clock has run since filing.
+
+    ``received_on``, if given, must be the filing day: the application was received when it was
+    filed (see file_objection), and no later date can restart the 20 working days.
+    """
     objection = await _addressed(session, by, objection_id, Role.CLERK, Role.REVIEWER, Role.ADMIN)
-    _check_day(received_on, after=objection.filed_on, today=today, field="receivedOn")
-    due = clocks.review_due(calendar, received_on)
-    objection.received_on, objection.review_due, objection.review_due_provisional = (
-        received_on,
-        due.due,
-        due.provisional,
-    )
-    await _move(session, objection, S.RECEIVED, by=by, on=received_on)
+    if received_on is not None and received_on != objection.received_on:
+        filed = objection.filed_on.isoformat()
+        raise InvalidInput(
+            f"异议申请于{filed}在本系统提交，即于当日收到，复查期限自该日起算，不能另行登记收到日期"
+            f"（收到{received_on.isoformat()}）",
+            code="RECEIPT_DATE_FIXED",
+            field="receivedOn",
+        )
+    await _move(session, objection, S.RECEIVED, by=by, on=today)
     return objection
 
 

@@ -83,8 +83,8 @@ class TeamRole(StrEnum):
 class ObjectionState(StrEnum):
     """Objection (异议) workflow states, seed 002 art.17."""
 
-    FILED = "filed"  # 已提交: waiting for the department to record receipt
-    RECEIVED = "received"  # 已收到: the 20-working-day review clock runs
+    FILED = "filed"  # 已提交: received on filing; the 20-working-day review clock runs
+    RECEIVED = "received"  # 已签收: the department has acknowledged it; the review clock runs on
     UNDER_REVIEW = "under_review"  # 复查中
     UPHELD = "upheld"  # 确有错误: the 5-working-day correction clock runs
     MAINTAINED = "maintained"  # 无错误，予以维持

@@ -57,9 +57,7 @@ async def _object(session: AsyncSession, world: World, tmp: Path, key: str, then
             session,
             by=TEST,
             objection_id=objection.id,
-            received_on=date(2021, 12, 6),
             today=date(2021, 12, 6),
-            calendar=CALENDAR,
         )
     if then in ("upheld", "maintained"):
         decision = ObjectionDecision.UPHELD if then == "upheld" else ObjectionDecision.MAINTAINED

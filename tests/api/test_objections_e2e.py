@@ -260,13 +260,23 @@ async def test_maintained_into_2027_then_exact_and_a_withdrawal(scene: Scene, se
     scene.clock.set(2026, 10, 30)
     filed = await scene.file("entity_a", scene.result_id, "maintained-00001")
     oid = filed["id"]
-    receive = (
-        f'mutation($o: ID!) {{ receiveObjection(objectionId: $o, receivedOn: "2026-10-30") {{ {RECORD} }} }}'
-    )
+    # Received when filed: from Fri Oct 30: Nov 2-6 5, 9-13 10, 16-20 15, 23-27 20 -> Fri 2026-11-27.
+    assert (filed["state"], filed["receivedOn"], filed["reviewDue"]) == ("FILED", "2026-10-30", "2026-11-27")
     scene.clock.set(2026, 11, 2)
+    later = (
+        f'mutation($o: ID!) {{ receiveObjection(objectionId: $o, receivedOn: "2026-11-02") {{ {RECORD} }} }}'
+    )
+    refused = (await scene.call("init_clerk", later, o=oid))["receiveObjection"]
+    assert (refused["__typename"], refused["code"]) == ("InvalidInputError", "RECEIPT_DATE_FIXED")
+    assert "2026-10-30" in refused["message"]
+    receive = f"mutation($o: ID!) {{ receiveObjection(objectionId: $o) {{ {RECORD} }} }}"
     received = (await scene.call("init_clerk", receive, o=oid))["receiveObjection"]
-    # From Fri Oct 30: Nov 2-6 5, 9-13 10, 16-20 15, 23-27 20 -> Fri 2026-11-27.
-    assert received["reviewDue"] == "2026-11-27"
+    assert (received["state"], received["receivedOn"], received["reviewDue"]) == (
+        "RECEIVED",
+        "2026-10-30",
+        "2026-11-27",
+    )
+    assert received["steps"][-1] == {"toState": "RECEIVED", "on": "2026-11-02"}
     scene.clock.set(2026, 12, 22)
     decide = f'mutation($o: ID!) {{ decideObjection(objectionId: $o, decision: MAINTAINED, reasons: "现场记录清楚") {{ {RECORD} }} }}'
     decided = (await scene.call("init_reviewer", decide, o=oid))["decideObjection"]

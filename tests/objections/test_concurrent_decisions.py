@@ -50,9 +50,7 @@ async def _received_objection(sessions: async_sessionmaker[AsyncSession], tmp_pa
             session,
             by=TEST,
             objection_id=objection.id,
-            received_on=date(2021, 12, 6),
             today=date(2021, 12, 6),
-            calendar=CALENDAR,
         )
         return objection.id
 

@@ -7,10 +7,13 @@ unknown until a test loads it, whatever version of chinese-calendar is installed
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,17 +95,15 @@ async def test_upheld_and_corrected_across_national_day_2026(session: AsyncSessi
         and evidence.content_type == "application/pdf"
     )
 
-    await workflow.receive(
-        session,
-        by=TEST,
-        objection_id=objection.id,
-        received_on=date(2026, 9, 18),
-        today=date(2026, 9, 18),
-        calendar=KNOWN,
+    # Received on filing. From Fri Sep 18: Sun 20 (make-up) 1, 21-24 5, [25-27 中秋], 28-30 8,
+    # [Oct 1-7 国庆], Oct 8 9, 9 10, Sat 10 (make-up) 11, 12-16 16, 19-22 20 -> Thu 2026-10-22.
+    assert (objection.received_on, objection.review_due, objection.review_due_provisional) == (
+        date(2026, 9, 18),
+        date(2026, 10, 22),
+        False,
     )
-    # From Fri Sep 18: Sun 20 (make-up) 1, 21-24 5, [25-27 中秋], 28-30 8, [Oct 1-7 国庆], Oct 8 9, 9 10,
-    # Sat 10 (make-up) 11, 12-16 16, 19-22 20 -> Thu 2026-10-22.
-    assert (objection.review_due, objection.review_due_provisional) == (date(2026, 10, 22), False)
+    await workflow.receive(session, by=TEST, objection_id=objection.id, today=date(2026, 9, 18))
+    assert (objection.state, objection.review_due) == (ObjectionState.RECEIVED, date(2026, 10, 22))
     await workflow.start_review(session, by=TEST, objection_id=objection.id, today=date(2026, 9, 21))
     await workflow.decide(
         session,
@@ -149,16 +150,10 @@ async def test_maintained_into_an_unloaded_year_then_exact(session: AsyncSession
     storage = LocalDirectoryStorage(tmp_path)
     _, result, entity = await _published(session, date(2026, 11, 20), "ORDERED_TO_CORRECT")
     objection = await _file(session, storage, entity, result.id, china(2026, 11, 23))
-    await workflow.receive(
-        session,
-        by=TEST,
-        objection_id=objection.id,
-        received_on=date(2026, 11, 24),
-        today=date(2026, 11, 24),
-        calendar=KNOWN,
-    )
-    # From Tue Nov 24: Nov 25-27 3, Nov 30-Dec 4 8, Dec 7-11 13, Dec 14-18 18, Dec 21 19, Tue Dec 22 20.
-    assert (objection.review_due, objection.review_due_provisional) == (date(2026, 12, 22), False)
+    await workflow.receive(session, by=TEST, objection_id=objection.id, today=date(2026, 11, 24))
+    # Acknowledged on Tue Nov 24, received on filing, Mon Nov 23: Nov 24-27 4, Nov 30-Dec 4 9,
+    # Dec 7-11 14, Dec 14-18 19, Mon Dec 21 20.
+    assert (objection.review_due, objection.review_due_provisional) == (date(2026, 12, 21), False)
     await workflow.decide(
         session,
         by=TEST,
@@ -191,14 +186,7 @@ async def test_maintained_into_an_unloaded_year_then_exact(session: AsyncSession
 async def test_withdrawn_before_a_decision_only(session: AsyncSession, tmp_path: Path) -> None:
     _, result, entity = await _published(session, date(2026, 11, 20))
     objection = await _file(session, LocalDirectoryStorage(tmp_path), entity, result.id, china(2026, 11, 21))
-    await workflow.receive(
-        session,
-        by=TEST,
-        objection_id=objection.id,
-        received_on=date(2026, 11, 23),
-        today=date(2026, 11, 23),
-        calendar=KNOWN,
-    )
+    await workflow.receive(session, by=TEST, objection_id=objection.id, today=date(2026, 11, 23))
     other = entity_user(entity.entity_id + 10**6, "别家企业")
     with pytest.raises(NotFound):
         await workflow.withdraw(session, by=other, objection_id=objection.id, today=date(2026, 11, 24))
@@ -272,14 +260,7 @@ async def test_double_submission_files_once(session: AsyncSession, tmp_path: Pat
 async def test_sweep_marks_overdue_once_and_writes_a_reminder(session: AsyncSession, tmp_path: Path) -> None:
     _, result, entity = await _published(session, date(2026, 9, 1))
     objection = await _file(session, LocalDirectoryStorage(tmp_path), entity, result.id, china(2026, 9, 18))
-    await workflow.receive(
-        session,
-        by=TEST,
-        objection_id=objection.id,
-        received_on=date(2026, 9, 18),
-        today=date(2026, 9, 18),
-        calendar=KNOWN,
-    )
+    await workflow.receive(session, by=TEST, objection_id=objection.id, today=date(2026, 9, 18))
     assert (await sweep(session, today=date(2026, 10, 22))).marked == 0  # the due day itself is not late
     report = await sweep(session, today=date(2026, 10, 23))
     assert (report.marked, report.reminders) == (1, 1)
@@ -299,14 +280,7 @@ async def test_queue_shows_overdue_during_a_holiday_week(session: AsyncSession, 
 
     joint, result, entity = await _published(session, date(2026, 8, 20))
     objection = await _file(session, LocalDirectoryStorage(tmp_path), entity, result.id, china(2026, 9, 1))
-    await workflow.receive(
-        session,
-        by=TEST,
-        objection_id=objection.id,
-        received_on=date(2026, 9, 1),
-        today=date(2026, 9, 1),
-        calendar=KNOWN,
-    )
+    await workflow.receive(session, by=TEST, objection_id=objection.id, today=date(2026, 9, 1))
     # From Tue Sep 1: Sep 2-4 3, 7-11 8, 14-18 13, Sun 20 (make-up) 14, 21-24 18, [25-27 中秋], 28 19, Tue 29 20.
     assert objection.review_due == date(2026, 9, 29)
     reviewer = department_user(joint.initiating.id, Role.REVIEWER, "审核员")
@@ -371,3 +345,99 @@ async def test_a_provisional_window_is_read_in_the_entitys_favour(
             storage=storage,
             policy=POLICY,
         )
+
+
+async def test_the_review_clock_runs_from_filing_whenever_it_is_acknowledged(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    """Filed in Gongshi on a Saturday, the application was received that day (民法典 art.137)."""
+    from inspections.principals import Role, department_user
+    from objections.queues import department_queue
+
+    joint, result, entity = await _published(session, date(2026, 11, 20))
+    objection = await _file(session, LocalDirectoryStorage(tmp_path), entity, result.id, china(2026, 11, 21))
+    # From Sat Nov 21: Nov 23-27 5, Nov 30-Dec 4 10, Dec 7-11 15, Dec 14-18 20 -> Fri 2026-12-18.
+    assert (objection.state, objection.received_on, objection.review_due) == (
+        ObjectionState.FILED,
+        date(2026, 11, 21),
+        date(2026, 12, 18),
+    )
+    # The department's queue shows the running clock before anyone has acknowledged the filing.
+    reviewer = department_user(joint.initiating.id, Role.REVIEWER, "审核员")
+    queue = await department_queue(session, by=reviewer, today=date(2026, 11, 23), calendar=KNOWN)
+    assert [(e.objection.id, e.clock, e.due, e.remaining_working_days) for e in queue] == [
+        (objection.id, "review", date(2026, 12, 18), 19)
+    ]
+    # Left unacknowledged, it is overdue the day after the 20th working day like any other.
+    assert (await sweep(session, today=date(2026, 12, 18))).marked == 0
+    assert (await sweep(session, today=date(2026, 12, 19))).marked == 1
+    assert objection.overdue_clocks == "review"
+
+    # A later receipt date cannot restart the clock; nothing changes when it is refused.
+    with pytest.raises(InvalidInput) as refused:
+        await workflow.receive(
+            session,
+            by=TEST,
+            objection_id=objection.id,
+            received_on=date(2026, 11, 23),
+            today=date(2026, 12, 21),
+        )
+    assert (refused.value.code, refused.value.field) == ("RECEIPT_DATE_FIXED", "receivedOn")
+    assert (objection.state, objection.review_due) == (ObjectionState.FILED, date(2026, 12, 18))
+
+    await workflow.receive(
+        session, by=TEST, objection_id=objection.id, received_on=date(2026, 11, 21), today=date(2026, 12, 21)
+    )
+    assert (objection.state, objection.received_on, objection.review_due) == (
+        ObjectionState.RECEIVED,
+        date(2026, 11, 21),
+        date(2026, 12, 18),
+    )
+
+
+def _migration(name: str) -> Any:
+    path = next((Path(__file__).parents[2] / "schema" / "migrations" / "versions").glob(f"*_{name}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_upgrading_moves_an_open_objections_receipt_to_its_filing_day(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    """Revision dadada000011 on objections handled the old way, then the recomputation `gongshi
+    migrate` runs after it."""
+    storage = LocalDirectoryStorage(tmp_path)
+    _, result, entity = await _published(session, date(2026, 11, 20))
+    _, answered_result, answered_entity = await _published(session, date(2026, 11, 20))
+    open_one = await _file(session, storage, entity, result.id, china(2026, 11, 21))
+    closed = await _file(
+        session, storage, answered_entity, answered_result.id, china(2026, 11, 21), key="key-00000022"
+    )
+    await workflow.withdraw(session, by=answered_entity, objection_id=closed.id, today=date(2026, 11, 22))
+    # As the department had recorded them before: received Wed Nov 25, due Wed Dec 23.
+    for objection in (open_one, closed):
+        objection.received_on, objection.review_due = date(2026, 11, 25), date(2026, 12, 23)
+    await session.flush()
+    open_id, closed_id = open_one.id, closed.id
+
+    await session.execute(sa.text(_migration("dadada000011").RESET_RECEIPT))
+    session.expire_all()
+    assert await recompute_provisional(session, KNOWN) == 1
+
+    reread = await session.get(Objection, open_id)
+    assert reread is not None
+    # From Sat Nov 21: Nov 23-27 5, Nov 30-Dec 4 10, Dec 7-11 15, Dec 14-18 20 -> Fri 2026-12-18.
+    assert (reread.received_on, reread.review_due, reread.review_due_provisional) == (
+        date(2026, 11, 21),
+        date(2026, 12, 18),
+        False,
+    )
+    # A withdrawn objection keeps the dates it was handled under.
+    untouched = await session.get(Objection, closed_id)
+    assert untouched is not None and (untouched.received_on, untouched.review_due) == (
+        date(2026, 11, 25),
+        date(2026, 12, 23),
+    )
