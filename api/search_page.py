@@ -114,16 +114,6 @@ def record_class(model: type[Base]) -> type[RowRecord]:
     return make_dataclass(f"{model.__name__}Record", keys, bases=(RowRecord,), slots=True, eq=False)
 
 
-_MODELS: dict[str, type[Base]] = {
-    "result": InspectionResult,
-    "entity": Entity,
-    "department": Department,
-    "item": InspectionItem,
-    "task": Task,
-    "categories": ResultCategory,
-}
-
-
 def _columns(model: type[Base]) -> list[sa.ColumnElement[Any]]:
     return [prop.columns[0] for prop in sa.inspect(model).column_attrs]
 
@@ -234,9 +224,13 @@ async def load_page(
         values: dict[str, Any] = {}
         for part in shape.parts:
             key = row[part.start + part.key]
-            if part.record is None or key is None:
-                # The description's text, or a result without a category (outer join).
-                values[part.name] = None if part.record else key
+            if part.record is None:
+                # The description's text (None for a result without a current version's row).
+                convert = part.processors[0] if process else None
+                values[part.name] = key if convert is None else convert(key)
+                continue
+            if key is None:  # a result without a category (outer join)
+                values[part.name] = None
                 continue
             record = made.get((part.name, key))
             if record is None:
