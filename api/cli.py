@@ -162,6 +162,37 @@ def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _evidence_collect(settings: Settings, args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from objections.storage import LocalDirectoryStorage
+    from schema.db import make_engine, make_sessionmaker
+    from schema.models import ObjectionEvidence
+
+    async def referenced() -> set[str]:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return set(await session.scalars(sa.select(ObjectionEvidence.storage_key)))
+        finally:
+            await engine.dispose()
+
+    if args.grace_hours < 1:
+        print("--grace-hours 至少为1：更短会删除尚未提交的异议正在使用的文件", file=sys.stderr)
+        return 2
+    storage = LocalDirectoryStorage(settings.evidence_dir)
+    # The references first, the files second: a file written after this read is younger than
+    # the grace period, and one whose filing committed before it is in the set.
+    removed = storage.collect(
+        asyncio.run(referenced()), older_than=args.grace_hours * 3600, dry_run=args.dry_run
+    )
+    for key in removed:
+        print(key)
+    verb = "可删除" if args.dry_run else "已删除"
+    print(f"{verb}无异议引用的证明材料文件{len(removed)}个（{settings.evidence_dir}）")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(prog="gongshi", description="Gongshi (公示) service")
@@ -194,6 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     objections.add_parser(
         "sweep", help="mark overdue objections and write reminders (run daily)"
     ).set_defaults(run=_objections_sweep)
+    collect = objections.add_parser(
+        "collect-evidence",
+        help="delete evidence files no objection references (left by rolled-back filings)",
+    )
+    collect.add_argument("--grace-hours", type=float, default=24, help="spare files younger than this")
+    collect.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
+    collect.set_defaults(run=_evidence_collect)
     from api.cli_accounts import register as register_accounts
 
     register_accounts(sub)

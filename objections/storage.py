@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import os
+import time
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -84,22 +89,62 @@ class EvidenceStorage(Protocol):
 
 
 class LocalDirectoryStorage:
-    """Files in a local directory, named by their SHA-256 (a retry stores nothing twice)."""
+    """Files in a local directory, named by their SHA-256 (a retry stores nothing twice).
+
+    A file is written before the filing's transaction commits, so a rollback (a refusal after
+    the files, a lost race) can leave one that no objection references; collect() removes
+    those once they are older than a grace period. A file put again (the same bytes in a new
+    filing) has its time renewed, so collect() never takes one a transaction is about to
+    reference, and the two hold a lock on the directory so that cannot happen between a check
+    and an unlink either.
+    """
+
+    LOCK = ".lock"
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+
+    @contextlib.contextmanager
+    def _locked(self, exclusive: bool) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / self.LOCK, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def put(self, data: bytes) -> str:
         """Store ``data`` under its digest; returns the key."""
         digest = hashlib.sha256(data).hexdigest()
         path = self.root / digest[:2] / digest
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".part")
-            partial.write_bytes(data)
-            partial.replace(path)  # atomic: a reader never sees half a file
+        with self._locked(exclusive=False):
+            if path.exists():
+                os.utime(path)  # in use again: not collected within the grace period
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_suffix(".part")
+                partial.write_bytes(data)
+                partial.replace(path)  # atomic: a reader never sees half a file
         return f"{digest[:2]}/{digest}"
 
     def get(self, key: str) -> bytes:
         """The bytes stored under ``key``."""
         return (self.root / key).read_bytes()
+
+    def collect(self, referenced: Collection[str], *, older_than: float, dry_run: bool = False) -> list[str]:
+        """Remove files no objection references, untouched for ``older_than`` seconds (and
+        half-written ``.part`` files as old); returns their keys."""
+        if not self.root.is_dir():
+            return []
+        cutoff = time.time() - older_than
+        removed: list[str] = []
+        with self._locked(exclusive=True):
+            for path in sorted(self.root.glob("??/*")):
+                key = f"{path.parent.name}/{path.name}"
+                if key in referenced or not path.is_file() or path.stat().st_mtime >= cutoff:
+                    continue
+                if not dry_run:
+                    path.unlink()
+                removed.append(key)
+        return removed
