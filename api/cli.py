@@ -193,6 +193,33 @@ def _evidence_collect(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _reminders_send(settings: Settings, args: argparse.Namespace) -> int:
+    import httpx
+
+    from api.reminders import send_reminders
+    from schema.db import make_engine, make_sessionmaker
+
+    url = settings.reminder_webhook_url
+    if not url:
+        print("未配置 GONGSHI_REMINDER_WEBHOOK：提醒无处发送，均保留在 reminders 表中", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            async with httpx.AsyncClient() as client:
+                report = await send_reminders(make_sessionmaker(engine), client, url, limit=args.limit)
+        finally:
+            await engine.dispose()
+        print(f"已发送提醒{report.sent}条，被拒收{report.refused}条")
+        if report.stopped:
+            print(f"接收方不可用（{report.stopped}），其余提醒留待下次发送", file=sys.stderr)
+            return 1
+        return 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(prog="gongshi", description="Gongshi (公示) service")
@@ -232,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--grace-hours", type=float, default=24, help="spare files younger than this")
     collect.add_argument("--dry-run", action="store_true", help="list them, delete nothing")
     collect.set_defaults(run=_evidence_collect)
+    reminders = sub.add_parser("reminders", help="the reminders outbox").add_subparsers(
+        dest="action", required=True
+    )
+    send = reminders.add_parser(
+        "send", help="POST unsent reminders to GONGSHI_REMINDER_WEBHOOK (run after the sweep)"
+    )
+    send.add_argument("--limit", type=int, default=500, help="most reminders sent in one run")
+    send.set_defaults(run=_reminders_send)
     from api.cli_accounts import register as register_accounts
 
     register_accounts(sub)

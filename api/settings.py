@@ -71,6 +71,8 @@ class Settings:
     max_body_bytes: int = 32 * 1024 * 1024
     # Bulk download of published results (issue 6): where the daily snapshot files are written.
     snapshot_dir: str = "snapshots"
+    # Where `gongshi reminders send` posts each overdue-clock reminder (None: nowhere).
+    reminder_webhook_url: str | None = None
 
     @property
     def max_multipart_bytes(self) -> int:
@@ -107,5 +109,6 @@ class Settings:
             evidence_max_bytes=_int(env, "GONGSHI_EVIDENCE_MAX_BYTES", cls.evidence_max_bytes),
             max_body_bytes=_int(env, "GONGSHI_MAX_BODY_BYTES", cls.max_body_bytes),
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
+            reminder_webhook_url=env.get("GONGSHI_REMINDER_WEBHOOK") or None,
             elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,
         )
