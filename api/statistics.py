@@ -204,7 +204,9 @@ class StatisticsQuery:
     ) -> PublicStatistics:
         try:
             scope = scope_of(year, task_id, department_id, region_code)
-            stats = await statistics.compute(info.context.session, scope, full=False, today=china_today())
+            stats = await statistics.compute(
+                info.context.session, scope, full=False, today=china_today(), details=False
+            )
         except DomainError as exc:
             raise BadRequest(exc.message, code=exc.code, field=exc.field) from exc
         return PublicStatistics.from_stats(stats)
@@ -221,6 +223,6 @@ class StatisticsQuery:
         async def action(session: AsyncSession, by: Principal) -> statistics.Statistics:
             require_department(by, *READERS)
             scope = scope_of(year, task_id, department_id, region_code)
-            return await statistics.compute(session, scope, full=True, today=china_today())
+            return await statistics.compute(session, scope, full=True, today=china_today(), details=False)
 
         return await execute(info, action, DepartmentStatistics.from_stats)

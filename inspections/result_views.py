@@ -7,7 +7,7 @@ recognition queries (互认) and the statistics tables; never exposed to the pub
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -113,22 +113,39 @@ async def joint_task_ids(session: AsyncSession, task_ids: Sequence[int]) -> set[
     """Which of these tasks are joint: at least one participating department (参与部门)."""
     if not task_ids:
         return set()
-    rows = await session.scalars(
-        select(TaskDepartment.task_id).where(
-            TaskDepartment.task_id.in_(set(task_ids)),
-            TaskDepartment.role == TaskDepartmentRole.PARTICIPATING,
+    found: set[int] = set()
+    for part in chunks(set(task_ids)):
+        found.update(
+            await session.scalars(
+                select(TaskDepartment.task_id).where(
+                    TaskDepartment.task_id.in_(part),
+                    TaskDepartment.role == TaskDepartmentRole.PARTICIPATING,
+                )
+            )
         )
-    )
-    return set(rows)
+    return found
 
 
 M = TypeVar("M", Task, Entity, InspectionItem, Inspection, Department)
 
 
+# Ids per IN list: SQLite allows 32,766 bound values in a statement, asyncpg 32,767; a year's
+# statistics at a million results asks about 167,000 results.
+CHUNK = 5000
+
+
+def chunks(ids: Collection[int]) -> Iterator[list[int]]:
+    """``ids`` in lists of at most CHUNK, for IN lists of any length."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        yield ordered[start : start + CHUNK]
+
+
 async def _by_id(session: AsyncSession, model: type[M], ids: set[int]) -> dict[int, M]:
-    if not ids:
-        return {}
-    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))}
+    found: dict[int, M] = {}
+    for part in chunks(ids):
+        found.update((row.id, row) for row in await session.scalars(select(model).where(model.id.in_(part))))
+    return found
 
 
 async def build_views(
@@ -144,14 +161,16 @@ async def build_views(
     department_ids = {r.department_id for r in results} | {t.initiating_department_id for t in tasks.values()}
     teams: dict[int, list[TeamView]] = defaultdict(list)
     if with_team:
-        members = list(
-            await session.execute(
+        members = [
+            row
+            for part in chunks(inspections)
+            for row in await session.execute(
                 select(TeamMember, Inspector)
                 .join(Inspector, Inspector.id == TeamMember.inspector_id)
-                .where(TeamMember.inspection_id.in_(set(inspections)))
+                .where(TeamMember.inspection_id.in_(part))
                 .order_by(TeamMember.inspection_id, TeamMember.id)
             )
-        )
+        ]
         department_ids |= {member.department_id for member, _ in members}
     departments = await _by_id(session, Department, department_ids)
     if with_team:
@@ -168,9 +187,8 @@ async def build_views(
             )
     follow_ups = {
         row.result_id: row
-        for row in await session.scalars(
-            select(FollowUp).where(FollowUp.result_id.in_([r.id for r in results]))
-        )
+        for part in chunks([r.id for r in results])
+        for row in await session.scalars(select(FollowUp).where(FollowUp.result_id.in_(part)))
     }
     joint = await joint_task_ids(session, list(tasks))
     categories = await categories_by_code(session)

@@ -8,6 +8,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,7 +120,10 @@ def _got(row: statistics.SummaryRow) -> dict[str, object]:
     }
 
 
-async def test_demo_statistics_match_independent_counts(session: AsyncSession) -> None:
+@pytest.mark.parametrize("details", [True, False], ids=["with the detail table", "tables only"])
+async def test_demo_statistics_match_independent_counts(session: AsyncSession, details: bool) -> None:
+    """Both ways of counting: from the detail table's views (downloads) and from the result rows
+    alone (the GraphQL queries)."""
     await load_demo(session)
     raw = await _raw(session)
     tasks = {t.name: t.id for t in await session.scalars(select(Task).where(Task.year == 2021))}
@@ -138,12 +142,13 @@ async def test_demo_statistics_match_independent_counts(session: AsyncSession) -
     ]
     for scope, task_ids, region, department in cases:
         for public in (False, True):
-            stats = await statistics.compute(session, scope, full=not public, today=TODAY)
+            stats = await statistics.compute(session, scope, full=not public, today=TODAY, details=details)
             expected = _expect(raw, tasks=task_ids, region=region, department=department, public=public)
             assert _got(stats.total) == expected, (scope, public)
             assert stats.total.results > 0 or region == "130302"
     # Every department's line of the whole year, full figures.
-    stats = await statistics.compute(session, Scope(year=2021), full=True, today=TODAY)
+    stats = await statistics.compute(session, Scope(year=2021), full=True, today=TODAY, details=details)
+    assert (len(stats.details) > 0) == details
     for row in stats.summary:
         assert row.department_id is not None
         expected = _expect(
