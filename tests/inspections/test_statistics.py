@@ -113,3 +113,23 @@ async def test_the_detail_table_is_the_same_read_in_small_batches(
     assert batched.details == whole.details
     assert [v.follow_up for v in batched.details] == [v.follow_up for v in whole.details]
     assert any(v.follow_up is not None for v in batched.details)
+
+
+@pytest.mark.parametrize("details", [True, False], ids=["with the detail table", "tables only"])
+async def test_published_on_the_due_day_is_on_time_and_a_day_later_is_late(
+    session: AsyncSession, details: bool
+) -> None:
+    """Seed 001 art.20(4): within 20 working days of the end of the inspection."""
+    from tests import factories
+
+    # Ended Tue 2021-11-16: Nov 17-19 3, 22-26 8, Nov 29-Dec 3 13, Dec 6-10 18, 13 19, Tue Dec 14 20.
+    on_the_day = await factories.joint_task(session, entities=2, published_on=date(2021, 12, 14))
+    a_day_late = await factories.joint_task(session, entities=2, published_on=date(2021, 12, 15))
+    assert {r.publication_due for r in on_the_day.results + a_day_late.results} == {date(2021, 12, 14)}
+    for joint, (on_time, late) in ((on_the_day, (4, 0)), (a_day_late, (0, 4))):
+        stats = await statistics.compute(
+            session, Scope(task_id=joint.task.id), full=True, today=LATE_TODAY, details=details
+        )
+        timely = stats.timeliness[-1]
+        assert (timely.due, timely.on_time, timely.late, timely.not_done) == (4, on_time, late, late)
+        assert (stats.total.published, stats.total.published_late) == (4, late)
