@@ -17,6 +17,11 @@ of entities (by region code prefix of the entity's registration):
 
 Public figures (``full=False``) count published results only and leave out follow-ups and anything
 unpublished; full figures, for departments, count every result.
+
+Counted two ways under the same rules: with the detail table (downloads), from one view per result
+in Python (_count, _time); without it (the GraphQL queries), by the database in GROUP BY
+statements (_counted_in_database), which stays under two seconds for a year at a million results.
+The tests hold both ways to the same hand-worked figures.
 """
 
 from __future__ import annotations
