@@ -75,8 +75,11 @@ async def test_list_queries_stay_flat_when_data_doubles(
             assert body["data"]["results"]["totalCount"] >= 48
     assert after == before
     # One page query, one count, then one batched query per kind of related object (measured:
-    # results 9, tasks 13, plans 3). A loader that stops batching would add 20 or more.
-    assert before["results"] <= 12, before
+    # tasks 13, plans 3). A loader that stops batching would add 20 or more. The results page
+    # reads its entities, departments, items, tasks and categories in one statement that primes
+    # the loaders (load_page; through the driver on SQLite, so not counted there), then the
+    # versions and their categories for history: 5 on PostgreSQL, 4 on SQLite (9 before priming).
+    assert before["results"] <= 5, before
     assert before["tasks"] <= 15, before
 
 
