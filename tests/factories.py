@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import directory, draws, items, plans, results
-from inspections.principals import system
+from inspections.principals import entity_user, system
+from objections import workflow
+from objections.storage import EvidenceFile, EvidencePolicy, LocalDirectoryStorage
 from schema import credit_code
 from schema.enums import DepartmentLevel, EntityType, InspectionMethod
-from schema.models import Department, Entity, Inspection, InspectionItem, InspectionResult, Task
-from workdays import WorkCalendar
+from schema.models import Department, Entity, Inspection, InspectionItem, InspectionResult, Objection, Task
+from workdays import CHINA_TZ, WorkCalendar
 
 _serial = itertools.count(1)
 TEST = system("test")
@@ -172,3 +176,27 @@ async def joint_task(
                 await results.approve_result(session, by=TEST, result_id=result.id, today=published_on)
             joint.results.append(result)
     return joint
+
+
+async def objection(
+    session: AsyncSession,
+    result: InspectionResult,
+    key: str,
+    *,
+    storage_dir: Path,
+    evidence: Sequence[EvidenceFile] = (),
+    now: datetime = datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
+) -> Objection:
+    """The result's entity objects to it (on Sun 2021-12-05 by default), with ``evidence``."""
+    return await workflow.file_objection(
+        session,
+        by=entity_user(result.entity_id, "经办人"),
+        result_id=result.id,
+        grounds="住所可以联系",
+        evidence=list(evidence),
+        idempotency_key=key,
+        now=now,
+        calendar=CALENDAR,
+        storage=LocalDirectoryStorage(storage_dir),
+        policy=EvidencePolicy(("application/pdf",), 1024 * 1024, 3),
+    )

@@ -11,11 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.tokens import issue_token
-from inspections.principals import entity_user
 from objections import workflow
-from objections.storage import EvidencePolicy, LocalDirectoryStorage
 from schema.enums import ObjectionDecision
 from schema.models import Entity, InspectionResult
+from tests import factories
 from tests.api.conftest import app_client
 from tests.api.roles import INVALID, MISSING, Case, check_case, gid, mutation
 from tests.api.world import World, build_world
@@ -40,18 +39,7 @@ async def _object(session: AsyncSession, world: World, tmp: Path, key: str, then
     """Entity of inspection 2 objects to a result; the objection is taken to state ``then``."""
     result = await session.get(InspectionResult, world.ids[key])
     assert result is not None
-    objection = await workflow.file_objection(
-        session,
-        by=entity_user(result.entity_id, "经办人"),
-        result_id=result.id,
-        grounds="住所可以联系",
-        evidence=[],
-        idempotency_key=f"setup-{key}",
-        now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
-        calendar=CALENDAR,
-        storage=LocalDirectoryStorage(tmp),
-        policy=EvidencePolicy((), 1, 1),
-    )
+    objection = await factories.objection(session, result, f"setup-{key}", storage_dir=tmp)
     if then != "filed":
         await workflow.receive(
             session,

@@ -8,7 +8,7 @@ import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -22,13 +22,10 @@ from api.cli import main
 from api.migrations import upgrade
 from api.payloads import gid
 from api.reminders import send_reminders
-from inspections.principals import entity_user
-from objections import workflow
-from objections.storage import EvidencePolicy, LocalDirectoryStorage
 from objections.sweep import sweep
 from schema.models import Reminder
 from tests import factories
-from workdays import CHINA_TZ, WorkCalendar
+from workdays import WorkCalendar
 
 CALENDAR = WorkCalendar(builtin_years=range(2004, 2027))
 
@@ -80,18 +77,7 @@ async def _two_overdue_reminders(session: AsyncSession, tmp_path: Path) -> tuple
     joint = await factories.joint_task(session, entities=2, categories=("UNREACHABLE",))
     objection_ids = []
     for n, result in enumerate(joint.results[:3:2]):  # one result of each entity
-        objection = await workflow.file_objection(
-            session,
-            by=entity_user(result.entity_id, "经办人"),
-            result_id=result.id,
-            grounds="住所可以联系",
-            evidence=[],
-            idempotency_key=f"reminder-{n:04d}",
-            now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
-            calendar=CALENDAR,
-            storage=LocalDirectoryStorage(tmp_path),
-            policy=EvidencePolicy((), 1, 1),
-        )
+        objection = await factories.objection(session, result, f"reminder-{n:04d}", storage_dir=tmp_path)
         objection_ids.append(objection.id)
     # Filed (and so received) Sun 2021-12-05: Dec 6-10 5, 13-17 10, 20-24 15, 27-31 20 -> Fri 2021-12-31.
     assert (await sweep(session, today=date(2022, 1, 4))).reminders == 2

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.migrations import upgrade
 from inspections.errors import Conflict
-from inspections.principals import entity_user
 from objections import workflow
-from objections.storage import EvidencePolicy, LocalDirectoryStorage
 from schema.db import make_engine, make_sessionmaker
 from schema.enums import ObjectionDecision, ObjectionState
 from schema.models import AuditEvent, Objection
 from tests import factories
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.factories import CALENDAR, TEST
-from workdays import CHINA_TZ
 
 
 async def _received_objection(sessions: async_sessionmaker[AsyncSession], tmp_path: Path, key: str) -> int:
@@ -34,18 +31,7 @@ async def _received_objection(sessions: async_sessionmaker[AsyncSession], tmp_pa
     async with sessions() as session, session.begin():
         joint = await factories.joint_task(session, entities=1, categories=("UNREACHABLE",))
         result = joint.results[0]
-        objection = await workflow.file_objection(
-            session,
-            by=entity_user(result.entity_id, "经办人"),
-            result_id=result.id,
-            grounds="住所可以联系",
-            evidence=[],
-            idempotency_key=key,
-            now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
-            calendar=CALENDAR,
-            storage=LocalDirectoryStorage(tmp_path),
-            policy=EvidencePolicy((), 1, 1),
-        )
+        objection = await factories.objection(session, result, key, storage_dir=tmp_path)
         await workflow.receive(
             session,
             by=TEST,

@@ -6,19 +6,15 @@ import asyncio
 import os
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from api.cli import main
 from api.migrations import upgrade
-from inspections.principals import entity_user
-from objections import workflow
-from objections.storage import EvidenceFile, EvidencePolicy, LocalDirectoryStorage
+from objections.storage import EvidenceFile, LocalDirectoryStorage
 from schema.db import make_engine, make_sessionmaker
 from tests import factories
-from workdays import CHINA_TZ, WorkCalendar
 
 DAY = 24 * 3600
 
@@ -90,17 +86,12 @@ async def test_the_command_spares_what_a_committed_filing_references(
         async with make_sessionmaker(engine)() as session, session.begin():
             joint = await factories.joint_task(session, entities=1, categories=("UNREACHABLE",))
             result = joint.results[0]
-            await workflow.file_objection(
+            await factories.objection(
                 session,
-                by=entity_user(result.entity_id, "经办人"),
-                result_id=result.id,
-                grounds="住所可以联系",
+                result,
+                "collect-0001",
+                storage_dir=evidence,
                 evidence=[EvidenceFile("租赁合同.pdf", b"%PDF-1.7 lease")],
-                idempotency_key="collect-0001",
-                now=datetime(2021, 12, 5, 9, tzinfo=CHINA_TZ),
-                calendar=WorkCalendar(builtin_years=range(2004, 2027)),
-                storage=storage,
-                policy=EvidencePolicy(("application/pdf",), 1024, 3),
             )
     finally:
         await engine.dispose()
