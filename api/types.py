@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -49,6 +49,18 @@ def _cached(loader: Any, key: Any, make: Any) -> Any:
 
     async def later() -> Any:
         return make(await future)
+
+    return later()
+
+
+def _cached_many(loader: Any, keys: Sequence[Any], make: Any) -> Any:
+    # As _cached, for several keys of one loader (a version's category codes).
+    futures = [loader.load(key) for key in keys]
+    if all(future.done() for future in futures):
+        return make([future.result() for future in futures])
+
+    async def later() -> Any:
+        return make([await future for future in futures])
 
     return later()
 
@@ -460,9 +472,12 @@ class ResultVersionType:
     category_codes: strawberry.Private[list[str]]
 
     @strawberry.field
-    async def categories(self, info: Info) -> list[ResultCategoryType]:
-        rows = await load_all(info.context.loaders.categories_by_code, self.category_codes)
-        return [ResultCategoryType.from_row(row) for row in rows if row is not None]
+    def categories(self, info: Info) -> list[ResultCategoryType]:
+        return _cached_many(
+            info.context.loaders.categories_by_code,
+            self.category_codes,
+            lambda rows: [ResultCategoryType.from_row(row) for row in rows if row is not None],
+        )
 
 
 @strawberry.type(name="InspectionResult", description="已公示的检查结果")
@@ -504,26 +519,33 @@ class InspectionResultNode(relay.Node):
         )
 
     @strawberry.field(description="当前公示版本的说明")
-    async def description(self, info: Info) -> str:
-        versions = await info.context.loaders.result_versions.load(self.id)
-        return versions[-1].description if versions else ""
+    def description(self, info: Info) -> str:
+        return _cached(
+            info.context.loaders.result_versions,
+            self.id,
+            lambda versions: versions[-1].description if versions else "",
+        )
 
     @strawberry.field(description="是否有正在处理的异议（不含异议内容和提出人）")
     async def under_objection(self, info: Info) -> bool:
         return await info.context.loaders.under_objection.load(self.id)
 
     @strawberry.field(description="全部公示版本，从首次公示到当前")
-    async def history(self, info: Info) -> list[ResultVersionType]:
-        return [
-            ResultVersionType(
-                version=row.version,
-                description=row.description,
-                published_on=row.published_on,
-                change_reason=row.change_reason,
-                category_codes=list(row.category_codes),
-            )
-            for row in await info.context.loaders.result_versions.load(self.id)
-        ]
+    def history(self, info: Info) -> list[ResultVersionType]:
+        return _cached(
+            info.context.loaders.result_versions,
+            self.id,
+            lambda rows: [
+                ResultVersionType(
+                    version=row.version,
+                    description=row.description,
+                    published_on=row.published_on,
+                    change_reason=row.change_reason,
+                    category_codes=list(row.category_codes),
+                )
+                for row in rows
+            ],
+        )
 
     @staticmethod
     def is_public(row: models.InspectionResult) -> bool:

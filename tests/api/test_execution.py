@@ -11,6 +11,7 @@ import enum
 import gc
 import warnings
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 import httpx
@@ -21,6 +22,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.execution import PlainFieldsExecutionContext
 from api.graphql import build_schema
+from inspections import results
 from tests import factories
 from tests.api.conftest import graphql
 
@@ -258,3 +260,34 @@ async def test_search_pages_are_the_same_through_the_short_path(
         assert ours == await graphql(client, query, q=text)
         assert "errors" not in ours, ours
         assert ours["data"]["search"]["edges"], text
+
+
+async def test_the_published_results_page_completes_on_the_short_path(
+    session: AsyncSession, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """results() primes its loaders (related rows, versions, their categories), so each node,
+    its history and the history's categories answer at once; the answer is graphql-core's."""
+    joint = await factories.joint_task(session, entities=2)
+    await results.correct_result(
+        session,
+        by=factories.TEST,
+        result_id=joint.results[0].id,
+        category_codes=["UNDISCLOSED_INFO", "ORDERED_TO_CORRECT"],
+        description="更正后的说明",
+        reason="经复查，原结果有误",
+        approved_by="局长",
+        today=date(2021, 12, 20),
+    )
+    query = """{ results(first: 20) { totalCount edges { node { publishedOn version description
+      entity { name } department { name } item { name } task { name } categories { code label }
+      history { version publishedOn changeReason categories { label } } } } } }"""
+    schema = build_schema()
+    Spy.completed, Spy.types = 0, set()
+    monkeypatch.setattr(schema, "execution_context_class", Spy)
+    ours = await graphql(client, query)
+    assert {"InspectionResult", "ResultVersionType", "Entity", "ResultCategory"} <= Spy.types, Spy.types
+    monkeypatch.setattr(schema, "execution_context_class", StrawberryGraphQLCoreExecutionContext)
+    assert ours == await graphql(client, query)
+    assert "errors" not in ours, ours
+    corrected = [e["node"] for e in ours["data"]["results"]["edges"] if len(e["node"]["history"]) == 2]
+    assert corrected and corrected[0]["description"] == "更正后的说明"
