@@ -7,9 +7,13 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from api import cli_search
 from api.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
 
@@ -35,27 +39,32 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     from api.migrations import upgrade
 
     upgrade(settings.database_url)
-    recomputed = asyncio.run(_recompute_objection_clocks(settings))
+    recomputed = asyncio.run(_migrated_clocks(settings))
     print("数据库已迁移到最新版本 (database at head)")
     if recomputed:
         print(f"重新计算异议暂定期限{recomputed}项")
     return 0
 
 
-async def _recompute_objection_clocks(settings: Settings) -> int:
-    """Provisional objection clocks computed with the calendar in force (a migration may mark
-    clocks provisional for this: dadada000011)."""
-    from inspections.calendar import load_calendar
-    from objections.deadlines import recompute_provisional
+async def _migrated_clocks(settings: Settings) -> int:
     from schema.db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
-            return await recompute_provisional(session, calendar)
+            return await _recompute_objection_clocks(session, settings)
     finally:
         await engine.dispose()
+
+
+async def _recompute_objection_clocks(session: AsyncSession, settings: Settings) -> int:
+    """Provisional objection clocks computed with the calendar in force (a migration may mark
+    clocks provisional for this: dadada000011)."""
+    from inspections.calendar import load_calendar
+    from objections.deadlines import recompute_provisional
+
+    calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
+    return await recompute_provisional(session, calendar)
 
 
 async def _demo_async(settings: Settings) -> int:
@@ -136,8 +145,6 @@ def _schema_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
-    from inspections.calendar import load_calendar
-    from objections.deadlines import recompute_provisional
     from objections.sweep import sweep
     from schema.db import make_engine, make_sessionmaker
     from workdays import china_today
@@ -148,8 +155,7 @@ def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
             async with make_sessionmaker(engine)() as session, session.begin():
                 # Provisional clocks first (a schedule loaded since, or clocks a migration reset),
                 # so the sweep judges every clock by the calendar in force.
-                calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
-                recomputed = await recompute_provisional(session, calendar)
+                recomputed = await _recompute_objection_clocks(session, settings)
                 report = await sweep(session, today=china_today())
         finally:
             await engine.dispose()

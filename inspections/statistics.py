@@ -46,6 +46,7 @@ from schema.models import (
     Entity,
     FollowUp,
     InspectionResult,
+    ResultCategory,
     Task,
     TaskDepartment,
 )
@@ -231,6 +232,19 @@ def _results_in(
     return conditions
 
 
+# The summary figures _counted_in_database's statements label by the SummaryRow field's name.
+_DATABASE_FIGURES = (
+    "results",
+    "inspected",
+    "problem_entities",
+    "problem_results",
+    "published",
+    "unpublished",
+    "published_late",
+    "overdue_unpublished",
+)
+
+
 def _category_codes(column: Any, dialect: str) -> Any:
     """The codes of a result's JSON list of category codes, as a table of one ``value`` column
     (a function in FROM may use the row before it: SQLite's json_each, PostgreSQL's own)."""
@@ -244,13 +258,18 @@ def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 async def _counted_in_database(
-    session: AsyncSession, scope: Scope, task_ids: Select[Any], *, full: bool, today: date
+    session: AsyncSession,
+    scope: Scope,
+    task_ids: Select[Any],
+    categories: dict[str, ResultCategory],
+    *,
+    full: bool,
+    today: date,
 ) -> tuple[dict[int, tuple[SummaryRow, TimelinessRow]], SummaryRow, TimelinessRow]:
     """The summary and timeliness figures by department and in total, counted by the database
     from the result rows (the same rules as _count and _time, which the tests hold both to)."""
     dialect = session.get_bind().dialect.name
     result = InspectionResult
-    categories = await categories_by_code(session)
     problem_codes = sorted(code for code, category in categories.items() if category.is_problem)
     codes = _category_codes(result.category_codes, dialect)
     problem: ColumnElement[bool] = (
@@ -303,9 +322,7 @@ async def _counted_in_database(
     def rows_of(values: Any, department_id: int | None) -> tuple[SummaryRow, TimelinessRow]:
         line = SummaryRow(department_id, "")
         timely = TimelinessRow(department_id, "")
-        for name in ("results", "inspected", "problem_entities", "problem_results", "published"):
-            setattr(line, name, int(getattr(values, name)))
-        for name in ("unpublished", "published_late", "overdue_unpublished"):
+        for name in _DATABASE_FIGURES:
             setattr(line, name, int(getattr(values, name)))
         if full:
             line.transferred, line.follow_ups_done = int(values.transferred), int(values.follow_ups_done)
@@ -347,6 +364,7 @@ async def compute(
     if scope.department_id is not None:
         parts = [p for p in parts if p.department_id == scope.department_id]
     in_scope = _task_ids(scope)
+    categories = await categories_by_code(session)
     drawn = list(
         await session.execute(
             select(Draw.task_id, DrawEntry.entity_id)
@@ -375,7 +393,7 @@ async def compute(
         tallies = [Tally.of_view(view) for view in views]
         counted = _counted_in_python(tallies, today)
     else:
-        counted = await _counted_in_database(session, scope, in_scope, full=full, today=today)
+        counted = await _counted_in_database(session, scope, in_scope, categories, full=full, today=today)
     by_department, counted_total, counted_timely = counted
     department_ids = {p.department_id for p in parts} | set(by_department)
     departments = list(
@@ -400,12 +418,11 @@ async def compute(
     _add(total, counted_total)
     all_timeliness = TimelinessRow(None, TOTAL_LABEL)
     _add(all_timeliness, counted_timely)
-    categories = sorted((await categories_by_code(session)).values(), key=lambda c: c.sort_order)
     return Statistics(
         scope=scope,
         full=full,
         today=today,
-        categories=[(c.code, c.label) for c in categories],
+        categories=[(c.code, c.label) for c in sorted(categories.values(), key=lambda c: c.sort_order)],
         summary=list(summary.values()),
         total=total,
         details=views,
