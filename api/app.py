@@ -14,17 +14,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from api.body_limit import BodySizeLimit
-from api.collector import CollectBetweenRequests, freeze_startup_objects
-from api.downloads import download_routes
-from api.graphql import build_schema, graphql_endpoint
-from api.migrations import current_revision, head_revision
-from api.ratelimit import Endpoint, rate_limiter
+from api.graphql.schema import build_schema
+from api.graphql.view import graphql_endpoint
+from api.http.auth import Endpoint, authenticate_then_limit
+from api.http.body_limit import BodySizeLimit
+from api.http.collector import CollectBetweenRequests, freeze_startup_objects
+from api.http.downloads import download_routes
+from api.http.errors import graphql_error
+from api.http.ratelimit import rate_limiter
 from api.search_runtime import configure_search, search_lifespan, search_readiness
 from api.settings import Settings
 from inspections.principals import PUBLIC
 from schema.base import utcnow
 from schema.db import make_engine, make_sessionmaker
+from schema.migrate import current_revision, head_revision
 
 
 def anonymous(endpoint: Endpoint) -> Endpoint:
@@ -53,7 +56,12 @@ def create_app(
     sessions = sessions or make_sessionmaker(engine)
     configure_search(settings)
     limit = rate_limiter(settings)
-    graphql = graphql_endpoint(build_schema(), sessions, settings, clock, limit)
+    graphql = authenticate_then_limit(
+        sessions,
+        limit,
+        graphql_endpoint(build_schema(), settings, clock),
+        lambda error: graphql_error(401, error.message, error.code, headers={"WWW-Authenticate": "Bearer"}),
+    )
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

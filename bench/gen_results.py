@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
 
-from api.migrations import upgrade
-from inspections.demo.dataset import DESCRIPTIONS, USUAL
-from inspections.demo.names import DEMO_REGIONS, EntityFaker
-from inspections.demo.seeds import ITEMS
+from demo.dataset import DESCRIPTIONS, USUAL
+from demo.names import DEMO_REGIONS, EntityFaker
+from demo.seeds import ITEMS
 from schema.db import async_url
+from schema.migrate import upgrade
 from schema.models import (
     Department,
     Entity,

@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--response", type=Path, required=True, help="file holding the answer's bytes")
     args = parser.parse_args()
-    # The same server settings as api/cli.py's _serve (access log off).
+    # The same server settings as api/cli/serve.py's _serve (access log off).
     uvicorn.run(
         make_app(args.response.read_bytes()),
         host="127.0.0.1",

@@ -159,7 +159,7 @@ def main() -> int:
 
         from gen_results import build_index, generate
 
-        from api.migrations import upgrade
+        from schema.migrate import upgrade
 
         with tempfile.TemporaryDirectory(prefix="gongshi-search-bench-") as tmp:
             url = f"sqlite:///{tmp}/bench.db"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import NotFound, PermissionDenied
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import TaskDepartmentRole
@@ -14,7 +15,7 @@ ROLE_LABELS = {Role.CLERK: "录入", Role.REVIEWER: "审核", Role.HEAD: "主要
 
 def _denied(roles: tuple[Role, ...]) -> PermissionDenied:
     wanted = "、".join(ROLE_LABELS[r] for r in roles)
-    return PermissionDenied(f"此操作需要{wanted}角色", code="ROLE_REQUIRED")
+    return PermissionDenied(f"此操作需要{wanted}角色", code=Code.ROLE_REQUIRED)
 
 
 def require_department(by: Principal, *roles: Role) -> int | None:
@@ -25,7 +26,7 @@ def require_department(by: Principal, *roles: Role) -> int | None:
     if by.kind == PrincipalKind.SYSTEM:
         return None
     if by.kind != PrincipalKind.DEPARTMENT or by.department_id is None:
-        raise PermissionDenied("此操作仅限部门用户", code="DEPARTMENT_ONLY")
+        raise PermissionDenied("此操作仅限部门用户", code=Code.DEPARTMENT_ONLY)
     if by.role not in roles:
         raise _denied(roles)
     return by.department_id
@@ -35,12 +36,12 @@ def require_own_department(by: Principal, department_id: int, *roles: Role) -> N
     """The caller acts for ``department_id`` itself (a department may act only for itself)."""
     own = require_department(by, *roles)
     if own is not None and own != department_id:
-        raise PermissionDenied("部门只能为本部门办理此事项", code="OTHER_DEPARTMENT")
+        raise PermissionDenied("部门只能为本部门办理此事项", code=Code.OTHER_DEPARTMENT)
 
 
 def task_missing() -> NotFound:
     """The answer for a task that does not exist, or that the caller has no part in."""
-    return NotFound("未找到该抽查任务", code="TASK_NOT_FOUND")
+    return NotFound("未找到该抽查任务", code=Code.TASK_NOT_FOUND)
 
 
 async def task_role(
@@ -69,7 +70,7 @@ async def require_initiating(
     if by.kind == PrincipalKind.SYSTEM:
         return
     if part != TaskDepartmentRole.INITIATING:
-        raise PermissionDenied("仅发起部门可办理此事项", code="INITIATING_ONLY")
+        raise PermissionDenied("仅发起部门可办理此事项", code=Code.INITIATING_ONLY)
     if by.role not in roles:
         raise _denied(roles)
 
@@ -87,7 +88,7 @@ async def require_task_part(
     if by.kind == PrincipalKind.SYSTEM:
         return
     if by.department_id != department_id:
-        raise PermissionDenied("参与部门只能办理本部门负责的部分", code="OTHER_PART")
+        raise PermissionDenied("参与部门只能办理本部门负责的部分", code=Code.OTHER_PART)
     if by.role not in roles:
         raise _denied(roles)
 
@@ -100,6 +101,6 @@ async def require_reviewer(
     if by.kind == PrincipalKind.SYSTEM:
         return
     if part != TaskDepartmentRole.INITIATING and by.department_id != department_id:
-        raise PermissionDenied("只有发起部门或结果所属部门可以审核", code="OTHER_PART")
+        raise PermissionDenied("只有发起部门或结果所属部门可以审核", code=Code.OTHER_PART)
     if by.role != Role.REVIEWER:
         raise _denied((Role.REVIEWER,))

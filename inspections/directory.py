@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
 from inspections.access import require_department, require_own_department
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from inspections.principals import Principal, PrincipalKind, Role
 from schema import credit_code
@@ -21,7 +22,7 @@ def check_region_code(region_code: str) -> str:
     if len(region_code) != 6 or not region_code.isdigit():
         raise InvalidInput(
             f"行政区划代码应为6位数字，收到“{region_code}”",
-            code="REGION_CODE_INVALID",
+            code=Code.REGION_CODE_INVALID,
             field="regionCode",
         )
     return region_code
@@ -40,9 +41,9 @@ async def create_department(
 ) -> Department:
     """Register a department (部门): a maintenance step, not open to API callers."""
     if by.kind != PrincipalKind.SYSTEM:
-        raise PermissionDenied("部门由系统维护", code="SYSTEM_ONLY")
+        raise PermissionDenied("部门由系统维护", code=Code.SYSTEM_ONLY)
     if await session.scalar(select(Department.id).where(Department.code == code)) is not None:
-        raise Conflict(f"部门代码“{code}”已存在", code="DEPARTMENT_EXISTS", field="code")
+        raise Conflict(f"部门代码“{code}”已存在", code=Code.DEPARTMENT_EXISTS, field="code")
     department = Department(
         code=code,
         name=name,
@@ -68,7 +69,7 @@ async def department_by_code(session: AsyncSession, code: str) -> Department:
     """The department with this code, or NotFound."""
     department = await session.scalar(select(Department).where(Department.code == code))
     if department is None:
-        raise NotFound(f"未找到代码为“{code}”的部门", code="DEPARTMENT_NOT_FOUND")
+        raise NotFound(f"未找到代码为“{code}”的部门", code=Code.DEPARTMENT_NOT_FOUND)
     return department
 
 
@@ -100,11 +101,13 @@ async def register_entity(
     except credit_code.InvalidCreditCode as exc:
         raise InvalidInput(exc.message, code=exc.code, field="creditCode") from exc
     if not name.strip():
-        raise InvalidInput("市场主体名称不能为空", code="ENTITY_NAME_EMPTY", field="name")
+        raise InvalidInput("市场主体名称不能为空", code=Code.ENTITY_NAME_EMPTY, field="name")
     existing = await session.scalar(select(Entity.id).where(Entity.credit_code == normalized))
     if existing is not None:
         raise Conflict(
-            f"统一社会信用代码“{normalized}”已在名录库中", code="ENTITY_EXISTS", field="creditCode"
+            f"统一社会信用代码“{normalized}”已在名录库中",
+            code=Code.ENTITY_EXISTS,
+            field="creditCode",
         )
     entity = Entity(
         credit_code=normalized,
@@ -139,7 +142,7 @@ async def register_inspector(
     require_own_department(by, department_id, Role.ADMIN)
     taken = await session.scalar(select(Inspector.id).where(Inspector.badge_number == badge_number))
     if taken is not None:
-        raise Conflict(f"执法证号“{badge_number}”已存在", code="INSPECTOR_EXISTS")
+        raise Conflict(f"执法证号“{badge_number}”已存在", code=Code.INSPECTOR_EXISTS)
     inspector = Inspector(department_id=department_id, badge_number=badge_number, name=name)
     session.add(inspector)
     await session.flush()

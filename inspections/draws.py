@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from inspections import audit, draw_algorithm
 from inspections.access import require_initiating
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.base import utcnow
@@ -41,7 +42,7 @@ from schema.models import (
 
 def inspection_missing() -> NotFound:
     """The answer for an inspection that does not exist or that the caller may not know of."""
-    return NotFound("未找到该检查", code="INSPECTION_NOT_FOUND")
+    return NotFound("未找到该检查", code=Code.INSPECTION_NOT_FOUND)
 
 
 # How many leading digits of the 6-digit division code a task's level keeps in scope.
@@ -71,7 +72,7 @@ class DrawPreview:
 async def _task(session: AsyncSession, task_id: int) -> Task:
     task = await session.scalar(select(Task).where(Task.id == task_id).options(selectinload(Task.strata)))
     if task is None:
-        raise NotFound("未找到该抽查任务", code="TASK_NOT_FOUND")
+        raise NotFound("未找到该抽查任务", code=Code.TASK_NOT_FOUND)
     return task
 
 
@@ -197,7 +198,11 @@ async def commit_draw(
     await require_initiating(session, by, task_id, *DRAWERS)
     digest = seed_sha256.strip().lower()
     if not SHA256_HEX.match(digest):
-        raise InvalidInput("种子哈希应为64位十六进制SHA-256值", code="SEED_HASH_INVALID", field="seedSha256")
+        raise InvalidInput(
+            "种子哈希应为64位十六进制SHA-256值",
+            code=Code.SEED_HASH_INVALID,
+            field="seedSha256",
+        )
     task = await _task(session, task_id)
     existing = await session.scalar(select(Draw).where(Draw.task_id == task.id))
     if existing is not None:
@@ -209,7 +214,7 @@ async def commit_draw(
         raise Conflict(message, code=code)
     preview = await _preview(session, task)
     if not preview.candidates:
-        raise Conflict("检查对象名录库中没有符合本任务范围的市场主体", code="NO_CANDIDATES")
+        raise Conflict("检查对象名录库中没有符合本任务范围的市场主体", code=Code.NO_CANDIDATES)
     text = draw_algorithm.candidate_list_text(preview.candidates)
     # Only the system (demo data, tests) may fix the nonce, so its draws are reproducible.
     nonce = platform_nonce if platform_nonce and by.kind == PrincipalKind.SYSTEM else secrets.token_hex(32)
@@ -266,13 +271,13 @@ async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, see
     task = await _task(session, task_id)
     draw = await session.scalar(select(Draw).where(Draw.task_id == task.id))
     if draw is None:
-        raise Conflict("请先提交随机种子的哈希承诺", code="DRAW_NOT_COMMITTED")
+        raise Conflict("请先提交随机种子的哈希承诺", code=Code.DRAW_NOT_COMMITTED)
     if draw.locked:
-        raise Conflict("该任务的检查对象名单已抽取并锁定，不得更改", code="DRAW_LOCKED")
+        raise Conflict("该任务的检查对象名单已抽取并锁定，不得更改", code=Code.DRAW_LOCKED)
     if len(seed) < 16:
-        raise InvalidInput("随机种子至少16个字符", code="SEED_TOO_SHORT", field="seed")
+        raise InvalidInput("随机种子至少16个字符", code=Code.SEED_TOO_SHORT, field="seed")
     if draw_algorithm.sha256_hex(seed) != draw.seed_sha256:
-        raise InvalidInput("揭示的种子与事先公布的哈希不符", code="SEED_MISMATCH", field="seed")
+        raise InvalidInput("揭示的种子与事先公布的哈希不符", code=Code.SEED_MISMATCH, field="seed")
     candidates = await frozen_candidates(session, draw.id)
     combined = draw_algorithm.combined_seed(seed, draw.platform_nonce)
     drawn = draw_algorithm.select(combined, candidates, {s.position: s.ratio_bp for s in task.strata})
@@ -321,7 +326,7 @@ async def draw_entities(
 ) -> Draw:
     """Commit and reveal in one step (demo data, tests): the same record as the two-step path."""
     if len(seed) < 16:
-        raise InvalidInput("随机种子至少16个字符", code="SEED_TOO_SHORT", field="seed")
+        raise InvalidInput("随机种子至少16个字符", code=Code.SEED_TOO_SHORT, field="seed")
     await commit_draw(
         session,
         by=by,
@@ -341,12 +346,12 @@ async def record_inspection_dates(
         raise inspection_missing()
     await require_initiating(session, by, inspection.task_id, *DRAWERS, missing=inspection_missing())
     if ended_on < inspected_on:
-        raise InvalidInput("检查结束日期不能早于检查日期", code="DATES_ORDER", field="endedOn")
+        raise InvalidInput("检查结束日期不能早于检查日期", code=Code.DATES_ORDER, field="endedOn")
     # Due dates were stored from the end date; moving it afterwards would move them silently.
     if await session.scalar(
         select(InspectionResult.id).where(InspectionResult.inspection_id == inspection.id).limit(1)
     ):
-        raise Conflict("已录入检查结果，不能再修改检查日期", code="RESULTS_EXIST")
+        raise Conflict("已录入检查结果，不能再修改检查日期", code=Code.RESULTS_EXIST)
     before = {"inspectedOn": str(inspection.inspected_on), "endedOn": str(inspection.ended_on)}
     inspection.inspected_on = inspected_on
     inspection.ended_on = ended_on

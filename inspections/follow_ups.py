@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
 from inspections.access import require_task_part
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from inspections.results import result_missing
@@ -20,7 +21,7 @@ TRANSFER_WORKING_DAYS = 7
 
 
 def _follow_up_missing() -> NotFound:
-    return NotFound("未找到该后续处理记录", code="FOLLOW_UP_NOT_FOUND")
+    return NotFound("未找到该后续处理记录", code=Code.FOLLOW_UP_NOT_FOUND)
 
 
 async def record_transfer(
@@ -41,22 +42,22 @@ async def record_transfer(
         session, by, result.task_id, result.department_id, Role.CLERK, Role.ADMIN, missing=result_missing()
     )
     if not authority.strip():
-        raise InvalidInput("请填写移送的有管辖权部门", code="AUTHORITY_REQUIRED", field="authority")
+        raise InvalidInput("请填写移送的有管辖权部门", code=Code.AUTHORITY_REQUIRED, field="authority")
     if transferred_on > today:
-        raise InvalidInput("移送日期不能晚于今天", code="DATE_IN_FUTURE", field="transferredOn")
+        raise InvalidInput("移送日期不能晚于今天", code=Code.DATE_IN_FUTURE, field="transferredOn")
     problems = await session.scalar(
         select(ResultCategory.id).where(
             ResultCategory.code.in_(result.category_codes), ResultCategory.is_problem
         )
     )
     if problems is None:
-        raise Conflict("未发现问题的结果无需移送", code="NOTHING_TO_TRANSFER")
+        raise Conflict("未发现问题的结果无需移送", code=Code.NOTHING_TO_TRANSFER)
     if await session.scalar(select(FollowUp.id).where(FollowUp.result_id == result.id)) is not None:
-        raise Conflict("该结果已登记移送", code="FOLLOW_UP_EXISTS")
+        raise Conflict("该结果已登记移送", code=Code.FOLLOW_UP_EXISTS)
     inspection = await session.get(Inspection, result.inspection_id)
     assert inspection is not None and inspection.ended_on is not None
     if transferred_on < inspection.ended_on:
-        raise InvalidInput("移送日期不能早于检查结束日期", code="DATES_ORDER", field="transferredOn")
+        raise InvalidInput("移送日期不能早于检查结束日期", code=Code.DATES_ORDER, field="transferredOn")
     due = add_working_days(calendar, inspection.ended_on, TRANSFER_WORKING_DAYS)
     follow_up = FollowUp(
         result_id=result.id,
@@ -103,9 +104,9 @@ async def record_outcome(
         missing=_follow_up_missing(),
     )
     if not outcome.strip():
-        raise InvalidInput("请填写后续处理结果", code="OUTCOME_REQUIRED", field="outcome")
+        raise InvalidInput("请填写后续处理结果", code=Code.OUTCOME_REQUIRED, field="outcome")
     if on > today or (follow_up.transferred_on is not None and on < follow_up.transferred_on):
-        raise InvalidInput("处理结果日期应在移送之后、今天之前", code="DATES_ORDER", field="on")
+        raise InvalidInput("处理结果日期应在移送之后、今天之前", code=Code.DATES_ORDER, field="on")
     before = {"outcome": follow_up.outcome}
     follow_up.outcome = outcome.strip()
     follow_up.outcome_on = on

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
 from inspections.access import require_own_department
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from schema.enums import InspectionMethod
@@ -32,7 +33,7 @@ async def create_item_version(
     """Publish a new version of an item; the previous version ends the day before it starts."""
     require_own_department(by, department_id, Role.CLERK, Role.ADMIN)
     if not name.strip() or not legal_basis.strip():
-        raise InvalidInput("抽查事项名称和检查依据不能为空", code="ITEM_FIELDS_EMPTY")
+        raise InvalidInput("抽查事项名称和检查依据不能为空", code=Code.ITEM_FIELDS_EMPTY)
     previous = await session.scalar(
         select(InspectionItem)
         .where(InspectionItem.department_id == department_id, InspectionItem.code == code)
@@ -44,7 +45,7 @@ async def create_item_version(
         if effective_from <= previous.effective_from:
             raise InvalidInput(
                 f"新版本生效日期应晚于上一版本（{previous.effective_from.isoformat()}）",
-                code="ITEM_DATES_ORDER",
+                code=Code.ITEM_DATES_ORDER,
                 field="effectiveFrom",
             )
         version = previous.version + 1
@@ -81,12 +82,12 @@ async def retire_item(
     """Take an item off the list from a date on (its versions stay, for the results that used them)."""
     item = await session.get(InspectionItem, item_id)
     if item is None:
-        raise NotFound("未找到该抽查事项", code="ITEM_NOT_FOUND")
+        raise NotFound("未找到该抽查事项", code=Code.ITEM_NOT_FOUND)
     require_own_department(by, item.department_id, Role.CLERK, Role.ADMIN)
     if item.effective_to is not None:
-        raise Conflict("该抽查事项版本已停止使用", code="ITEM_RETIRED")
+        raise Conflict("该抽查事项版本已停止使用", code=Code.ITEM_RETIRED)
     if effective_to < item.effective_from:
-        raise InvalidInput("停止日期不能早于生效日期", code="ITEM_DATES_ORDER", field="effectiveTo")
+        raise InvalidInput("停止日期不能早于生效日期", code=Code.ITEM_DATES_ORDER, field="effectiveTo")
     item.effective_to = effective_to
     await audit.record(
         session,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inspections import audit
 from inspections.access import require_department, require_own_department
 from inspections.directory import check_region_code
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import (
@@ -61,7 +62,7 @@ async def create_plan(
     """Draft an annual plan for an initiating department."""
     require_own_department(by, department_id, Role.CLERK, Role.ADMIN)
     if not 2000 <= year <= 2100:
-        raise InvalidInput(f"年度“{year}”不在有效范围内", code="YEAR_INVALID", field="year")
+        raise InvalidInput(f"年度“{year}”不在有效范围内", code=Code.YEAR_INVALID, field="year")
     plan = AnnualPlan(department_id=department_id, year=year, title=title, description=description)
     session.add(plan)
     await session.flush()
@@ -87,12 +88,12 @@ async def publish_plan(
         by.kind == PrincipalKind.SYSTEM or plan.status == PlanStatus.PUBLISHED or own == plan.department_id
     )
     if plan is None or not visible:
-        raise NotFound("未找到该年度抽查计划", code="PLAN_NOT_FOUND")
+        raise NotFound("未找到该年度抽查计划", code=Code.PLAN_NOT_FOUND)
     require_department(by, Role.REVIEWER, Role.HEAD, Role.ADMIN)
     if own is not None and own != plan.department_id:
-        raise PermissionDenied("部门只能公布本部门的计划", code="OTHER_DEPARTMENT")
+        raise PermissionDenied("部门只能公布本部门的计划", code=Code.OTHER_DEPARTMENT)
     if plan.status == PlanStatus.PUBLISHED:
-        raise Conflict("该年度抽查计划已公布", code="PLAN_ALREADY_PUBLISHED")
+        raise Conflict("该年度抽查计划已公布", code=Code.PLAN_ALREADY_PUBLISHED)
     plan.status = PlanStatus.PUBLISHED
     plan.published_on = today
     plan.publication_deadline = deadline
@@ -129,25 +130,25 @@ async def create_task(
     """Set up a joint task (seed 002 art.7): who leads, who joins, what is checked, at what ratio."""
     require_own_department(by, initiating_department_id, Role.CLERK, Role.ADMIN)
     if period_end < period_start:
-        raise InvalidInput("检查结束日期不能早于开始日期", code="PERIOD_ORDER", field="periodEnd")
+        raise InvalidInput("检查结束日期不能早于开始日期", code=Code.PERIOD_ORDER, field="periodEnd")
     check_region_code(region_code)
     if not strata:
-        raise InvalidInput("至少需要设置一个抽查比例", code="STRATA_EMPTY", field="strata")
+        raise InvalidInput("至少需要设置一个抽查比例", code=Code.STRATA_EMPTY, field="strata")
     for stratum in strata:
         if not 0 < stratum.ratio_bp <= 10000:
             raise InvalidInput(
                 f"抽查比例应在0%（不含）到100%之间，收到{stratum.ratio_bp / 100:g}%",
-                code="RATIO_OUT_OF_RANGE",
+                code=Code.RATIO_OUT_OF_RANGE,
                 field="strata",
             )
     if not items:
-        raise InvalidInput("至少需要一个抽查事项", code="ITEMS_EMPTY", field="items")
+        raise InvalidInput("至少需要一个抽查事项", code=Code.ITEMS_EMPTY, field="items")
     departments = {initiating_department_id, *participating_department_ids}
     if initiating_department_id in participating_department_ids:
-        raise InvalidInput("发起部门不能同时作为参与部门", code="DEPARTMENT_ROLE_DUPLICATE")
+        raise InvalidInput("发起部门不能同时作为参与部门", code=Code.DEPARTMENT_ROLE_DUPLICATE)
     found = set(await session.scalars(select(Department.id).where(Department.id.in_(departments))))
     if found != departments:
-        raise NotFound("部门不存在", code="DEPARTMENT_NOT_FOUND")
+        raise NotFound("部门不存在", code=Code.DEPARTMENT_NOT_FOUND)
     item_rows = {
         row.id: row
         for row in await session.scalars(
@@ -157,11 +158,11 @@ async def create_task(
     for spec in items:
         item = item_rows.get(spec.item_id)
         if item is None:
-            raise NotFound("抽查事项不存在", code="ITEM_NOT_FOUND", field="items")
+            raise NotFound("抽查事项不存在", code=Code.ITEM_NOT_FOUND, field="items")
         if spec.department_id not in departments:
             raise InvalidInput(
                 f"负责检查“{item.name}”的部门须参加本任务",
-                code="ITEM_DEPARTMENT_MISMATCH",
+                code=Code.ITEM_DEPARTMENT_MISMATCH,
                 field="items",
             )
         # A task inspects against the list as it stands for the whole period (动态管理, seed 002
@@ -173,13 +174,13 @@ async def create_task(
             raise InvalidInput(
                 f"抽查事项“{item.name}”（第{item.version}版）的有效期为{item.effective_from.isoformat()}至{until}，"
                 f"未覆盖任务期间{period_start.isoformat()}至{period_end.isoformat()}，请选用该期间有效的版本",
-                code="ITEM_NOT_IN_FORCE",
+                code=Code.ITEM_NOT_IN_FORCE,
                 field="items",
             )
     if plan_id is not None:
         plan = await session.get(AnnualPlan, plan_id)
         if plan is None or plan.department_id != initiating_department_id:
-            raise NotFound("未找到该年度抽查计划", code="PLAN_NOT_FOUND")
+            raise NotFound("未找到该年度抽查计划", code=Code.PLAN_NOT_FOUND)
     task = Task(
         plan_id=plan_id,
         initiating_department_id=initiating_department_id,

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit, draws
 from inspections.access import require_department, task_role
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from inspections.result_views import ResultView, build_views, joint_task_ids
@@ -112,7 +113,7 @@ class TaskOverlaps:
 def check_year(year: int) -> int:
     """A plausible year, or a refusal."""
     if not 2000 <= year <= 2100:
-        raise InvalidInput(f"年度“{year}”不在有效范围内", code="YEAR_INVALID", field="year")
+        raise InvalidInput(f"年度“{year}”不在有效范围内", code=Code.YEAR_INVALID, field="year")
     return year
 
 
@@ -179,7 +180,7 @@ async def entity_record(session: AsyncSession, *, by: Principal, code: str, year
     check_year(year)
     entity = await session.scalar(select(Entity).where(Entity.credit_code == normalized))
     if entity is None:
-        raise NotFound("名录库中没有该市场主体", code="ENTITY_NOT_FOUND", field="creditCode")
+        raise NotFound("名录库中没有该市场主体", code=Code.ENTITY_NOT_FOUND, field="creditCode")
     rows = list(
         await session.scalars(
             select(InspectionResult)
@@ -219,7 +220,7 @@ async def task_overlaps(session: AsyncSession, *, by: Principal, task_id: int) -
     await task_role(session, by, task_id)  # a department with no part in the task learns nothing
     task = await session.get(Task, task_id)
     if task is None:
-        raise NotFound("未找到该抽查任务", code="TASK_NOT_FOUND")
+        raise NotFound("未找到该抽查任务", code=Code.TASK_NOT_FOUND)
     drawn, entities = await _task_entities(session, task)
     # Items are the same across versions when department and code match (as in the draw guard).
     keys = {
@@ -278,9 +279,9 @@ async def reads_of(session: AsyncSession, *, by: Principal, limit: int = 100) ->
     """Who read the caller's department's results through the recognition queries, newest first."""
     own = require_department(by, *READERS)
     if own is None:
-        raise InvalidInput("系统调用须指明部门", code="SYSTEM_ONLY")
+        raise InvalidInput("系统调用须指明部门", code=Code.SYSTEM_ONLY)
     if not 1 <= limit <= 500:
-        raise InvalidInput(f"limit 应在1到500之间，收到{limit}", code="LIMIT_OUT_OF_RANGE", field="limit")
+        raise InvalidInput(f"limit 应在1到500之间，收到{limit}", code=Code.LIMIT_OUT_OF_RANGE, field="limit")
     events = list(
         await session.scalars(
             select(AuditEvent)

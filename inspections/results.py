@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
 from inspections.access import require_reviewer, require_task_part
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import ResultStatus
@@ -28,9 +29,9 @@ from workdays import WorkCalendar, add_working_days
 async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: date) -> list[ResultCategory]:
     """The dictionary rows for ``codes`` valid on ``on``, checked against the combination rules."""
     if not codes:
-        raise InvalidInput("至少选择一个检查结果类型", code="CATEGORY_EMPTY", field="categoryCodes")
+        raise InvalidInput("至少选择一个检查结果类型", code=Code.CATEGORY_EMPTY, field="categoryCodes")
     if len(set(codes)) != len(codes):
-        raise InvalidInput("检查结果类型重复", code="CATEGORY_DUPLICATE", field="categoryCodes")
+        raise InvalidInput("检查结果类型重复", code=Code.CATEGORY_DUPLICATE, field="categoryCodes")
     rows = list(
         await session.scalars(
             select(ResultCategory).where(
@@ -45,7 +46,7 @@ async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: d
     if unknown:
         raise InvalidInput(
             f"未知的检查结果类型：{'、'.join(unknown)}",
-            code="CATEGORY_UNKNOWN",
+            code=Code.CATEGORY_UNKNOWN,
             field="categoryCodes",
         )
     ordered = [known[code] for code in codes]
@@ -54,7 +55,7 @@ async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: d
         if exclusive:
             raise InvalidInput(
                 f"“{exclusive[0]}”不能与其他结果类型同时选择",
-                code="CATEGORY_EXCLUSIVE",
+                code=Code.CATEGORY_EXCLUSIVE,
                 field="categoryCodes",
             )
         groups: dict[str, list[str]] = {}
@@ -65,7 +66,7 @@ async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: d
             if len(labels) > 1:
                 raise InvalidInput(
                     f"“{'”与“'.join(labels)}”不能同时选择",
-                    code="CATEGORY_CONFLICT",
+                    code=Code.CATEGORY_CONFLICT,
                     field="categoryCodes",
                 )
     return ordered
@@ -91,11 +92,13 @@ async def enter_result(
         session, by, inspection.task_id, department_id, Role.CLERK, Role.ADMIN, missing=inspection_missing()
     )
     if inspection.ended_on is None:
-        raise Conflict("检查尚未结束，不能录入结果", code="INSPECTION_NOT_ENDED")
+        raise Conflict("检查尚未结束，不能录入结果", code=Code.INSPECTION_NOT_ENDED)
     task_item = await session.get(TaskItem, (inspection.task_id, item_id))
     if task_item is None or task_item.department_id != department_id:
         raise InvalidInput(
-            "该抽查事项不属于本部门在本任务中的检查内容", code="ITEM_NOT_IN_TASK", field="itemId"
+            "该抽查事项不属于本部门在本任务中的检查内容",
+            code=Code.ITEM_NOT_IN_TASK,
+            field="itemId",
         )
     await categories_in_force(session, category_codes, inspection.ended_on)
     exists = await session.scalar(
@@ -106,7 +109,7 @@ async def enter_result(
         )
     )
     if exists is not None:
-        raise Conflict("该事项的检查结果已录入", code="RESULT_EXISTS")
+        raise Conflict("该事项的检查结果已录入", code=Code.RESULT_EXISTS)
     due = add_working_days(calendar, inspection.ended_on, publication_working_days)
     result = InspectionResult(
         inspection_id=inspection.id,
@@ -136,12 +139,12 @@ async def enter_result(
 
 def result_missing() -> NotFound:
     """The answer for a result that does not exist or that the caller may not know of."""
-    return NotFound("未找到该检查结果", code="RESULT_NOT_FOUND")
+    return NotFound("未找到该检查结果", code=Code.RESULT_NOT_FOUND)
 
 
 def inspection_missing() -> NotFound:
     """The answer for an inspection that does not exist or that the caller may not know of."""
-    return NotFound("未找到该检查", code="INSPECTION_NOT_FOUND")
+    return NotFound("未找到该检查", code=Code.INSPECTION_NOT_FOUND)
 
 
 async def _result(session: AsyncSession, result_id: int) -> InspectionResult:
@@ -153,7 +156,10 @@ async def _result(session: AsyncSession, result_id: int) -> InspectionResult:
 
 def _move(result: InspectionResult, allowed: set[ResultStatus], target: ResultStatus) -> ResultStatus:
     if result.status not in allowed:
-        raise Conflict(f"检查结果当前状态为“{result.status.value}”，不能执行此操作", code="RESULT_STATE")
+        raise Conflict(
+            f"检查结果当前状态为“{result.status.value}”，不能执行此操作",
+            code=Code.RESULT_STATE,
+        )
     before = result.status
     result.status = target
     return before
@@ -183,7 +189,7 @@ async def return_result(
 ) -> InspectionResult:
     """Send a result back to the team with a reason (审核不通过，退回, seed 002 art.16)."""
     if not reason.strip():
-        raise InvalidInput("退回须说明理由", code="REASON_REQUIRED", field="reason")
+        raise InvalidInput("退回须说明理由", code=Code.REASON_REQUIRED, field="reason")
     result = await _result(session, result_id)
     await require_reviewer(session, by, result.task_id, result.department_id, missing=result_missing())
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.RETURNED)
@@ -274,11 +280,13 @@ async def correct_result(
     if by.kind == PrincipalKind.DEPARTMENT:
         approved_by = by.name
     if not reason.strip():
-        raise InvalidInput("更正须说明理由", code="REASON_REQUIRED", field="reason")
+        raise InvalidInput("更正须说明理由", code=Code.REASON_REQUIRED, field="reason")
     if not approved_by or not approved_by.strip():
-        raise InvalidInput("更正须经本部门主要负责人签字确认", code="APPROVER_REQUIRED", field="approvedBy")
+        raise InvalidInput(
+            "更正须经本部门主要负责人签字确认", code=Code.APPROVER_REQUIRED, field="approvedBy"
+        )
     if result.status != ResultStatus.PUBLISHED:
-        raise Conflict("只有已公示的检查结果才能更正", code="RESULT_NOT_PUBLISHED")
+        raise Conflict("只有已公示的检查结果才能更正", code=Code.RESULT_NOT_PUBLISHED)
     await categories_in_force(session, category_codes, today)
     before = {"categoryCodes": list(result.category_codes), "description": result.description}
     result.category_codes = list(category_codes)

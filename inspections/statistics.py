@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import InvalidInput, NotFound
 from inspections.result_views import ResultView, build_views, categories_by_code
 from schema.enums import ResultStatus
@@ -66,11 +67,13 @@ class Scope:
     def check(self) -> Scope:
         """The scope itself, or a refusal naming the bad argument."""
         if self.year is not None and not 2000 <= self.year <= 2100:
-            raise InvalidInput(f"年度“{self.year}”不在有效范围内", code="YEAR_INVALID", field="year")
+            raise InvalidInput(f"年度“{self.year}”不在有效范围内", code=Code.YEAR_INVALID, field="year")
         region = self.region_code
         if region is not None and (len(region) not in (2, 4, 6) or not region.isdigit()):
             raise InvalidInput(
-                "行政区划代码应为2、4或6位数字（省、市、县）", code="REGION_CODE_INVALID", field="regionCode"
+                "行政区划代码应为2、4或6位数字（省、市、县）",
+                code=Code.REGION_CODE_INVALID,
+                field="regionCode",
             )
         return self
 
@@ -204,9 +207,9 @@ async def _tasks(session: AsyncSession, scope: Scope) -> list[Task]:
 
 async def _check_references(session: AsyncSession, scope: Scope) -> None:
     if scope.task_id is not None and await session.get(Task, scope.task_id) is None:
-        raise NotFound("未找到该抽查任务", code="TASK_NOT_FOUND", field="taskId")
+        raise NotFound("未找到该抽查任务", code=Code.TASK_NOT_FOUND, field="taskId")
     if scope.department_id is not None and await session.get(Department, scope.department_id) is None:
-        raise NotFound("未找到该部门", code="DEPARTMENT_NOT_FOUND", field="departmentId")
+        raise NotFound("未找到该部门", code=Code.DEPARTMENT_NOT_FOUND, field="departmentId")
 
 
 def _in_region(scope: Scope) -> list[ColumnElement[bool]]:

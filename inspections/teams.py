@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit, draw_algorithm
 from inspections.access import require_department, require_initiating, require_task_part
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.base import utcnow
@@ -33,7 +34,7 @@ class ReplacementReason(StrEnum):
 
 
 def _member_missing() -> NotFound:
-    return NotFound("未找到该检查组成员", code="TEAM_MEMBER_NOT_FOUND")
+    return NotFound("未找到该检查组成员", code=Code.TEAM_MEMBER_NOT_FOUND)
 
 
 def _rank(seed: str, inspection_id: int, inspector: Inspector) -> str:
@@ -47,14 +48,14 @@ async def add_recusal(
     inspector = await session.get(Inspector, inspector_id)
     # Inspectors are known only to their own department: anyone else gets what a missing one gets.
     if inspector is None or (by.kind != PrincipalKind.SYSTEM and by.department_id != inspector.department_id):
-        raise NotFound("未找到该执法检查人员", code="INSPECTOR_NOT_FOUND")
+        raise NotFound("未找到该执法检查人员", code=Code.INSPECTOR_NOT_FOUND)
     require_department(by, Role.CLERK, Role.ADMIN)
     if await session.get(Entity, entity_id) is None:
-        raise NotFound("未找到该市场主体", code="ENTITY_NOT_FOUND")
+        raise NotFound("未找到该市场主体", code=Code.ENTITY_NOT_FOUND)
     if not reason.strip():
-        raise InvalidInput("回避须说明理由", code="REASON_REQUIRED", field="reason")
+        raise InvalidInput("回避须说明理由", code=Code.REASON_REQUIRED, field="reason")
     if await session.get(InspectorRecusal, (inspector_id, entity_id)) is not None:
-        raise Conflict("已登记该回避", code="RECUSAL_EXISTS")
+        raise Conflict("已登记该回避", code=Code.RECUSAL_EXISTS)
     recusal = InspectorRecusal(inspector_id=inspector_id, entity_id=entity_id, reason=reason.strip())
     session.add(recusal)
     await audit.record(
@@ -78,9 +79,9 @@ async def draw_inspectors(
     await require_initiating(session, by, task_id, Role.CLERK, Role.ADMIN)
     draw = await session.scalar(select(Draw).where(Draw.task_id == task_id))
     if draw is None or not draw.locked:
-        raise Conflict("请先完成检查对象的随机抽取", code="DRAW_NOT_LOCKED")
+        raise Conflict("请先完成检查对象的随机抽取", code=Code.DRAW_NOT_LOCKED)
     if draw.inspectors_drawn_at is not None:
-        raise Conflict("本任务的执法检查人员已抽取，只能按规定调整更换", code="TEAMS_DRAWN")
+        raise Conflict("本任务的执法检查人员已抽取，只能按规定调整更换", code=Code.TEAMS_DRAWN)
     seed = seed or secrets.token_hex(16)
     parts = list(await session.scalars(select(TaskDepartment).where(TaskDepartment.task_id == task_id)))
     initiating = next(p.department_id for p in parts if p.role == TaskDepartmentRole.INITIATING)
@@ -108,7 +109,7 @@ async def draw_inspectors(
         if not pool:
             raise Conflict(
                 f"部门（ID {department_id}）没有可抽取的执法检查人员（已排除回避人员）",
-                code="NOT_ENOUGH_INSPECTORS",
+                code=Code.NOT_ENOUGH_INSPECTORS,
             )
         return min(pool, key=lambda inspector: _rank(seed, inspection.id, inspector))
 
@@ -164,15 +165,19 @@ async def replace_inspector(
         missing=_member_missing(),
     )
     if member.replaced_by_id is not None:
-        raise Conflict("该成员已被更换", code="ALREADY_REPLACED")
+        raise Conflict("该成员已被更换", code=Code.ALREADY_REPLACED)
     if not approved_by.strip():
         raise InvalidInput(
-            "更换须经本部门分管负责人同意，请填写批准人", code="APPROVER_REQUIRED", field="approvedBy"
+            "更换须经本部门分管负责人同意，请填写批准人",
+            code=Code.APPROVER_REQUIRED,
+            field="approvedBy",
         )
     replacement = await session.get(Inspector, replacement_inspector_id)
     if replacement is None or replacement.department_id != member.department_id or not replacement.active:
         raise InvalidInput(
-            "替换人员须为本部门在职执法检查人员", code="REPLACEMENT_INVALID", field="replacementInspectorId"
+            "替换人员须为本部门在职执法检查人员",
+            code=Code.REPLACEMENT_INVALID,
+            field="replacementInspectorId",
         )
     team = set(
         await session.scalars(
@@ -183,11 +188,15 @@ async def replace_inspector(
     )
     if replacement.id in team:
         raise InvalidInput(
-            "替换人员已在本检查组中", code="REPLACEMENT_INVALID", field="replacementInspectorId"
+            "替换人员已在本检查组中",
+            code=Code.REPLACEMENT_INVALID,
+            field="replacementInspectorId",
         )
     if await session.get(InspectorRecusal, (replacement.id, inspection.entity_id)) is not None:
         raise InvalidInput(
-            "替换人员须对该检查对象回避", code="REPLACEMENT_RECUSED", field="replacementInspectorId"
+            "替换人员须对该检查对象回避",
+            code=Code.REPLACEMENT_RECUSED,
+            field="replacementInspectorId",
         )
     new = TeamMember(
         inspection_id=inspection.id,

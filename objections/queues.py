@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inspections.access import require_department
 from inspections.errors import InvalidInput, PermissionDenied
 from inspections.principals import Principal, PrincipalKind, Role
+from objections.error_codes import ObjectionErrorCode as Code
 from objections.workflow import OPEN
 from schema.enums import ObjectionState
 from schema.models import Objection
@@ -47,7 +48,7 @@ class QueueEntry:
 async def entity_objections(session: AsyncSession, *, by: Principal) -> Sequence[Objection]:
     """Every objection the calling entity filed, newest first."""
     if by.kind != PrincipalKind.ENTITY or by.entity_id is None:
-        raise PermissionDenied("仅限被检查对象查看本单位的异议", code="ENTITY_ONLY")
+        raise PermissionDenied("仅限被检查对象查看本单位的异议", code=Code.ENTITY_ONLY)
     return (
         await session.scalars(
             select(Objection)
@@ -72,7 +73,9 @@ async def department_queue(
     own = require_department(by, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN)
     if due_within is not None and not 0 <= due_within <= 60:
         raise InvalidInput(
-            "dueWithin 应在0到60个工作日之间", code="DUE_WITHIN_OUT_OF_RANGE", field="dueWithin"
+            "dueWithin 应在0到60个工作日之间",
+            code=Code.DUE_WITHIN_OUT_OF_RANGE,
+            field="dueWithin",
         )
     stmt = select(Objection).order_by(Objection.id)
     if own is not None:

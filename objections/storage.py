@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from inspections.errors import InvalidInput
+from objections.error_codes import ObjectionErrorCode as Code
 
 # Recognised by content, not by the name the uploader chose.
 SIGNATURES = {
@@ -52,24 +53,24 @@ def check(files: list[EvidenceFile], policy: EvidencePolicy) -> list[str]:
     if len(files) > policy.max_files:
         raise InvalidInput(
             f"证明材料最多{policy.max_files}个文件，收到{len(files)}个",
-            code="EVIDENCE_TOO_MANY",
+            code=Code.EVIDENCE_TOO_MANY,
             field="evidence",
         )
     kinds = []
     for file in files:
         if not file.data:
-            raise InvalidInput(f"文件“{file.filename}”为空", code="EVIDENCE_EMPTY", field="evidence")
+            raise InvalidInput(f"文件“{file.filename}”为空", code=Code.EVIDENCE_EMPTY, field="evidence")
         if len(file.data) > policy.max_bytes:
             raise InvalidInput(
                 f"文件“{file.filename}”超过{policy.max_bytes // (1024 * 1024)}MB上限",
-                code="EVIDENCE_TOO_LARGE",
+                code=Code.EVIDENCE_TOO_LARGE,
                 field="evidence",
             )
         kind = sniff(file.data)
         if kind is None or kind not in policy.types:
             raise InvalidInput(
                 f"文件“{file.filename}”不是允许的类型（PDF、JPEG、PNG）",
-                code="EVIDENCE_TYPE",
+                code=Code.EVIDENCE_TYPE,
                 field="evidence",
             )
         kinds.append(kind)

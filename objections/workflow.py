@@ -19,6 +19,7 @@ from inspections.access import require_department
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from objections import clocks
+from objections.error_codes import ObjectionErrorCode as Code
 from objections.storage import EvidenceFile, EvidencePolicy, EvidenceStorage, check
 from schema.enums import ObjectionDecision, ObjectionState, ResultStatus
 from schema.models import (
@@ -60,14 +61,14 @@ PUBLIC_CORRECTION_REASON = "经异议复查，原检查结果确有错误，予�
 
 def missing() -> NotFound:
     """The answer for an objection that does not exist or that the caller may not know of."""
-    return NotFound("未找到该异议", code="OBJECTION_NOT_FOUND")
+    return NotFound("未找到该异议", code=Code.OBJECTION_NOT_FOUND)
 
 
 async def _move(session: AsyncSession, objection: Objection, target: S, *, by: Principal, on: date) -> None:
     if objection.state not in ALLOWED[target]:
         raise Conflict(
             f"异议当前状态为“{STATE_LABELS[objection.state]}”，不能转为“{STATE_LABELS[target]}”",
-            code="OBJECTION_STATE",
+            code=Code.OBJECTION_STATE,
         )
     before = objection.state
     objection.state = target
@@ -80,7 +81,7 @@ async def _move(session: AsyncSession, objection: Objection, target: S, *, by: P
         await session.flush()
     except StaleDataError as exc:
         # Another transaction changed this objection first (two reviewers at once): exactly one wins.
-        raise Conflict("该异议已被他人处理，请刷新后重试", code="OBJECTION_CONFLICT") from exc
+        raise Conflict("该异议已被他人处理，请刷新后重试", code=Code.OBJECTION_CONFLICT) from exc
     await audit.record(
         session,
         actor=by.actor,
@@ -107,26 +108,32 @@ async def file_objection(
 ) -> Objection:
     """An entity files a written objection to one of its own published results."""
     if by.kind != PrincipalKind.ENTITY or by.entity_id is None:
-        raise InvalidInput("只有被检查对象可以对本单位的检查结果提出异议", code="ENTITY_ONLY")
+        raise InvalidInput("只有被检查对象可以对本单位的检查结果提出异议", code=Code.ENTITY_ONLY)
     key = idempotency_key.strip()
     if not 8 <= len(key) <= 128:
         raise InvalidInput(
-            "幂等键长度应为8到128个字符", code="IDEMPOTENCY_KEY_INVALID", field="idempotencyKey"
+            "幂等键长度应为8到128个字符",
+            code=Code.IDEMPOTENCY_KEY_INVALID,
+            field="idempotencyKey",
         )
     earlier = await session.scalar(
         select(Objection).where(Objection.entity_id == by.entity_id, Objection.idempotency_key == key)
     )
     if earlier is not None:
         if earlier.result_id != result_id:
-            raise Conflict("该幂等键已用于另一项异议", code="IDEMPOTENCY_KEY_REUSED", field="idempotencyKey")
+            raise Conflict(
+                "该幂等键已用于另一项异议",
+                code=Code.IDEMPOTENCY_KEY_REUSED,
+                field="idempotencyKey",
+            )
         return earlier  # the same submission again: filed once
     result = await session.get(InspectionResult, result_id)
     if result is None or result.entity_id != by.entity_id:
         raise results.result_missing()
     if result.status != ResultStatus.PUBLISHED or result.published_on is None:
-        raise Conflict("该检查结果尚未公示，不能提出异议", code="RESULT_NOT_PUBLISHED")
+        raise Conflict("该检查结果尚未公示，不能提出异议", code=Code.RESULT_NOT_PUBLISHED)
     if not grounds.strip():
-        raise InvalidInput("请以书面形式说明异议理由", code="GROUNDS_REQUIRED", field="grounds")
+        raise InvalidInput("请以书面形式说明异议理由", code=Code.GROUNDS_REQUIRED, field="grounds")
     latest = await session.scalar(
         select(ResultVersion.published_on)
         .where(ResultVersion.result_id == result.id)
@@ -140,13 +147,13 @@ async def file_objection(
     if is_past(last_day, now):
         raise Conflict(
             f"已超过异议期限：应自检查结果公示之日起60日内提出（截止{window.due.isoformat()}）",
-            code="OBJECTION_WINDOW_CLOSED",
+            code=Code.OBJECTION_WINDOW_CLOSED,
         )
     open_one = await session.scalar(
         select(Objection.id).where(Objection.result_id == result.id, Objection.state.in_(OPEN))
     )
     if open_one is not None:
-        raise Conflict("该检查结果已有正在处理的异议", code="OBJECTION_ALREADY_OPEN")
+        raise Conflict("该检查结果已有正在处理的异议", code=Code.OBJECTION_ALREADY_OPEN)
     kinds = check(evidence, policy)
     task = await session.get(Task, result.task_id)
     assert task is not None
@@ -234,7 +241,7 @@ def _check_day(day: date, *, after: date, today: date, field: str) -> None:
     if day < after or day > today:
         raise InvalidInput(
             f"日期应在{after.isoformat()}到{today.isoformat()}之间，收到{day.isoformat()}",
-            code="DATES_ORDER",
+            code=Code.DATES_ORDER,
             field=field,
         )
 
@@ -258,7 +265,7 @@ async def receive(
         raise InvalidInput(
             f"异议申请于{filed}在本系统提交，即于当日收到，复查期限自该日起算，不能另行登记收到日期"
             f"（收到{received_on.isoformat()}）",
-            code="RECEIPT_DATE_FIXED",
+            code=Code.RECEIPT_DATE_FIXED,
             field="receivedOn",
         )
     await _move(session, objection, S.RECEIVED, by=by, on=today)
@@ -287,10 +294,11 @@ async def decide(
     objection = await _addressed(session, by, objection_id, Role.REVIEWER)
     if objection.state not in ALLOWED[S.UPHELD]:
         raise Conflict(
-            f"异议当前状态为“{STATE_LABELS[objection.state]}”，不能作出复查结论", code="OBJECTION_STATE"
+            f"异议当前状态为“{STATE_LABELS[objection.state]}”，不能作出复查结论",
+            code=Code.OBJECTION_STATE,
         )
     if not reasons.strip():
-        raise InvalidInput("复查结论须说明理由", code="REASONS_REQUIRED", field="reasons")
+        raise InvalidInput("复查结论须说明理由", code=Code.REASONS_REQUIRED, field="reasons")
     _check_day(decided_on, after=objection.received_on or objection.filed_on, today=today, field="decidedOn")
     answer = clocks.answer_due(calendar, decided_on)
     objection.decision, objection.decision_reasons, objection.decided_on = (
@@ -331,7 +339,7 @@ async def apply_correction(
     ):
         raise missing()
     if objection.state != S.UPHELD:
-        raise Conflict("只有经复查确有错误的异议才能更正结果", code="OBJECTION_STATE")
+        raise Conflict("只有经复查确有错误的异议才能更正结果", code=Code.OBJECTION_STATE)
     version = await results.correct_result(
         session,
         by=by,
@@ -355,7 +363,7 @@ async def answer(
     """Send the answer (反馈); it always states the right to reconsideration or litigation."""
     objection = await _addressed(session, by, objection_id, Role.REVIEWER, Role.HEAD)
     if not text.strip():
-        raise InvalidInput("反馈内容不能为空", code="ANSWER_REQUIRED", field="text")
+        raise InvalidInput("反馈内容不能为空", code=Code.ANSWER_REQUIRED, field="text")
     body = text.strip()
     if clocks.REMEDIES not in body:
         body = f"{body}\n{clocks.REMEDIES}"

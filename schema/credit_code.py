@@ -34,8 +34,11 @@ Pure: no I/O, stdlib only.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from operator import mul
-from typing import Final, Literal
+from typing import Final
+
+from schema.errors import CodedError
 
 __all__ = [
     "ALPHABET",
@@ -45,6 +48,7 @@ __all__ = [
     "CREDIT_CODE_CHECK",
     "CREDIT_CODE_LENGTH",
     "CREDIT_CODE_REGION",
+    "CreditCodeErrorCode",
     "ErrorCode",
     "InvalidCreditCode",
     "check_character",
@@ -91,14 +95,24 @@ AUTHORITY_CODES: Final[dict[str, tuple[str, str]]] = {
     "Y": ("其他", "1"),
 }
 
-ErrorCode = Literal["CREDIT_CODE_LENGTH", "CREDIT_CODE_CHARSET", "CREDIT_CODE_CHECK", "CREDIT_CODE_REGION"]
-CREDIT_CODE_LENGTH: Final = "CREDIT_CODE_LENGTH"
-CREDIT_CODE_CHARSET: Final = "CREDIT_CODE_CHARSET"
-CREDIT_CODE_CHECK: Final = "CREDIT_CODE_CHECK"
-CREDIT_CODE_REGION: Final = "CREDIT_CODE_REGION"
+
+class CreditCodeErrorCode(StrEnum):
+    """Why a string is not a valid 统一社会信用代码 (GB 32100-2015)."""
+
+    CREDIT_CODE_LENGTH = "CREDIT_CODE_LENGTH"
+    CREDIT_CODE_CHARSET = "CREDIT_CODE_CHARSET"
+    CREDIT_CODE_CHECK = "CREDIT_CODE_CHECK"
+    CREDIT_CODE_REGION = "CREDIT_CODE_REGION"
 
 
-class InvalidCreditCode(ValueError):
+ErrorCode = CreditCodeErrorCode
+CREDIT_CODE_LENGTH: Final = CreditCodeErrorCode.CREDIT_CODE_LENGTH
+CREDIT_CODE_CHARSET: Final = CreditCodeErrorCode.CREDIT_CODE_CHARSET
+CREDIT_CODE_CHECK: Final = CreditCodeErrorCode.CREDIT_CODE_CHECK
+CREDIT_CODE_REGION: Final = CreditCodeErrorCode.CREDIT_CODE_REGION
+
+
+class InvalidCreditCode(CodedError, ValueError):
     """A string that is not a valid 统一社会信用代码.
 
     ``code`` is a stable machine code (one of the ``CREDIT_CODE_*`` constants), ``message`` a
@@ -107,9 +121,7 @@ class InvalidCreditCode(ValueError):
     """
 
     def __init__(self, code: ErrorCode, message: str, *, position: int | None = None) -> None:
-        super().__init__(message)
-        self.code: ErrorCode = code
-        self.message = message
+        super().__init__(message, code=code)
         self.position = position
 
 

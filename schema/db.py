@@ -14,10 +14,18 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolResetState
 
+from schema.versions import tested
+
 try:  # SQLAlchemy 2.1 names it await_; await_only, its 2.0 name, is deprecated from 2.2
     from sqlalchemy.util import await_
 except ImportError:  # pragma: no cover - SQLAlchemy 2.0
     from sqlalchemy.util import await_only as await_
+
+# The read transactions' one-hand-off BEGIN calls the driver under SQLAlchemy's adapter with
+# SQLAlchemy's internal await_: only on the releases it was tested with (pinned in pyproject.toml).
+FAST_BEGIN = tested("SQLAlchemy", ("2.0", "2.1"), purpose="the SQLite one-hand-off BEGIN") and tested(
+    "aiosqlite", ("0.20", "0.21", "0.22"), purpose="the SQLite one-hand-off BEGIN"
+)
 
 
 def async_url(url: str) -> str:
@@ -55,11 +63,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # Writers ask for "IMMEDIATE" (api.mutations.execute): the write lock is taken up front, so two
+    # Writers ask for "IMMEDIATE" (api.graphql.core.transaction): the write lock is taken up front, so two
     # concurrent writers queue on busy_timeout instead of one failing after it has read.
     mode = connection.get_execution_options().get("sqlite_begin", "")
     driver = connection.connection.driver_connection
-    if not mode and isinstance(driver, aiosqlite.Connection):
+    if FAST_BEGIN and not mode and isinstance(driver, aiosqlite.Connection):
         # Every read request begins here. Through the adapter a statement is four hand-offs to
         # aiosqlite's thread (~0.13 ms each on this machine); aiosqlite's own execute is one.
         # A deferred BEGIN takes no lock and so cannot fail on a busy database; IMMEDIATE can,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from schema.errors import CodedError
+from search.error_codes import SearchErrorCode
 
-class SearchInputError(ValueError):
+
+class SearchInputError(CodedError, ValueError):
     """The query or a filter cannot be searched (empty, too long, no searchable text ...)."""
 
-    def __init__(self, message: str, *, code: str, field: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
+    def __init__(self, message: str, *, code: SearchErrorCode, field: str) -> None:
+        super().__init__(message, code=code, field=field)

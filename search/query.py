@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schema import credit_code
+from search.error_codes import SearchErrorCode as Code
 from search.errors import SearchInputError
 from search.text import get_segmenter, normalize, query_tokens
 from search.text.tokens import match_tokens
@@ -60,7 +61,7 @@ def parse_query(raw: str) -> ParsedQuery:
         raise _too_long()
     text = normalize(raw)
     if not text:
-        raise SearchInputError("请输入要搜索的内容", code="SEARCH_QUERY_EMPTY", field="query")
+        raise SearchInputError("请输入要搜索的内容", code=Code.SEARCH_QUERY_EMPTY, field="query")
     if len(text) > MAX_QUERY_CHARS:
         raise _too_long()
     tokens = tuple(query_tokens(text))
@@ -75,7 +76,7 @@ def parse_query(raw: str) -> ParsedQuery:
     if not tokens:
         raise SearchInputError(
             "搜索内容中没有可检索的文字，请输入名称、事项或结果类型等文字",
-            code="SEARCH_QUERY_UNSEARCHABLE",
+            code=Code.SEARCH_QUERY_UNSEARCHABLE,
             field="query",
         )
     return ParsedQuery(
@@ -85,5 +86,5 @@ def parse_query(raw: str) -> ParsedQuery:
 
 def _too_long() -> SearchInputError:
     return SearchInputError(
-        f"搜索内容不能超过{MAX_QUERY_CHARS}个字", code="SEARCH_QUERY_TOO_LONG", field="query"
+        f"搜索内容不能超过{MAX_QUERY_CHARS}个字", code=Code.SEARCH_QUERY_TOO_LONG, field="query"
     )

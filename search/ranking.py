@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from search.backends.base import Hit
+if TYPE_CHECKING:  # the backends import this module; a hit is only named here
+    from search.backends.base import Hit
+
 
 SortKey = tuple[int, float, int, int]
 

@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api.migrations import upgrade
 from schema.db import make_engine, make_sessionmaker
+from schema.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("GONGSHI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = (

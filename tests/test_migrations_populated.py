@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 
-from api.migrations import alembic_config, upgrade
+from schema.migrate import alembic_config, upgrade
 
 
 def test_upgrade_from_the_first_revision_with_rows_in_place(tmp_path: Path) -> None:

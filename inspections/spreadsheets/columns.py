@@ -10,10 +10,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
+from inspections.error_codes import InspectionErrorCode as Code
 from schema import credit_code
 from schema.enums import EntityStatus, EntityType
+from schema.errors import CodedError
 
 ENTITY_TYPE_LABELS = {
     EntityType.ENTERPRISE: "企业",
@@ -37,13 +40,11 @@ DATE_FORMATS = (
 )
 
 
-class CellError(ValueError):
+class CellError(CodedError, ValueError):
     """A cell that cannot be read: a stable code and a Chinese reason."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def __init__(self, code: StrEnum, message: str) -> None:
+        super().__init__(message, code=code)
 
 
 Parser = Callable[[str], Any]
@@ -54,7 +55,7 @@ def text(max_length: int) -> Parser:
 
     def parse(raw: str) -> str:
         if len(raw) > max_length:
-            raise CellError("TOO_LONG", f"不能超过{max_length}个字，实际{len(raw)}个字")
+            raise CellError(Code.TOO_LONG, f"不能超过{max_length}个字，实际{len(raw)}个字")
         return raw
 
     return parse
@@ -71,7 +72,7 @@ def code(raw: str) -> str:
 def region(raw: str) -> str:
     """A 6-digit administrative division code."""
     if len(raw) != 6 or not raw.isdigit() or not raw.isascii():
-        raise CellError("REGION_CODE_INVALID", f"行政区划代码应为6位数字，收到“{raw}”")
+        raise CellError(Code.REGION_CODE_INVALID, f"行政区划代码应为6位数字，收到“{raw}”")
     return raw
 
 
@@ -84,7 +85,7 @@ def day(raw: str) -> date:
                 return date(*(int(part) for part in match.groups()))
             except ValueError:
                 break
-    raise CellError("DATE_INVALID", f"日期“{raw}”无效，请写作“2021-05-08”")
+    raise CellError(Code.DATE_INVALID, f"日期“{raw}”无效，请写作“2021-05-08”")
 
 
 def choice(labels: dict[Any, str]) -> Parser:
@@ -94,7 +95,7 @@ def choice(labels: dict[Any, str]) -> Parser:
     def parse(raw: str) -> Any:
         if raw not in by_label:
             allowed = "、".join(labels.values())
-            raise CellError("CHOICE_INVALID", f"“{raw}”不是可选值，应为：{allowed}")
+            raise CellError(Code.CHOICE_INVALID, f"“{raw}”不是可选值，应为：{allowed}")
         return by_label[raw]
 
     return parse
@@ -108,7 +109,7 @@ def listing(raw: str) -> list[str]:
 def positive_int(raw: str) -> int:
     """A whole number such as a task ID (任务ID)."""
     if not raw.isdigit() or not raw.isascii() or int(raw) == 0:
-        raise CellError("NUMBER_INVALID", f"应为正整数，收到“{raw}”")
+        raise CellError(Code.NUMBER_INVALID, f"应为正整数，收到“{raw}”")
     return int(raw)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections.access import require_department, task_role
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import InvalidInput
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.recognition import record_read
@@ -144,7 +145,7 @@ def statistics_tables(stats: Statistics, which: str | None = None) -> list[Table
         return [build(stats) for build in STATISTICS_TABLES.values()]
     if which not in STATISTICS_TABLES:
         allowed = "、".join(STATISTICS_TABLES)
-        raise InvalidInput(f"未知的统计表“{which}”，应为：{allowed}", code="TABLE_UNKNOWN", field="table")
+        raise InvalidInput(f"未知的统计表“{which}”，应为：{allowed}", code=Code.TABLE_UNKNOWN, field="table")
     return [STATISTICS_TABLES[which](stats)]
 
 
@@ -183,7 +184,7 @@ async def entities_table(session: AsyncSession, *, by: Principal, region_code: s
     """The entity directory of a region, in the import template's columns (contacts: departments only)."""
     require_department(by, *READERS)
     if len(region_code) not in (2, 4, 6) or not region_code.isdigit():
-        raise InvalidInput("行政区划代码应为2、4或6位数字", code="REGION_CODE_INVALID", field="regionCode")
+        raise InvalidInput("行政区划代码应为2、4或6位数字", code=Code.REGION_CODE_INVALID, field="regionCode")
     rows = await session.execute(
         select(Entity, EntityContact.phone)
         .outerjoin(EntityContact, EntityContact.entity_id == Entity.id)
@@ -224,7 +225,7 @@ async def inspectors_table(session: AsyncSession, *, by: Principal) -> Table:
 def check_format(fmt: str) -> str:
     """``xlsx`` or ``csv``, or a refusal."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"格式应为 xlsx 或 csv，收到“{fmt}”", code="FORMAT_UNKNOWN", field="format")
+        raise InvalidInput(f"格式应为 xlsx 或 csv，收到“{fmt}”", code=Code.FORMAT_UNKNOWN, field="format")
     return fmt
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit, directory, results
 from inspections.access import require_department, task_role
+from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import DomainError, InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from inspections.spreadsheets.columns import TEMPLATES, CellError, Template
@@ -96,7 +97,9 @@ def template_of(kind: str) -> Template:
     if kind not in TEMPLATES:
         allowed = "、".join(TEMPLATES)
         raise InvalidInput(
-            f"未知的导入类型“{kind}”，应为：{allowed}", code="IMPORT_KIND_UNKNOWN", field="kind"
+            f"未知的导入类型“{kind}”，应为：{allowed}",
+            code=Code.IMPORT_KIND_UNKNOWN,
+            field="kind",
         )
     return TEMPLATES[kind]
 
@@ -109,15 +112,15 @@ def _headers(template: Template, headers: list[str]) -> tuple[dict[str, int], li
             continue
         if header in known:
             if known[header] in index:
-                problems.append(RowProblem(1, header, "HEADER_DUPLICATE", f"表头“{header}”重复"))
+                problems.append(RowProblem(1, header, Code.HEADER_DUPLICATE, f"表头“{header}”重复"))
             index[known[header]] = position
         elif header not in template.extra_headers:
             problems.append(
-                RowProblem(1, header, "HEADER_UNKNOWN", f"表头“{header}”不是模板中的列，请使用下载的模板")
+                RowProblem(1, header, Code.HEADER_UNKNOWN, f"表头“{header}”不是模板中的列，请使用下载的模板")
             )
     for column in template.columns:
         if column.required and column.key not in index:
-            problems.append(RowProblem(1, column.header, "HEADER_MISSING", f"缺少必填列“{column.header}”"))
+            problems.append(RowProblem(1, column.header, Code.HEADER_MISSING, f"缺少必填列“{column.header}”"))
     return index, problems
 
 
@@ -139,7 +142,7 @@ def parse_rows(
             if not raw:
                 if column.required:
                     problems.append(
-                        RowProblem(number, column.header, "REQUIRED", f"“{column.header}”必须填写")
+                        RowProblem(number, column.header, Code.REQUIRED, f"“{column.header}”必须填写")
                     )
                     bad = True
                 values[column.key] = column.default
@@ -156,7 +159,10 @@ def parse_rows(
             header = template.header_of(template.identity[-1])
             problems.append(
                 RowProblem(
-                    number, header, "DUPLICATE_IN_FILE", f"与第{seen[identity]}行重复（同一对象只能出现一次）"
+                    number,
+                    header,
+                    Code.DUPLICATE_IN_FILE,
+                    f"与第{seen[identity]}行重复（同一对象只能出现一次）",
                 )
             )
             continue
@@ -197,7 +203,9 @@ async def _result(ctx: Context, values: dict[str, Any]) -> None:
     session = ctx.session
     # One answer whether the task is not there, not the caller's, or lacks the entity (404 before 403).
     missing = NotFound(
-        "该任务中没有这个检查对象（或没有该任务）", code="INSPECTION_NOT_FOUND", field="creditCode"
+        "该任务中没有这个检查对象（或没有该任务）",
+        code=Code.INSPECTION_NOT_FOUND,
+        field="creditCode",
     )
     await task_role(session, ctx.by, values["task_id"], missing)
     inspection = await session.scalar(
@@ -219,13 +227,15 @@ async def _result(ctx: Context, values: dict[str, Any]) -> None:
     if item_id is None:
         raise InvalidInput(
             f"“{values['item_code']}”不是本部门在该任务中负责的抽查事项",
-            code="ITEM_NOT_IN_TASK",
+            code=Code.ITEM_NOT_IN_TASK,
             field="itemId",
         )
     unknown = [label for label in values["categories"] if label not in ctx.labels]
     if unknown:
         raise InvalidInput(
-            f"未知的检查结果类型：{'、'.join(unknown)}", code="CATEGORY_UNKNOWN", field="categoryCodes"
+            f"未知的检查结果类型：{'、'.join(unknown)}",
+            code=Code.CATEGORY_UNKNOWN,
+            field="categoryCodes",
         )
     assert ctx.calendar is not None
     await results.enter_result(
@@ -263,7 +273,7 @@ async def import_file(
     template = template_of(kind)
     department_id = require_department(by, *IMPORT_ROLES[kind])
     if department_id is None:
-        raise InvalidInput("导入须以部门用户身份进行", code="DEPARTMENT_REQUIRED")
+        raise InvalidInput("导入须以部门用户身份进行", code=Code.DEPARTMENT_REQUIRED)
     report = ImportReport(kind=kind, filename=filename)
     try:
         sheet = read_table(data, filename)
@@ -273,7 +283,7 @@ async def import_file(
     report.rows = len(sheet.rows)
     parsed, report.problems = parse_rows(template, sheet.headers, sheet.rows)
     if not sheet.rows and not report.problems:
-        report.problems.append(RowProblem(None, None, "FILE_EMPTY", "文件中没有数据行"))
+        report.problems.append(RowProblem(None, None, Code.FILE_EMPTY, "文件中没有数据行"))
     ctx = Context(session, by, department_id, calendar, publication_working_days)
     if kind == "results":
         for row in await session.scalars(select(ResultCategory)):

@@ -7,20 +7,22 @@ import io
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
+
+from inspections.error_codes import InspectionErrorCode as Code
+from schema.errors import CodedError
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
 DATA_SHEET = "数据"
 
 
-class FileUnreadable(ValueError):
+class FileUnreadable(CodedError, ValueError):
     """The file as a whole cannot be read: a stable code and a Chinese reason."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    def __init__(self, code: StrEnum, message: str) -> None:
+        super().__init__(message, code=code)
 
 
 @dataclass
@@ -46,11 +48,11 @@ def cell_text(value: Any) -> str:
 
 def _sheet(table: list[tuple[int, list[str]]]) -> Sheet:
     if not table:
-        raise FileUnreadable("FILE_EMPTY", "文件中没有表头行")
+        raise FileUnreadable(Code.FILE_EMPTY, "文件中没有表头行")
     (_, headers), *rest = table
     rows = [(number, cells) for number, cells in rest if any(cells)]
     if len(rows) > MAX_ROWS:
-        raise FileUnreadable("FILE_TOO_LARGE", f"一次最多导入{MAX_ROWS}行，文件有{len(rows)}行")
+        raise FileUnreadable(Code.FILE_TOO_LARGE, f"一次最多导入{MAX_ROWS}行，文件有{len(rows)}行")
     return Sheet([h.strip() for h in headers], rows)
 
 
@@ -60,13 +62,13 @@ def _xlsx(data: bytes) -> Sheet:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise FileUnreadable("FILE_UNREADABLE", "无法读取该XLSX文件，请用模板另存为.xlsx") from exc
+        raise FileUnreadable(Code.FILE_UNREADABLE, "无法读取该XLSX文件，请用模板另存为.xlsx") from exc
     try:
         sheet = book[DATA_SHEET] if DATA_SHEET in book.sheetnames else book.worksheets[0]
         table = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if number > MAX_ROWS + 1:
-                raise FileUnreadable("FILE_TOO_LARGE", f"一次最多导入{MAX_ROWS}行")
+                raise FileUnreadable(Code.FILE_TOO_LARGE, f"一次最多导入{MAX_ROWS}行")
             table.append((number, [cell_text(v) for v in values]))
     finally:
         book.close()
@@ -82,25 +84,25 @@ def _csv(data: bytes) -> Sheet:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise FileUnreadable("FILE_ENCODING", "无法识别CSV文件的编码，请保存为UTF-8")
+        raise FileUnreadable(Code.FILE_ENCODING, "无法识别CSV文件的编码，请保存为UTF-8")
     if "\x00" in text:
-        raise FileUnreadable("FILE_UNREADABLE", "文件不是CSV文本")
+        raise FileUnreadable(Code.FILE_UNREADABLE, "文件不是CSV文本")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         table = [(reader.line_num, [cell.strip() for cell in row]) for row in reader]
     except csv.Error as exc:
-        raise FileUnreadable("FILE_UNREADABLE", f"CSV格式有误：{exc}") from exc
+        raise FileUnreadable(Code.FILE_UNREADABLE, f"CSV格式有误：{exc}") from exc
     return _sheet(table)
 
 
 def read_table(data: bytes, filename: str) -> Sheet:
     """The rows of an XLSX (by content) or CSV file; refuses what it cannot read."""
     if len(data) > MAX_BYTES:
-        raise FileUnreadable("FILE_TOO_LARGE", f"文件不能超过{MAX_BYTES // 1024 // 1024}MB")
+        raise FileUnreadable(Code.FILE_TOO_LARGE, f"文件不能超过{MAX_BYTES // 1024 // 1024}MB")
     if not data.strip():
-        raise FileUnreadable("FILE_EMPTY", "文件是空的")
+        raise FileUnreadable(Code.FILE_EMPTY, "文件是空的")
     if data[:4] == b"PK\x03\x04":
         return _xlsx(data)
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise FileUnreadable("FILE_UNREADABLE", "无法读取该XLSX文件，请用模板另存为.xlsx")
+        raise FileUnreadable(Code.FILE_UNREADABLE, "无法读取该XLSX文件，请用模板另存为.xlsx")
     return _csv(data)

@@ -111,7 +111,7 @@ class Reminder(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
-    # Deliveries refused or failed so far, and why the last one did (api/reminders.py).
+    # Deliveries refused or failed so far, and why the last one did (api/cli/reminders.py).
     attempts: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     last_error: Mapped[str | None] = mapped_column(sa.String(200))
 

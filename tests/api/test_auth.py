@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli import main
-from api.migrations import upgrade
-from api.tokens import authenticate, issue_token, revoke_token
 from inspections.principals import PrincipalKind, Role
+from inspections.tokens import authenticate, issue_token, revoke_token
 from schema.base import utcnow
 from schema.db import make_engine, make_sessionmaker
+from schema.migrate import upgrade
 from schema.models import ApiToken
 from tests import factories
 

@@ -12,7 +12,7 @@ from strawberry.relay import to_base64
 from tests.api.world import World, build_world
 from tests.conftest import table_counts
 
-ERR = "__typename ... on UserError { code message field }"
+ERR = "__typename ... on UserError { code errorCode message field }"
 
 
 def task_input(world: World, **changes: Any) -> dict[str, Any]:
@@ -216,5 +216,6 @@ async def test_bad_input_is_refused_and_changes_nothing(
     assert response.status_code == 200
     payload = response.json()["data"][name]
     assert payload["code"] == code, payload
+    assert payload["errorCode"] == code, payload  # the enum answers the same value as the deprecated string
     assert word in payload["message"], payload
     assert await table_counts(session) == before

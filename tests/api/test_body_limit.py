@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from strawberry.relay import to_base64
 
-from api.tokens import issue_token
+from inspections.tokens import issue_token
 from schema.models import Objection
 from tests import factories
 from tests.api.conftest import app_client

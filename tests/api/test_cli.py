@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli import main
-from api.migrations import upgrade
+from demo.dataset import load_demo
 from inspections.calendar import load_calendar
-from inspections.demo.dataset import load_demo
 from schema.db import make_engine, make_sessionmaker
 from schema.enums import ResultStatus
+from schema.migrate import upgrade
 from schema.models import (
     AuditEvent,
     HolidaySchedule,

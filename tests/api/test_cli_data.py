@@ -8,13 +8,14 @@ import io
 from pathlib import Path
 
 import pytest
+from strawberry import relay
 
 from api.cli import main
-from api.migrations import upgrade
-from api.tokens import issue_token
 from inspections.principals import Role
+from inspections.tokens import issue_token
 from schema import credit_code
 from schema.db import make_engine, make_sessionmaker
+from schema.migrate import upgrade
 from tests import factories
 
 HEADER = "统一社会信用代码,名称,市场主体类型,行政区划代码"
@@ -88,3 +89,15 @@ async def test_import_refuses_then_accepts_and_export_gives_the_rows_back(
     assert "已生成公开结果快照：0条" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["export", "results", "--task", "1", "-o", "-"]) == 2
     assert "需要部门用户令牌" in capsys.readouterr().err
+    # Task IDs as the API shows them; one of another type is refused in one Chinese line.
+    foreign = str(relay.GlobalID("InspectionResult", "1"))
+    assert (
+        await asyncio.to_thread(main, ["export", "results", "--task", foreign, "--token", clerk.secret]) == 2
+    )
+    err = capsys.readouterr().err
+    assert err.strip() == "无法导出：--task 应为 Task 的ID" and "Traceback" not in err
+    task_gid = str(relay.GlobalID("Task", "999"))
+    assert (
+        await asyncio.to_thread(main, ["export", "results", "--task", task_gid, "--token", clerk.secret]) == 2
+    )
+    assert "(TASK_NOT_FOUND)" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The garbage collector's passes run between requests (api/collector.py), not inside them.
+"""The garbage collector's passes run between requests (api/http/collector.py), not inside them.
 
 The collector's own automatic passes are switched off in these tests (gc.disable), so every pass
 seen is one the middleware ran; gc.callbacks records when each pass starts.
@@ -16,7 +16,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from api.collector import (
+from api.http.collector import (
     BUSY_THRESHOLD,
     DUE_AFTER,
     FULL_PASS_RATIO,

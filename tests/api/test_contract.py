@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.cli import SDL_PATH
-from api.graphql import build_schema
-from api.migrations import alembic_config
+from api.cli.schema import SDL_PATH
+from api.graphql.schema import build_schema
+from schema.migrate import alembic_config
 from tests import factories
 
 # Words that would betray a non-public field (inspectors, contacts, evidence, internal notes,
@@ -81,7 +81,7 @@ def test_public_types_have_no_non_public_fields() -> None:
 
 
 def test_sdl_path_is_in_api_package() -> None:
-    assert Path(__file__).resolve().parents[2] / "api" / "schema.graphql" == SDL_PATH
+    assert Path(__file__).resolve().parents[2] / "api" / "graphql" / "schema.graphql" == SDL_PATH
 
 
 def test_alembic_check_is_clean(database_url: str) -> None:

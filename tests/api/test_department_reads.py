@@ -10,13 +10,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
 from strawberry.relay import to_base64
 
 from api.cli import main
-from api.migrations import upgrade
 from api.settings import Settings
 from inspections import plans
 from schema.db import make_engine, make_sessionmaker
+from schema.migrate import upgrade
 from schema.models import Draw, DrawEntry, Entity
 from tests import factories
 from tests.api.world import build_world
@@ -126,8 +127,67 @@ async def test_draw_verify_command(
         "--platform-nonce",
         nonce,
         "--ratio",
-        "1=10000",
+        "1=100%",
     ]
     assert await asyncio.to_thread(main, args) == 0
-    drawn = [line.split("\t")[1] for line in capsys.readouterr().out.strip().splitlines()]
+    answer = capsys.readouterr()
+    drawn = [line.split("\t")[1] for line in answer.out.strip().splitlines()]
     assert drawn == recorded and len(drawn) == 4
+    assert "# 算法 gongshi-draw-v2" in answer.err
+
+
+async def test_draw_verify_refuses_what_would_print_another_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo, a missing stratum or a missing nonce is one Chinese line and exit 2, never a list."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'verify.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    await asyncio.to_thread(upgrade, url)
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            joint = await factories.joint_task(session, entities=5, publish=False)
+            task_id = joint.task.id
+            draw = await session.scalar(select(Draw).where(Draw.task_id == task_id))
+            assert draw is not None and draw.platform_nonce is not None
+            nonce = draw.platform_nonce
+            recorded = list(
+                await session.scalars(
+                    select(Entity.credit_code)
+                    .join(DrawEntry, DrawEntry.entity_id == Entity.id)
+                    .where(DrawEntry.draw_id == draw.id)
+                    .order_by(DrawEntry.position)
+                )
+            )
+    finally:
+        await engine.dispose()
+    listing = tmp_path / "candidates.txt"
+    listing.write_text(
+        "\n".join(f"1\t{code}" for code in sorted(e.credit_code for e in joint.entities)), encoding="utf-8"
+    )
+    base = ["draw", "verify", "--candidates", str(listing), "--seed", "test-seed-0123456789abcdef"]
+    task_gid = relay.GlobalID("Task", str(task_id))
+    refusals = {
+        "typo": ([*base, "--platform-nonce", nonce, "--ratio", "1=1o%"], "百分比不是数字"),
+        "basis points": ([*base, "--platform-nonce", nonce, "--ratio", "1=10000"], "0%（不含）到100%"),
+        "no nonce": ([*base, "--ratio", "1=100%"], "平台随机数"),
+        "no ratio": ([*base, "--platform-nonce", nonce], "缺少其抽查比例"),
+        "unknown stratum": (
+            [*base, "--platform-nonce", nonce, "--ratio", "1=100", "--ratio", "2=5"],
+            "没有第2层",
+        ),
+        "name without task": ([*base, "--platform-nonce", nonce, "--ratio", "二手车经营主体=100"], "--task"),
+        "bad id": (["draw", "verify", "--task", "VGFzazp4"], "--task"),
+    }
+    for name, (args, words) in refusals.items():
+        assert await asyncio.to_thread(main, args) == 2, name
+        answer = capsys.readouterr()
+        assert answer.out == "", name
+        lines = answer.err.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0] and "Traceback" not in answer.err, (name, answer.err)
+    # The API's global ID and the stratum's name, as the API shows them, reproduce the drawn list.
+    args = [*base, "--platform-nonce", nonce, "--task", str(task_gid), "--ratio", "二手车经营主体=100"]
+    assert await asyncio.to_thread(main, args) == 0
+    assert [line.split("\t")[1] for line in capsys.readouterr().out.strip().splitlines()] == recorded
+    assert await asyncio.to_thread(main, ["draw", "verify", "--task", str(task_gid)]) == 0
+    assert "FAIL" not in capsys.readouterr().out

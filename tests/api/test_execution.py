@@ -1,4 +1,4 @@
-"""The short path for plain objects (api/execution.py) answers exactly as graphql-core does.
+"""The short path for plain objects (api/graphql/execution.py) answers exactly as graphql-core does.
 
 Each query runs twice, through PlainFieldsExecutionContext and through strawberry's own context,
 and the two answers (data and errors, with their paths and locations) must be equal; a spy
@@ -20,8 +20,8 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from api.execution import PlainFieldsExecutionContext
-from api.graphql import build_schema
+from api.graphql.execution import PlainFieldsExecutionContext
+from api.graphql.schema import build_schema
 from inspections import results
 from tests import factories
 from tests.api.conftest import graphql

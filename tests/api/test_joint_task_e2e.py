@@ -15,8 +15,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import from_base64, to_base64
 
-from api.tokens import issue_token
 from inspections.principals import Role
+from inspections.tokens import issue_token
 from tests import factories
 from workdays import china_today
 

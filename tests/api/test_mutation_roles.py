@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import tests.api
-from api.graphql import build_schema
+from api.graphql.schema import build_schema
 from tests.api.roles import INVALID, MISSING, Case, check_case, gid, mutation, task_scoped
 from tests.api.world import build_world
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api.tokens import issue_token
+from inspections.tokens import issue_token
 from objections import workflow
 from schema.enums import ObjectionDecision
 from schema.models import Entity, InspectionResult

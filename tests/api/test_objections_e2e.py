@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from strawberry.relay import to_base64
 
-from api.tokens import issue_token
 from inspections.calendar import load_calendar, store_schedule
 from inspections.principals import Role
+from inspections.tokens import issue_token
 from objections.deadlines import recompute_provisional
 from tests import factories
 from tests.api.conftest import app_client
@@ -245,6 +245,8 @@ async def test_upheld_corrected_and_answered(scene: Scene) -> None:
         ("CORRECTED", "2026-10-09"),
         ("ANSWERED", "2026-10-12"),
     ]
+    # The file counts wherever the record is read, not only in the filing answer (it read 0 here).
+    assert record["evidenceCount"] == 1 and answered["evidenceCount"] == 1 and decided["evidenceCount"] == 1
     history = await scene.call(
         None,
         "query($id: ID!) { result(id: $id) { underObjection version history { changeReason } } }",

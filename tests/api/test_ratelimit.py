@@ -11,8 +11,8 @@ import pytest
 import redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api.tokens import issue_token
 from inspections.principals import Role
+from inspections.tokens import issue_token
 from tests import factories
 from tests.api.conftest import app_client
 

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.cli import main
-from api.migrations import upgrade
-from api.payloads import gid
-from api.reminders import send_reminders
+from api.cli.reminders import send_reminders
+from api.graphql.core.ids import gid
 from objections.sweep import sweep
+from schema.migrate import upgrade
 from schema.models import Reminder
 from tests import factories
 from workdays import WorkCalendar

@@ -1,4 +1,4 @@
-"""A search page's records (api/search_page.py) hold exactly what the ORM loads for each row."""
+"""A search page's records (api/graphql/prefetch.py) hold exactly what the ORM loads for each row."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.loaders import Loaders
-from api.search_page import PARTS, RowRecord, load_page
+from api.graphql.loaders import Loaders
+from api.graphql.prefetch import PARTS, RowRecord, load_page
 from inspections import results
 from schema.base import Base
 from schema.models import (

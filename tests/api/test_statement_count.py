@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from inspections.tokens import issue_token
+from objections.storage import EvidenceFile
 from tests import factories
 from tests.api.conftest import graphql
 
@@ -124,3 +127,35 @@ async def test_search_page_statements_do_not_depend_on_what_it_shows(
     assert counts["full"] == counts["full of 3"] == counts["ids"], counts
     # Every version of each result (history) is one more batched statement.
     assert counts["history"] == counts["full"] + 1, counts
+
+
+MY_OBJECTIONS = """
+{ myObjections { ... on ObjectionList { objections { id state evidenceCount steps { toState on } } } } }"""
+
+
+async def test_objection_lists_load_steps_and_evidence_counts_in_batches(
+    client: httpx.AsyncClient, session: AsyncSession, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Each objection's steps and evidence count come from one batch, not a query per objection."""
+    joint = await factories.joint_task(session, entities=1)
+    entity = joint.entities[0]
+    first, second = [r for r in joint.results if r.entity_id == entity.id][:2]
+    token = await issue_token(
+        session, actor="test", holder_name="经办人", entity_credit_code=entity.credit_code
+    )
+    headers = {"Authorization": f"Bearer {token.secret}"}
+    pdf = EvidenceFile("租赁合同.pdf", b"%PDF-1.7\n...")
+    await factories.objection(session, first, "objection-key-1", storage_dir=tmp_path, evidence=[pdf])
+
+    async def statements() -> tuple[int, list[dict[str, Any]]]:
+        with count_statements(engine) as seen:
+            response = await client.post("/graphql", json={"query": MY_OBJECTIONS}, headers=headers)
+        return len(seen), response.json()["data"]["myObjections"]["objections"]
+
+    one, listed = await statements()
+    assert [(o["evidenceCount"], [s["toState"] for s in o["steps"]]) for o in listed] == [(1, ["FILED"])]
+    await factories.objection(session, second, "objection-key-2", storage_dir=tmp_path, evidence=[pdf, pdf])
+    two, listed = await statements()
+    assert sorted((o["evidenceCount"], len(o["steps"])) for o in listed) == [(1, 1), (2, 1)]
+    assert all(o["state"] == "FILED" and o["id"] for o in listed)
+    assert two == one, (one, two)

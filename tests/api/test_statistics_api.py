@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from strawberry.relay import to_base64
 
+from tests.api.conftest import app_client
 from tests.inspections.recognition_world import RecognitionWorld, build_recognition_world
+from workdays import CHINA_TZ
 
 PUBLIC = """
 query($year: Int, $task: ID, $region: String) {
@@ -98,3 +101,22 @@ async def test_bad_arguments_get_a_stable_code(client: httpx.AsyncClient, sessio
     assert [e["extensions"]["code"] for e in body["errors"]] == ["ID_INVALID"]
     body = await _post(client, world, "public", PUBLIC, task=to_base64("Task", 10**8))
     assert [e["extensions"]["code"] for e in body["errors"]] == ["TASK_NOT_FOUND"]
+
+
+async def test_overdue_is_counted_on_the_servers_clock_not_the_wall_clock(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    """The department figures read the request's clock (tests and replays pin it), as every other field."""
+    world = await build_recognition_world(session)
+    figures = {}
+    for day in (date(2021, 6, 1), date(2026, 12, 2)):
+
+        def clock(day: date = day) -> datetime:
+            return datetime(day.year, day.month, day.day, 10, tzinfo=CHINA_TZ)
+
+        async with app_client(session, engine, clock=clock) as client:
+            body = await _post(client, world, "b_reviewer", FULL, year=2021)
+        total = body["data"]["departmentStatistics"]["total"]
+        figures[day] = (total["unpublished"], total["overdueUnpublished"])
+    # Before any publication was due nothing is overdue; five years on, every unpublished result is.
+    assert figures == {date(2021, 6, 1): (3, 0), date(2026, 12, 2): (3, 3)}

@@ -9,9 +9,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.tokens import issue_token
 from inspections import directory, draws, follow_ups, items, plans, results, teams
 from inspections.principals import Role
+from inspections.tokens import issue_token
 from schema.enums import DepartmentLevel, InspectionMethod
 from schema.models import (
     Department,

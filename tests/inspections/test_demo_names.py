@@ -1,4 +1,4 @@
-"""Synthetic market entities for demo data and benchmarks (inspections.demo.names)."""
+"""Synthetic market entities for demo data and benchmarks (demo.names)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from inspections.demo.names import (
+from demo.names import (
     DEMO_REGIONS,
     ENTITY_TYPES,
     INDUSTRIES,

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from demo.dataset import load_demo
 from inspections import statistics
-from inspections.demo.dataset import load_demo
 from inspections.statistics import Scope
 from schema.models import (
     Department,

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api.migrations import upgrade
 from inspections.errors import Conflict
 from objections import workflow
 from schema.db import make_engine, make_sessionmaker
 from schema.enums import ObjectionDecision, ObjectionState
+from schema.migrate import upgrade
 from schema.models import AuditEvent, Objection
 from tests import factories
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
@@ -113,7 +113,7 @@ async def test_sqlite_writers_take_the_lock_up_front(tmp_path: Path) -> None:
     """On the embedded default, A and B both set out to decide; B writes first.
 
     With deferred BEGINs both read, and A's write then fails with "database is locked" (a 500 at the
-    edge). Writers begin IMMEDIATE (``sqlite_begin``, as api.mutations.execute does): A waits for
+    edge). Writers begin IMMEDIATE (``sqlite_begin``, as api.graphql.core.transaction.begin_write does): A waits for
     B's commit, then sees the decision and gets a typed conflict.
     """
     url = f"sqlite+aiosqlite:///{tmp_path / 'race.db'}"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from api.migrations import upgrade
 from objections.storage import EvidenceFile, LocalDirectoryStorage
 from schema.db import make_engine, make_sessionmaker
+from schema.migrate import upgrade
 from tests import factories
 
 DAY = 24 * 3600

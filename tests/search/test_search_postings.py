@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from pyroaring import BitMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from demo.names import EntityFaker
 from inspections import results
-from inspections.demo.names import EntityFaker
 from search.backends import database, postings
 from search.backends.base import Hit, PageRequest, SearchFilters, SearchHits, SearchRequest
 from search.documents import Document, joined_tokens

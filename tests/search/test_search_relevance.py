@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inspections.demo.dataset import load_demo
+from demo.dataset import load_demo
 from schema.enums import ResultStatus
 from schema.models import Department, Entity, InspectionItem, InspectionResult, ResultCategoryCode
 from search.reindex import rebuild_database

@@ -1,0 +1,5 @@
+"""``python -m api.cli``: the ``gongshi`` command without the console script."""
+
+from api.cli import main
+
+raise SystemExit(main())

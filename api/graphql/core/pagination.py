@@ -1,0 +1,105 @@
+"""Keyset pagination behind Relay cursor connections: stable order, ``first`` capped."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.error_codes import ApiErrorCode as Code
+from api.graphql.core.errors import BadRequest
+
+MAX_FIRST = 100
+DEFAULT_FIRST = 20
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a stable order; the last key must be unique (the primary key)."""
+
+    column: Any
+    descending: bool = False
+
+
+def _encode_value(value: Any) -> Any:
+    return {"d": value.isoformat()} if isinstance(value, date) else value
+
+
+def _decode_value(value: Any) -> Any:
+    return date.fromisoformat(value["d"]) if isinstance(value, dict) else value
+
+
+def encode_cursor(values: list[Any]) -> str:
+    """An opaque cursor holding the sort-key values of a row."""
+    return base64.urlsafe_b64encode(orjson.dumps([_encode_value(v) for v in values])).decode()
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    """The sort-key values of a cursor, or a clear error for a cursor we did not make."""
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, orjson.JSONDecodeError, ValueError) as exc:
+        raise BadRequest("分页游标无效", code=Code.CURSOR_INVALID, field="after") from exc
+    if not isinstance(values, list) or len(values) != width:
+        raise BadRequest("分页游标无效", code=Code.CURSOR_INVALID, field="after")
+    try:
+        return [_decode_value(v) for v in values]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadRequest("分页游标无效", code=Code.CURSOR_INVALID, field="after") from exc
+
+
+def page_size(first: int | None) -> int:
+    """``first`` checked against the cap."""
+    if first is None:
+        return DEFAULT_FIRST
+    if not 0 <= first <= MAX_FIRST:
+        raise BadRequest(
+            f"first 应在0到{MAX_FIRST}之间，收到{first}", code=Code.FIRST_OUT_OF_RANGE, field="first"
+        )
+    return first
+
+
+def _after(keys: list[SortKey], values: list[Any]) -> sa.ColumnElement[bool]:
+    # (a, b, c) > (x, y, z) spelled out so mixed directions work on SQLite and PostgreSQL alike.
+    clauses = []
+    for i, key in enumerate(keys):
+        equal = [keys[j].column == values[j] for j in range(i)]
+        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(sa.and_(*equal, beyond))
+    return sa.or_(*clauses)
+
+
+@dataclass
+class Page:
+    """Rows of one page with their cursors."""
+
+    rows: list[Any]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: sa.Select[Any],
+    keys: list[SortKey],
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """Fetch one page of ``stmt`` (whose first selected entity is the row) in the order of ``keys``."""
+    limit = page_size(first)
+    if after:
+        stmt = stmt.where(_after(keys, decode_cursor(after, len(keys))))
+    stmt = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
+    rows = list((await session.scalars(stmt.limit(limit + 1))).all())
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    cursors = [encode_cursor([getattr(row, k.column.key) for k in keys]) for row in rows]
+    return Page(rows=rows, cursors=cursors, has_next=has_next, has_previous=bool(after))

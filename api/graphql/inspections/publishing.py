@@ -1,0 +1,195 @@
+"""Department mutations that publish: item lists (事项清单), annual plans (年度计划) and tasks (抽查任务)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, TypeAlias
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+
+from api.error_codes import ApiErrorCode as Code
+from api.graphql.context import Info
+from api.graphql.core.errors import Errors
+from api.graphql.core.ids import local_id
+from api.graphql.core.transaction import execute
+from api.graphql.inspections.common import own_department
+from api.graphql.inspections.payloads import (
+    PlanRecord,
+)
+from api.graphql.nodes import InspectionItemNode, TaskNode
+from inspections import items, plans
+from inspections.errors import InvalidInput
+from inspections.principals import Principal, Role
+from schema import enums, models
+
+
+def _ratio_bp(percent: Decimal, position: int) -> int:
+    try:
+        bp = percent * 100
+    except InvalidOperation as exc:
+        raise InvalidInput("抽查比例应为数字", code=Code.RATIO_OUT_OF_RANGE, field="strata") from exc
+    if bp != bp.to_integral_value() or not 0 < bp <= 10000:
+        raise InvalidInput(
+            f"第{position}个抽查比例应在0%（不含）到100%之间，最多两位小数，收到{percent}%",
+            code=Code.RATIO_OUT_OF_RANGE,
+            field="strata",
+        )
+    return int(bp)
+
+
+@strawberry.input(description="任务中的一个抽查事项及负责检查的部门")
+class TaskItemInput:
+    """An item and the department that checks it."""
+
+    item_id: relay.GlobalID
+    department_id: relay.GlobalID
+
+
+@strawberry.input(description="抽查比例分层")
+class StratumInput:
+    """A stratum of the scope with its ratio in percent (e.g. 0.5 for 0.5%)."""
+
+    name: str
+    ratio_percent: Decimal
+    entity_type: enums.EntityType | None = None
+    industry: str | None = None
+
+
+@strawberry.input(description="新建抽查任务")
+class CreateTaskInput:
+    """A joint task: who leads (the caller's department), who joins, what, at which ratios."""
+
+    name: str
+    participating_department_ids: list[relay.GlobalID]
+    items: list[TaskItemInput]
+    strata: list[StratumInput]
+    period_start: date
+    period_end: date
+    level: enums.DepartmentLevel
+    method: enums.InspectionMethod
+    region_code: str
+    scope: str = ""
+    plan_id: relay.GlobalID | None = None
+
+
+ItemPayload: TypeAlias = Annotated[InspectionItemNode | Errors, strawberry.union("InspectionItemPayload")]
+PlanPayload: TypeAlias = Annotated[PlanRecord | Errors, strawberry.union("PlanPayload")]
+TaskPayload: TypeAlias = Annotated[TaskNode | Errors, strawberry.union("TaskPayload")]
+
+
+@strawberry.type
+class PublishingMutation:
+    """Items, plans and tasks; each mutation is audited and answers a union of success and errors."""
+
+    @strawberry.mutation(description="新增抽查事项的一个版本（本部门）")
+    async def create_inspection_item(
+        self,
+        info: Info,
+        code: str,
+        name: str,
+        category: str,
+        legal_basis: str,
+        method: enums.InspectionMethod,
+        effective_from: date,
+        subject: str = "",
+        content: str = "",
+    ) -> ItemPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.InspectionItem:
+            return await items.create_item_version(
+                session,
+                by=by,
+                department_id=own_department(by, Role.CLERK, Role.ADMIN),
+                code=code,
+                name=name,
+                category=category,
+                legal_basis=legal_basis,
+                method=method,
+                effective_from=effective_from,
+                subject=subject,
+                content=content,
+            )
+
+        return await execute(info, action, InspectionItemNode.from_row)
+
+    @strawberry.mutation(description="停止使用抽查事项的当前版本")
+    async def retire_inspection_item(
+        self, info: Info, item_id: relay.GlobalID, effective_to: date
+    ) -> ItemPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.InspectionItem:
+            return await items.retire_item(
+                session,
+                by=by,
+                item_id=local_id(item_id, "InspectionItem", "itemId"),
+                effective_to=effective_to,
+            )
+
+        return await execute(info, action, InspectionItemNode.from_row)
+
+    @strawberry.mutation(description="起草年度抽查计划（本部门）")
+    async def create_plan(self, info: Info, year: int, title: str, description: str = "") -> PlanPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.AnnualPlan:
+            return await plans.create_plan(
+                session,
+                by=by,
+                department_id=own_department(by, Role.CLERK, Role.ADMIN),
+                year=year,
+                title=title,
+                description=description,
+            )
+
+        return await execute(info, action, PlanRecord.from_row)
+
+    @strawberry.mutation(description="公布年度抽查计划；超过本辖区截止日期的标记为逾期")
+    async def publish_plan(self, info: Info, plan_id: relay.GlobalID) -> PlanPayload:
+        settings = info.context.settings
+
+        async def action(session: AsyncSession, by: Principal) -> models.AnnualPlan:
+            plan = await session.get(models.AnnualPlan, local_id(plan_id, "AnnualPlan", "planId"))
+            deadline = None
+            if plan is not None:
+                department = await session.get(models.Department, plan.department_id)
+                assert department is not None
+                deadline = settings.plan_deadline(department.region_code, plan.year)
+            return await plans.publish_plan(
+                session, by=by, plan_id=plan.id if plan else -1, today=info.context.today(), deadline=deadline
+            )
+
+        return await execute(info, action, PlanRecord.from_row)
+
+    @strawberry.mutation(description="新建抽查任务（本部门为发起部门）")
+    async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.Task:
+            strata = [
+                plans.StratumSpec(s.name, _ratio_bp(s.ratio_percent, n), s.entity_type, s.industry)
+                for n, s in enumerate(input.strata, start=1)
+            ]
+            return await plans.create_task(
+                session,
+                by=by,
+                name=input.name,
+                initiating_department_id=own_department(by, Role.CLERK, Role.ADMIN),
+                participating_department_ids=[
+                    local_id(d, "Department", "participatingDepartmentIds")
+                    for d in input.participating_department_ids
+                ],
+                items=[
+                    plans.TaskItemSpec(
+                        local_id(i.item_id, "InspectionItem", "items"),
+                        local_id(i.department_id, "Department", "items"),
+                    )
+                    for i in input.items
+                ],
+                strata=strata,
+                period_start=input.period_start,
+                period_end=input.period_end,
+                level=input.level,
+                method=input.method,
+                region_code=input.region_code,
+                scope=input.scope,
+                plan_id=local_id(input.plan_id, "AnnualPlan", "planId") if input.plan_id else None,
+            )
+
+        return await execute(info, action, TaskNode.from_row)

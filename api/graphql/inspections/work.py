@@ -1,0 +1,75 @@
+"""Queries only a department's own users can make: what a draw would start from, and what is late."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeAlias
+
+import sqlalchemy as sa
+import strawberry
+from strawberry import relay
+
+from api.graphql.context import Info
+from api.graphql.core.errors import Errors, as_error
+from api.graphql.core.ids import local_id
+from api.graphql.inspections.payloads import DepartmentResult, DrawPreviewRecord
+from inspections import draws
+from inspections.access import require_department
+from inspections.errors import DomainError
+from inspections.principals import Role
+from schema import enums, models
+
+DrawPreviewPayload: TypeAlias = Annotated[DrawPreviewRecord | Errors, strawberry.union("DrawPreviewPayload")]
+LateResultsPayload: TypeAlias = Annotated["LateResults | Errors", strawberry.union("LateResultsPayload")]
+
+
+@strawberry.type(description="本部门逾期的检查结果（seed 001 art.29：未在规定时间内录入的视为未完成任务）")
+class LateResults:
+    """Results of the caller's department past their publication due date."""
+
+    unpublished: list[DepartmentResult] = strawberry.field(description="已过公示期限仍未公示")
+    published_late: list[DepartmentResult] = strawberry.field(description="逾期公示")
+
+
+@strawberry.type
+class DepartmentQuery:
+    """Department-only reads; the public and entities get a typed refusal."""
+
+    @strawberry.field(description="抽取预览：候选名单规模、各层抽取数量，以及守则排除和提示的主体")
+    async def draw_preview(self, info: Info, task_id: relay.GlobalID) -> DrawPreviewPayload:
+        try:
+            preview = await draws.preview_draw(
+                info.context.session, by=info.context.principal, task_id=local_id(task_id, "Task", "taskId")
+            )
+        except DomainError as exc:
+            return as_error(exc)
+        return DrawPreviewRecord.from_preview(preview)
+
+    @strawberry.field(description="本部门逾期的检查结果（最多各100条，按期限排序）")
+    async def late_results(self, info: Info) -> LateResultsPayload:
+        try:
+            department = require_department(
+                info.context.principal, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN
+            )
+        except DomainError as exc:
+            return as_error(exc)
+        result = models.InspectionResult
+        today = info.context.today()
+        own = (
+            sa.select(result)
+            .where(result.department_id == department)
+            .order_by(result.publication_due, result.id)
+        )
+        unpublished = await info.context.session.scalars(
+            own.where(result.status != enums.ResultStatus.PUBLISHED, result.publication_due < today).limit(
+                100
+            )
+        )
+        late = await info.context.session.scalars(
+            own.where(
+                result.status == enums.ResultStatus.PUBLISHED, result.published_on > result.publication_due
+            ).limit(100)
+        )
+        return LateResults(
+            unpublished=[DepartmentResult.from_row(r) for r in unpublished],
+            published_late=[DepartmentResult.from_row(r) for r in late],
+        )

@@ -1,0 +1,222 @@
+"""Per-request DataLoaders: one query per kind of object per request, whatever the page size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from objections.queues import open_objection_ids
+from schema.enums import ResultStatus
+from schema.models import (
+    AnnualPlan,
+    Department,
+    Draw,
+    DrawEntry,
+    Entity,
+    InspectionItem,
+    InspectionResult,
+    ObjectionEvidence,
+    ObjectionTransition,
+    ResultCategory,
+    ResultCategoryCode,
+    ResultVersion,
+    Task,
+    TaskDepartment,
+    TaskItem,
+    TaskStratum,
+)
+
+T = TypeVar("T")
+
+
+def _by_id(session: AsyncSession, model: Any) -> DataLoader[int, Any]:
+    async def load(ids: Sequence[int]) -> list[Any]:
+        rows = {row.id: row for row in await session.scalars(sa.select(model).where(model.id.in_(ids)))}
+        return [rows.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _grouped(
+    session: AsyncSession,
+    stmt_for: Callable[[Sequence[int]], Any],
+    key: Callable[[Any], int],
+) -> DataLoader[int, list[Any]]:
+    async def load(ids: Sequence[int]) -> list[list[Any]]:
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for row in (await session.execute(stmt_for(ids))).all():
+            groups[key(row)].append(row[0])
+        return [groups.get(i, []) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """The loaders of one request; never shared between requests (no stale or foreign data)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.department = _by_id(session, Department)
+        self.entity = _by_id(session, Entity)
+        self.item = _by_id(session, InspectionItem)
+        self.task = _by_id(session, Task)
+        self.plan = _by_id(session, AnnualPlan)
+        self.category = _by_id(session, ResultCategory)
+        self.result = _by_id(session, InspectionResult)
+        self.task_departments = _grouped(
+            session,
+            lambda ids: (
+                sa.select(TaskDepartment)
+                .where(TaskDepartment.task_id.in_(ids))
+                .order_by(TaskDepartment.task_id, TaskDepartment.department_id)
+            ),
+            lambda row: row[0].task_id,
+        )
+        self.task_items = _grouped(
+            session,
+            lambda ids: sa.select(TaskItem).where(TaskItem.task_id.in_(ids)).order_by(TaskItem.position),
+            lambda row: row[0].task_id,
+        )
+        self.task_strata = _grouped(
+            session,
+            lambda ids: (
+                sa.select(TaskStratum).where(TaskStratum.task_id.in_(ids)).order_by(TaskStratum.position)
+            ),
+            lambda row: row[0].task_id,
+        )
+        self.plan_tasks = _grouped(
+            session,
+            lambda ids: sa.select(Task).where(Task.plan_id.in_(ids)).order_by(Task.period_start, Task.id),
+            lambda row: row[0].plan_id,
+        )
+        self.objection_steps = _grouped(
+            session,
+            lambda ids: (
+                sa.select(ObjectionTransition)
+                .where(ObjectionTransition.objection_id.in_(ids))
+                .order_by(ObjectionTransition.id)
+            ),
+            lambda row: row[0].objection_id,
+        )
+        self.objection_evidence_count = self._evidence_count(session)
+        self.draw = self._draw(session)
+        self.drawn_entities = _grouped(
+            session,
+            lambda ids: (
+                sa.select(Entity, Draw.task_id)
+                .join(DrawEntry, DrawEntry.entity_id == Entity.id)
+                .join(Draw, Draw.id == DrawEntry.draw_id)
+                .where(Draw.task_id.in_(ids))
+                .order_by(DrawEntry.position)
+            ),
+            lambda row: row[1],
+        )
+        self.result_categories = _grouped(
+            session,
+            lambda ids: (
+                sa.select(ResultCategory, ResultCategoryCode.result_id)
+                .join(ResultCategoryCode, ResultCategoryCode.category_id == ResultCategory.id)
+                .where(ResultCategoryCode.result_id.in_(ids))
+                .order_by(ResultCategory.sort_order)
+            ),
+            lambda row: row[1],
+        )
+        self.result_versions = _grouped(
+            session,
+            lambda ids: (
+                sa.select(ResultVersion)
+                .where(ResultVersion.result_id.in_(ids))
+                .order_by(ResultVersion.version)
+            ),
+            lambda row: row[0].result_id,
+        )
+        self.categories_by_code = self._categories_by_code(session)
+        self.under_objection = self._under_objection(session)
+        self.task_summary = self._task_summary(session)
+
+    @staticmethod
+    def _draw(session: AsyncSession) -> DataLoader[int, Draw | None]:
+        async def load(task_ids: Sequence[int]) -> list[Draw | None]:
+            rows = {
+                d.task_id: d for d in await session.scalars(sa.select(Draw).where(Draw.task_id.in_(task_ids)))
+            }
+            return [rows.get(i) for i in task_ids]
+
+        return DataLoader(load_fn=load)
+
+    @staticmethod
+    def _categories_by_code(session: AsyncSession) -> DataLoader[str, ResultCategory | None]:
+        # A version's codes resolve to the dictionary entry in force today: the label people know.
+        async def load(codes: Sequence[str]) -> list[ResultCategory | None]:
+            rows: dict[str, ResultCategory] = {}
+            for row in await session.scalars(
+                sa.select(ResultCategory)
+                .where(ResultCategory.code.in_(codes))
+                .order_by(ResultCategory.code, ResultCategory.version)
+            ):
+                rows[row.code] = row
+            return [rows.get(code) for code in codes]
+
+        return DataLoader(load_fn=load)
+
+    @staticmethod
+    def _evidence_count(session: AsyncSession) -> DataLoader[int, int]:
+        async def load(objection_ids: Sequence[int]) -> list[int]:
+            counts = dict(
+                (
+                    await session.execute(
+                        sa.select(ObjectionEvidence.objection_id, sa.func.count())
+                        .where(ObjectionEvidence.objection_id.in_(objection_ids))
+                        .group_by(ObjectionEvidence.objection_id)
+                    )
+                ).all()
+            )
+            return [counts.get(i, 0) for i in objection_ids]
+
+        return DataLoader(load_fn=load)
+
+    @staticmethod
+    def _under_objection(session: AsyncSession) -> DataLoader[int, bool]:
+        async def load(result_ids: Sequence[int]) -> list[bool]:
+            open_ones = await open_objection_ids(session, result_ids)
+            return [i in open_ones for i in result_ids]
+
+        return DataLoader(load_fn=load)
+
+    @staticmethod
+    def _task_summary(session: AsyncSession) -> DataLoader[int, tuple[int, dict[str, int]]]:
+        async def load(task_ids: Sequence[int]) -> list[tuple[int, dict[str, int]]]:
+            published = sa.and_(
+                InspectionResult.task_id.in_(task_ids),
+                InspectionResult.status == ResultStatus.PUBLISHED,
+            )
+            totals = dict(
+                (
+                    await session.execute(
+                        sa.select(InspectionResult.task_id, sa.func.count())
+                        .where(published)
+                        .group_by(InspectionResult.task_id)
+                    )
+                ).all()
+            )
+            by_code: dict[int, dict[str, int]] = defaultdict(dict)
+            for task_id, code, count in await session.execute(
+                sa.select(InspectionResult.task_id, ResultCategoryCode.code, sa.func.count())
+                .join(ResultCategoryCode, ResultCategoryCode.result_id == InspectionResult.id)
+                .where(published)
+                .group_by(InspectionResult.task_id, ResultCategoryCode.code)
+            ):
+                by_code[task_id][code] = count
+            return [(totals.get(i, 0), by_code.get(i, {})) for i in task_ids]
+
+        return DataLoader(load_fn=load)
+
+
+async def load_all(loader: DataLoader[Any, T], keys: Sequence[Any]) -> list[T]:
+    """Load many keys in one batch."""
+    result: Awaitable[list[T]] = loader.load_many(keys)
+    return await result

@@ -1,0 +1,276 @@
+"""A search page's results and what the page shows of them: one statement, the loaders primed.
+
+Rendering a page through the loaders alone cost a round trip per kind of object (result, entity,
+department, item, task, categories, versions): ~10 ms on SQLite at a million results. Here the
+results are read with their related rows in one joined statement, and the request's loaders are
+primed with them, so the nodes' own resolvers find them cached.
+
+The rows are read-only records (RowRecord), not ORM objects: building ~120 ORM objects per page
+cost 2.4 ms against 0.8 ms for the same rows through the driver (measured with 200 three-term
+pages at a million results). A record carries every column attribute of its model, with the values
+the ORM would load (the same type processors run), and nothing else; every reader of a loaded
+row in api/ uses only column attributes (the models have no relationships).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, make_dataclass
+from typing import Any, cast
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+
+from api.graphql.loaders import Loaders
+from schema.base import Base
+from schema.models import (
+    Department,
+    Entity,
+    InspectionItem,
+    InspectionResult,
+    ResultCategory,
+    ResultCategoryCode,
+    ResultVersion,
+    Task,
+)
+from search.backends.sqlite_rows import fetch_rows
+
+# What a page can show of a result besides its own columns, in statement order.
+PARTS = ("entity", "department", "item", "task", "categories", "description")
+_RELATED: dict[str, tuple[Any, Any]] = {
+    "entity": (Entity, Entity.id == InspectionResult.entity_id),
+    "department": (Department, Department.id == InspectionResult.department_id),
+    "item": (InspectionItem, InspectionItem.id == InspectionResult.item_id),
+    "task": (Task, Task.id == InspectionResult.task_id),
+}
+
+
+@dataclass
+class PageRow:
+    """A result of the page with the parts the page shows (None: not asked for)."""
+
+    result: InspectionResult
+    entity: Entity | None = None
+    department: Department | None = None
+    item: InspectionItem | None = None
+    task: Task | None = None
+    # As the result_categories loader gives them: the current version's, in dictionary order.
+    categories: list[ResultCategory] | None = None
+    # The current version's description (the highlights' text; the node's own field is loaded).
+    description: str | None = None
+
+    def texts(self) -> list[tuple[str, str, bool]]:
+        """The fields a highlight can come from, in order: (field, text, long text?)."""
+        entity, item, department, task = self.entity, self.item, self.department, self.task
+        # All loaded whenever highlights are asked for (parts_shown).
+        assert entity and item and department and task and self.categories is not None
+        return [
+            ("entityName", entity.name, False),
+            *(("formerName", name, False) for name in entity.former_names),
+            ("itemName", item.name, False),
+            ("departmentName", department.name, False),
+            ("taskName", task.name, False),
+            *(("category", row.label, False) for row in self.categories),
+            ("description", self.description or "", True),
+        ]
+
+
+def selected_paths(selections: Iterable[Any], prefix: str = "") -> set[str]:
+    """Dotted paths of every field selected below, fragments flattened (``edges.node.entity``)."""
+    paths: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            path = prefix + selection.name
+            paths.add(path)
+            paths |= selected_paths(selection.selections, path + ".")
+        elif isinstance(selection, FragmentSpread | InlineFragment):
+            paths |= selected_paths(selection.selections, prefix)
+    return paths
+
+
+def parts_shown(paths: set[str]) -> tuple[str, ...]:
+    """The parts a selection reads: the node fields it asks for, or all of them for highlights."""
+    if "edges.highlights" in paths:
+        return PARTS
+    # The node's description field reads every version (result_versions), not this part.
+    return tuple(part for part in PARTS if part != "description" and f"edges.node.{part}" in paths)
+
+
+class RowRecord:
+    """Base of the read-only records a search page is built from: one class per model, its
+    column attributes as slots (record_class)."""
+
+    __slots__ = ()
+
+
+@functools.cache
+def record_class(model: type[Base]) -> type[RowRecord]:
+    """The record class of ``model``: each column attribute of the model, in the mapper's order."""
+    keys = [prop.key for prop in sa.inspect(model).column_attrs]
+    return make_dataclass(f"{model.__name__}Record", keys, bases=(RowRecord,), slots=True, eq=False)
+
+
+def _columns(model: type[Base]) -> list[sa.ColumnElement[Any]]:
+    return [prop.columns[0] for prop in sa.inspect(model).column_attrs]
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Where one part's columns are in the statement's rows, and how its record is made."""
+
+    name: str
+    start: int
+    stop: int
+    # The record class and the primary key's offset in the part; None for the description.
+    record: type[RowRecord] | None
+    key: int
+    # The columns' type processors, applied to driver rows (SQLite); None where none is needed.
+    processors: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The page statement for one selection of parts on one dialect."""
+
+    statement: sa.Select[Any]
+    # SQLite: the statement as driver SQL, its one parameter the ids as a JSON array.
+    driver_sql: str | None
+    parts: tuple[_Part, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
+    layout: list[_Part] = []
+    columns: list[sa.ColumnElement[Any]] = []
+    stmt = sa.select().select_from(InspectionResult)
+
+    def add(name: str, model: type[Base] | None, cols: list[sa.ColumnElement[Any]]) -> None:
+        key = next(i for i, col in enumerate(cols) if col.primary_key) if model else 0
+        processors = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in cols)
+        layout.append(
+            _Part(
+                name,
+                len(columns),
+                len(columns) + len(cols),
+                record_class(model) if model else None,
+                key,
+                processors,
+            )
+        )
+        columns.extend(cols)
+
+    add("result", InspectionResult, _columns(InspectionResult))
+    for part in parts:
+        if part == "categories":
+            # One row per category the result carries, ordered as the result_categories loader
+            # orders them; a result without one still comes back (outer join).
+            stmt = (
+                stmt.outerjoin(ResultCategoryCode, ResultCategoryCode.result_id == InspectionResult.id)
+                .outerjoin(ResultCategory, ResultCategory.id == ResultCategoryCode.category_id)
+                .order_by(ResultCategory.sort_order)
+            )
+            add(part, ResultCategory, _columns(ResultCategory))
+        elif part == "description":
+            current = sa.and_(
+                ResultVersion.result_id == InspectionResult.id,
+                ResultVersion.version == InspectionResult.current_version,
+            )
+            stmt = stmt.outerjoin(ResultVersion, current)
+            add(part, None, [ResultVersion.__table__.c.description])
+        else:
+            model, on = _RELATED[part]
+            stmt = stmt.join(model, on)
+            add(part, model, _columns(model))
+    stmt = stmt.add_columns(*columns)
+    driver_sql = None
+    if dialect.name == "sqlite":
+        # One statement text whatever the page's length, read in one hand-off to the driver.
+        compiled = stmt.where(
+            sa.text(f"{InspectionResult.__tablename__}.id IN (SELECT value FROM json_each(:ids))")
+        ).compile(dialect=dialect)
+        assert list(compiled.params) == ["ids"], compiled.params
+        driver_sql = str(compiled)
+    # Built once per shape, ids bound at execution: no statement or cache key to build per page.
+    statement = stmt.where(InspectionResult.id.in_(sa.bindparam("ids", expanding=True)))
+    return _Shape(statement, driver_sql, tuple(layout))
+
+
+async def _rows(
+    session: AsyncSession, shape: _Shape, ids: Sequence[int]
+) -> tuple[Sequence[Sequence[Any]], bool]:
+    """The page statement's rows, and whether they still need the type processors."""
+    connection = await session.connection()
+    if shape.driver_sql is not None:
+        return await fetch_rows(connection, shape.driver_sql, [orjson.dumps(list(ids)).decode()]), True
+    return [tuple(row) for row in await connection.execute(shape.statement, {"ids": list(ids)})], False
+
+
+async def load_page(
+    session: AsyncSession, loaders: Loaders, ids: Sequence[int], parts: tuple[str, ...]
+) -> dict[int, PageRow]:
+    """The results of ``ids`` (whatever their status) with ``parts``, the loaders primed."""
+    if not ids:
+        return {}
+    shape = _shape(parts, session.get_bind().dialect)
+    rows, process = await _rows(session, shape, ids)
+    # A department, item or task shows up on many rows of a page: one record each.
+    made: dict[tuple[str, Any], RowRecord] = {}
+    page: dict[int, PageRow] = {}
+    for row in rows:
+        values: dict[str, Any] = {}
+        for part in shape.parts:
+            key = row[part.start + part.key]
+            if part.record is None:
+                # The description's text (None for a result without a current version's row).
+                convert = part.processors[0] if process else None
+                values[part.name] = key if convert is None else convert(key)
+                continue
+            if key is None:  # a result without a category (outer join)
+                values[part.name] = None
+                continue
+            record = made.get((part.name, key))
+            if record is None:
+                segment = row[part.start : part.stop]
+                if process:
+                    segment = [
+                        v if f is None else f(v) for f, v in zip(part.processors, segment, strict=True)
+                    ]
+                record = made[part.name, key] = part.record(*segment)
+            values[part.name] = record
+        # Records stand in for the model objects: they carry every column attribute.
+        result = cast(InspectionResult, values["result"])
+        found = page.get(result.id)
+        if found is None:
+            found = page[result.id] = PageRow(
+                result,
+                entity=values.get("entity"),
+                department=values.get("department"),
+                item=values.get("item"),
+                task=values.get("task"),
+                categories=[] if "categories" in parts else None,
+                description=(values.get("description") or "") if "description" in parts else None,
+            )
+        category = values.get("categories")
+        if found.categories is not None and category is not None:
+            found.categories.append(category)
+    _prime(loaders, page.values())
+    return page
+
+
+def _prime(loaders: Loaders, rows: Iterable[PageRow]) -> None:
+    # Each loader gets exactly what it would have loaded for the key: the same ORM objects (the
+    # session's identity map), and for result_categories the complete list. result_versions is
+    # not primed: the page holds only the current version's text, and history lists them all.
+    rows = list(rows)
+    loaders.result.prime_many({row.result.id: row.result for row in rows})
+    loaders.entity.prime_many({row.entity.id: row.entity for row in rows if row.entity})
+    loaders.department.prime_many({row.department.id: row.department for row in rows if row.department})
+    loaders.item.prime_many({row.item.id: row.item for row in rows if row.item})
+    loaders.task.prime_many({row.task.id: row.task for row in rows if row.task})
+    loaders.result_categories.prime_many(
+        {row.result.id: row.categories for row in rows if row.categories is not None}
+    )

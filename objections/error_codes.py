@@ -1,0 +1,33 @@
+"""Refusal codes of the objection workflow (异议, seed 002 art.17).
+
+Part of the API contract: every member is a value of the GraphQL enum ``ErrorCode``, so a new
+code shows in the schema file's diff.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ObjectionErrorCode(StrEnum):
+    """Refusal codes of the objection workflow (异议, seed 002 art.17)."""
+
+    ANSWER_REQUIRED = "ANSWER_REQUIRED"
+    DATES_ORDER = "DATES_ORDER"
+    DUE_WITHIN_OUT_OF_RANGE = "DUE_WITHIN_OUT_OF_RANGE"
+    ENTITY_ONLY = "ENTITY_ONLY"
+    EVIDENCE_EMPTY = "EVIDENCE_EMPTY"
+    EVIDENCE_TOO_LARGE = "EVIDENCE_TOO_LARGE"
+    EVIDENCE_TOO_MANY = "EVIDENCE_TOO_MANY"
+    EVIDENCE_TYPE = "EVIDENCE_TYPE"
+    GROUNDS_REQUIRED = "GROUNDS_REQUIRED"
+    IDEMPOTENCY_KEY_INVALID = "IDEMPOTENCY_KEY_INVALID"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    OBJECTION_ALREADY_OPEN = "OBJECTION_ALREADY_OPEN"
+    OBJECTION_CONFLICT = "OBJECTION_CONFLICT"
+    OBJECTION_NOT_FOUND = "OBJECTION_NOT_FOUND"
+    OBJECTION_STATE = "OBJECTION_STATE"
+    OBJECTION_WINDOW_CLOSED = "OBJECTION_WINDOW_CLOSED"
+    REASONS_REQUIRED = "REASONS_REQUIRED"
+    RECEIPT_DATE_FIXED = "RECEIPT_DATE_FIXED"
+    RESULT_NOT_PUBLISHED = "RESULT_NOT_PUBLISHED"
