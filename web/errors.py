@@ -31,7 +31,8 @@ def limited_page(endpoint: Endpoint, limit: Callable[[Endpoint], Endpoint] | Non
         kept = {
             k: v for k, v in response.headers.items() if k.lower().startswith(("retry-after", "x-ratelimit"))
         }
-        return page(request, "429.html", http_status=429, title="请求过于频繁", retry_after=retry, headers=kept)
+        title = "请求过于频繁"
+        return page(request, "429.html", http_status=429, title=title, retry_after=retry, headers=kept)
 
     call.__name__ = getattr(endpoint, "__name__", "page")
     return call

@@ -16,12 +16,17 @@ from web.site import not_found, page
 class SiteSettings(Protocol):
     """What the pages tell citizens about the service (the API's Settings has all of it)."""
 
-    anonymous_rate_limit: str
-    token_rate_limit: str
-    graphiql: bool
-    publication_working_days: int
-    evidence_max_bytes: int
-    evidence_max_files: int
+    # Read-only: the API's Settings is a frozen dataclass.
+    @property
+    def anonymous_rate_limit(self) -> str: ...
+    @property
+    def token_rate_limit(self) -> str: ...
+    @property
+    def graphiql(self) -> bool: ...
+    @property
+    def evidence_max_bytes(self) -> int: ...
+    @property
+    def evidence_max_files(self) -> int: ...
 
 
 EXAMPLES = (

@@ -8,13 +8,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, ViewportSize, expect, sync_playwright
 
 from tests.web.browser import FLAGS, SCREENSHOTS, Server, require_chromium, serve_demo
+from web.ids import local_id
 
 AXE = Path(__file__).with_name("assets") / "axe.min.js"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=900)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,7 @@ def test_a_corrected_result_shows_every_version(page: Page, server: Server) -> N
         "{ results(first: 100) { edges { node { id version history { version changeReason } } } } }"
     )
     corrected = next(e["node"] for e in found["results"]["edges"] if e["node"]["version"] > 1)
-    pk = __import__("web.ids").ids.local_id(corrected["id"])
+    pk = local_id(corrected["id"])
     page.goto(f"{server.base}/results/{pk}")
     versions = page.locator("li.version")
     expect(versions).to_have_count(len(corrected["history"]))
@@ -162,7 +163,7 @@ def page_types(server: Server) -> dict[str, str]:
     """One URL of each page type."""
     entity = demo_entity(server)
     result = server.graphql("{ results(first: 1) { edges { node { id } } } }")["results"]["edges"][0]["node"]
-    pk = __import__("web.ids").ids.local_id(result["id"])
+    pk = local_id(result["id"])
     return {
         "home": "/",
         "search": "/search?q=" + entity["name"][3:7],
