@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +14,6 @@ from web.reader import PublicReader, ReadError
 from web.site import ELDER_COOKIE, not_found, page, query_url
 
 PAGE_SIZE = 20
-CODE_LIKE = re.compile(r"^[0-9A-Za-z]{18}$")
 ENTITY_TYPES = {
     "ENTERPRISE": "企业",
     "INDIVIDUAL_BUSINESS": "个体工商户",
