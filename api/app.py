@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /healthz, /readyz."""
+"""The Starlette application: /graphql, /healthz, /readyz, and the website (web/)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+import web
 from api.graphql.schema import build_schema
 from api.graphql.view import graphql_endpoint
+from api.graphql.web_reader import SchemaReader
 from api.http.auth import Endpoint, authenticate_then_limit
 from api.http.body_limit import BodySizeLimit
 from api.http.collector import CollectBetweenRequests, freeze_startup_objects
@@ -99,9 +101,6 @@ def create_app(
             text = candidate_list_text(await frozen_candidates(session, draw.id))
         return PlainTextResponse(text, headers={"X-Candidates-SHA256": draw.candidates_sha256})
 
-    async def home(request: Request) -> RedirectResponse:
-        return RedirectResponse("/graphql")
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with search_lifespan(sessions):
@@ -111,7 +110,6 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/", home),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/tasks/{task_id:int}/draw/candidates.txt", anonymous(limit(draw_candidates))),
@@ -119,6 +117,8 @@ def create_app(
             *download_routes(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)
+            # The website (issue 15) last: its final route answers every unknown GET with a 404 page.
+            *web.routes(reader=SchemaReader(sessions, settings, clock), settings=settings, limit=limit),
         ],
         lifespan=lifespan,
         middleware=[

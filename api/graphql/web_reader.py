@@ -1,0 +1,56 @@
+"""The website's reader: GraphQL documents executed in-process on the API's schema, as the public."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.graphql.context import Context
+from api.graphql.loaders import Loaders
+from api.graphql.schema import build_schema
+from api.settings import Settings
+from inspections.principals import PUBLIC
+from web.reader import ReadError
+
+
+class SchemaReader:
+    """A :class:`web.reader.PublicReader`: one session per document, the caller always anonymous."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.schema = build_schema()
+        self.sessions = sessions
+        self.settings = settings
+        self.clock = clock
+
+    async def query(self, request: Request, document: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Run ``document`` as /graphql would for a caller without a token."""
+        async with self.sessions() as session:
+            # As the /graphql endpoint: hold a connection before concurrent resolvers start.
+            await session.connection()
+            context = Context(
+                request=request,
+                response=Response(),
+                session=session,
+                loaders=Loaders(session),
+                settings=self.settings,
+                principal=PUBLIC,
+                clock=self.clock,
+            )
+            result = await self.schema.execute(document, variable_values=variables, context_value=context)
+        if result.errors:
+            error = result.errors[0]
+            extensions = error.extensions or {}
+            original = getattr(error.original_error, "code", None)
+            code = str(extensions.get("code") or original or "READ_FAILED")
+            raise ReadError(code, error.message, extensions.get("field"))
+        return dict(result.data or {})

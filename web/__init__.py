@@ -1,0 +1,62 @@
+"""The citizen website (公示网站): server-rendered pages over the public GraphQL schema.
+
+``routes(reader=..., settings=..., limit=...)`` gives the Starlette routes; the application mounts
+them after its own. Pages read only through a :class:`PublicReader` (in-process GraphQL as the
+public), so the website shows exactly what the API shows. No script or font is fetched from any
+host but this one: htmx, GraphiQL and React are vendored under ``static/vendor`` with their licences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from web.errors import Endpoint, limited_page
+from web.pages import Pages
+from web.pages_info import InfoPages, SiteSettings
+from web.pages_stats import StatisticsPage
+from web.pages_tasks import TaskPages
+from web.reader import PublicReader, ReadError
+from web.site import not_found, static_file
+
+__all__ = ["PublicReader", "ReadError", "SiteSettings", "routes"]
+
+
+def routes(
+    *, reader: PublicReader, settings: SiteSettings, limit: Callable[[Endpoint], Endpoint] | None = None
+) -> list[BaseRoute]:
+    """The website's routes; put them after the API's (the last one answers every unknown GET)."""
+    pages, tasks, stats, info = (
+        Pages(reader),
+        TaskPages(reader),
+        StatisticsPage(reader),
+        InfoPages(reader, settings),
+    )
+
+    def get(path: str, endpoint: Endpoint) -> Route:
+        return Route(path, limited_page(endpoint, limit), methods=["GET", "HEAD"])
+
+    async def missing(request: Request) -> Response:
+        return not_found(request)
+
+    return [
+        get("/", pages.home),
+        get("/search", pages.search),
+        get("/search/suggest", pages.suggest),
+        get("/entities/{code}", pages.entity),
+        get("/results/{pk:int}", pages.result),
+        get("/plans", tasks.plans),
+        get("/tasks", tasks.tasks),
+        get("/tasks/{pk:int}", tasks.task),
+        get("/statistics", stats.statistics),
+        get("/downloads", info.downloads),
+        get("/api", info.api),
+        get("/api/graphiql", info.graphiql),
+        get("/how-to-object", info.how_to_object),
+        Route("/settings/elder", pages.elder, methods=["GET"]),
+        Route("/static/{digest}/{name:path}", static_file, methods=["GET", "HEAD"]),
+        Route("/{path:path}", missing, methods=["GET", "HEAD"]),
+    ]
