@@ -86,20 +86,19 @@ def test_plan_deadlines_setting_is_parsed_and_checked() -> None:
         Settings.from_env({"GONGSHI_PLAN_DEADLINES": "53=13-40"})
 
 
-async def test_draw_verify_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def _drawn_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, entities: int
+) -> tuple[factories.JointTask, str, list[str]]:
+    """A drawn task in a database of its own (the CLI opens it): the task, its platform nonce, the drawn codes."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'verify.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            joint = await factories.joint_task(session, entities=4, publish=False)
-            task_id = joint.task.id
-            draw = await session.scalar(select(Draw).where(Draw.task_id == task_id))
+            joint = await factories.joint_task(session, entities=entities, publish=False)
+            draw = await session.scalar(select(Draw).where(Draw.task_id == joint.task.id))
             assert draw is not None and draw.platform_nonce is not None
-            nonce = draw.platform_nonce
             recorded = list(
                 await session.scalars(
                     select(Entity.credit_code)
@@ -108,8 +107,16 @@ async def test_draw_verify_command(
                     .order_by(DrawEntry.position)
                 )
             )
+            return joint, draw.platform_nonce, recorded
     finally:
         await engine.dispose()
+
+
+async def test_draw_verify_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    joint, nonce, recorded = await _drawn_task(tmp_path, monkeypatch, entities=4)
+    task_id = joint.task.id
     assert await asyncio.to_thread(main, ["draw", "verify", "--task", str(task_id)]) == 0
     out = capsys.readouterr().out
     assert out.count("OK") == 4 and "FAIL" not in out
@@ -140,27 +147,8 @@ async def test_draw_verify_refuses_what_would_print_another_list(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A typo, a missing stratum or a missing nonce is one Chinese line and exit 2, never a list."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'verify.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    await asyncio.to_thread(upgrade, url)
-    engine = make_engine(url)
-    try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            joint = await factories.joint_task(session, entities=5, publish=False)
-            task_id = joint.task.id
-            draw = await session.scalar(select(Draw).where(Draw.task_id == task_id))
-            assert draw is not None and draw.platform_nonce is not None
-            nonce = draw.platform_nonce
-            recorded = list(
-                await session.scalars(
-                    select(Entity.credit_code)
-                    .join(DrawEntry, DrawEntry.entity_id == Entity.id)
-                    .where(DrawEntry.draw_id == draw.id)
-                    .order_by(DrawEntry.position)
-                )
-            )
-    finally:
-        await engine.dispose()
+    joint, nonce, recorded = await _drawn_task(tmp_path, monkeypatch, entities=5)
+    task_id = joint.task.id
     listing = tmp_path / "candidates.txt"
     listing.write_text(
         "\n".join(f"1\t{code}" for code in sorted(e.credit_code for e in joint.entities)), encoding="utf-8"
