@@ -27,6 +27,12 @@ async def test_published_results_snapshot_needs_no_login(
         assert sorted(r["resultId"] for r in records) == sorted(
             world.ids[k] for k in ("e1_a", "e2_b", "e1_single")
         )
+        # A line of the bulk file is found in the API by the number both show.
+        shown = await client.post(
+            "/graphql", json={"query": "{ results(first: 10) { edges { node { referenceNumber } } } }"}
+        )
+        numbers = [e["node"]["referenceNumber"] for e in shown.json()["data"]["results"]["edges"]]
+        assert sorted(numbers) == sorted(r["resultId"] for r in records)
         assert all(set(r) >= {"creditCode", "categories", "publishedOn"} for r in records)
         assert not any(key in r for r in records for key in ("internalNote", "team", "followUp"))
         assert response.headers["x-content-sha256"] == hashlib.sha256(response.content).hexdigest()

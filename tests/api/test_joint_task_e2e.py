@@ -156,7 +156,12 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
         "DrawCommitment",
     )
     assert commitment["candidateCount"] == 5 and commitment["locked"] is False
-    task_pk = int(from_base64(task["id"])[1])
+    # The download address uses the task's reference number, which the task itself shows.
+    shown = await public(
+        "query($id: ID!) { node(id: $id) { ... on Task { referenceNumber } } }", id=task["id"]
+    )
+    task_pk = shown["node"]["referenceNumber"]
+    assert task_pk == int(from_base64(task["id"])[1])
     listing = await client.get(f"/tasks/{task_pk}/draw/candidates.txt")
     assert hashlib.sha256(listing.content).hexdigest() == commitment["candidatesSha256"]
     seen = await public(

@@ -113,6 +113,11 @@ class InspectionResultNode(relay.Node):
     """A published result: one department, one item, one entity, one task."""
 
     id: relay.NodeID[int]
+
+    @strawberry.field(description="结果编号：下载地址、批量下载文件（resultId）和命令行中使用的号码")
+    def reference_number(self) -> int:
+        return self.id
+
     year: int
     published_on: date = strawberry.field(description="首次公示日期")
     publication_due: date | None = strawberry.field(description="应公示截止日期（检查结束后20个工作日）")

@@ -81,6 +81,11 @@ class TaskNode(relay.Node):
     """A random inspection task (抽查任务) with its work plan."""
 
     id: relay.NodeID[int]
+
+    @strawberry.field(description="任务编号：下载地址、批量下载文件（resultId）和命令行中使用的号码")
+    def reference_number(self) -> int:
+        return self.id
+
     name: str
     year: int
     level: DepartmentLevel
