@@ -89,7 +89,7 @@ PLANS = """
 query Plans($year: Int) {
   plans(first: 100, year: $year) {
     totalCount
-    edges { node { id year title description publishedOn department { name }
+    edges { node { id year title description publishedOn publicationDeadline publishedLate department { name }
       tasks { id name periodStart periodEnd status } } }
   }
 }

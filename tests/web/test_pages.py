@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.graphql.schema import MAX_ALIASES, MAX_DEPTH
-from inspections import results
+from inspections import plans, results
 from tests import factories
 from tests.api.conftest import app_client
 from web.site import FINGERPRINTS, static_url
@@ -156,3 +156,36 @@ async def test_elder_mode_is_a_cookie_set_by_a_plain_link(client: httpx.AsyncCli
     away = await client.get("/settings/elder", params={"on": "0", "next": "//evil.example/"})
     assert away.headers["location"] == "/"
     assert 'class="elder"' not in (await client.get("/downloads")).text
+
+
+async def test_a_plan_published_after_its_deadline_is_marked_late(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """seed 002 art.6: 云南's plans are due by the end of March; one published on 3 April is late."""
+    department = await factories.department(session, "楚雄市市场监督管理局", "532301")
+    for title, published in (("2025年度按时计划", date(2025, 3, 31)), ("2025年度逾期计划", date(2025, 4, 3))):
+        plan = await plans.create_plan(
+            session, by=factories.TEST, department_id=department.id, year=2025, title=title
+        )
+        await plans.publish_plan(
+            session, by=factories.TEST, plan_id=plan.id, today=published, deadline=date(2025, 3, 31)
+        )
+    html = (await client.get("/plans", params={"year": "2025"})).text
+    articles = [a.split("</article>")[0] for a in html.split('<article class="card">')[1:]]
+    cards = {a.split("<h2>")[1].split("</h2>")[0]: a for a in articles}
+    on_time, late = cards["2025年度按时计划"], cards["2025年度逾期计划"]
+    assert "逾期公布" not in on_time and "截止日期 2025-03-31" in on_time
+    assert "<strong>逾期公布</strong>：晚于本辖区规定的截止日期 2025-03-31" in late
+    api = await client.post(
+        "/graphql",
+        json={
+            "query": "{ plans(year: 2025) { edges { node { title publishedLate publicationDeadline } } } }"
+        },
+    )
+    assert sorted(
+        (e["node"]["title"], e["node"]["publishedLate"], e["node"]["publicationDeadline"])
+        for e in api.json()["data"]["plans"]["edges"]
+    ) == [
+        ("2025年度按时计划", False, "2025-03-31"),
+        ("2025年度逾期计划", True, "2025-03-31"),
+    ]

@@ -205,6 +205,10 @@ class AnnualPlanNode(relay.Node):
     title: str
     description: str
     published_on: date | None
+    publication_deadline: date | None = strawberry.field(
+        description="本辖区规定的公布截止日期（如2月底或3月底，seed 001 art.7、002 art.6）"
+    )
+    published_late: bool = strawberry.field(description="晚于公布截止日期公布")
     department_id: strawberry.Private[int]
 
     @strawberry.field(description="制定计划的发起部门")
@@ -227,6 +231,8 @@ class AnnualPlanNode(relay.Node):
             title=row.title,
             description=row.description,
             published_on=row.published_on,
+            publication_deadline=row.publication_deadline,
+            published_late=row.published_late,
             department_id=row.department_id,
         )
 
