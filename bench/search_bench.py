@@ -71,8 +71,9 @@ def serve(url: str, port: int) -> None:
 
         settings = dataclasses.replace(settings, rate_limits_enabled=False)
     app = create_app(settings)
-    app.router.routes.append(Route("/bare", bare, methods=["GET", "POST"]))
-    app.router.routes.append(Route("/gc-pauses", gc_pauses))
+    # First: the website's last route answers every unknown GET with its 404 page.
+    app.router.routes.insert(0, Route("/bare", bare, methods=["GET", "POST"]))
+    app.router.routes.insert(0, Route("/gc-pauses", gc_pauses))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
