@@ -12,6 +12,7 @@ from enum import StrEnum
 class InspectionErrorCode(StrEnum):
     """Refusal codes of the publishing domain."""
 
+    ACTIVATION_CODE_INVALID = "ACTIVATION_CODE_INVALID"
     ALREADY_REPLACED = "ALREADY_REPLACED"
     APPROVER_REQUIRED = "APPROVER_REQUIRED"
     AUTHORITY_REQUIRED = "AUTHORITY_REQUIRED"
@@ -101,4 +102,5 @@ class InspectionErrorCode(StrEnum):
     TOKEN_NOT_FOUND = "TOKEN_NOT_FOUND"
     TOKEN_REVOKED = "TOKEN_REVOKED"
     TOO_LONG = "TOO_LONG"
+    VALIDITY_OUT_OF_RANGE = "VALIDITY_OUT_OF_RANGE"
     YEAR_INVALID = "YEAR_INVALID"

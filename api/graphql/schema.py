@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.graphql.core.errors import CodedErrorMask
+from api.graphql.inspections.accounts import AccountMutation, AccountQuery
 from api.graphql.inspections.fieldwork import FieldworkMutation
 from api.graphql.inspections.imports import DataMutation
 from api.graphql.inspections.publishing import PublishingMutation
@@ -40,10 +41,20 @@ LIMIT_RULES = [
 ]
 
 Query = merge_types(
-    "Query", (SearchQuery, DepartmentQuery, ObjectionQuery, RecognitionQuery, StatisticsQuery, PublicQuery)
+    "Query",
+    (
+        SearchQuery,
+        DepartmentQuery,
+        ObjectionQuery,
+        RecognitionQuery,
+        StatisticsQuery,
+        PublicQuery,
+        AccountQuery,
+    ),
 )
 Mutation = merge_types(
-    "Mutation", (DataMutation, PublishingMutation, FieldworkMutation, ResultMutation, ObjectionMutation)
+    "Mutation",
+    (DataMutation, PublishingMutation, FieldworkMutation, ResultMutation, ObjectionMutation, AccountMutation),
 )
 
 

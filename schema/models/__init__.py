@@ -1,6 +1,6 @@
 """Every table of Gongshi; importing this module registers them all on ``Base.metadata``."""
 
-from schema.models.access import ApiToken
+from schema.models.access import ActivationCode, ApiToken
 from schema.models.directory import Department, Entity, EntityContact, Inspector
 from schema.models.draws import Draw, DrawCandidate, DrawEntry, Inspection, InspectorRecusal, TeamMember
 from schema.models.items import InspectionItem, ResultCategory
@@ -11,6 +11,7 @@ from schema.models.search import SearchDocument, SearchOutbox
 from schema.models.system import AuditEvent, HolidaySchedule
 
 __all__ = [
+    "ActivationCode",
     "AnnualPlan",
     "ApiToken",
     "AuditEvent",

@@ -37,3 +37,23 @@ class ApiToken(Base):
             name="principal_shape",
         ),
     )
+
+
+class ActivationCode(Base):
+    """A one-time activation code (激活码) a department prints on an entity's 告知书 (seed 004 四(二)).
+
+    The entity exchanges it, with its 统一社会信用代码, for its own token: no operator with a shell is
+    needed. Only the code's SHA-256 is kept; a code is used once and expires.
+    """
+
+    __tablename__ = "activation_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    issued_by: Mapped[str] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    redeemed_at: Mapped[datetime | None]
+    token_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_tokens.id"))
