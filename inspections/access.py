@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections.error_codes import InspectionErrorCode as Code
@@ -91,6 +93,32 @@ async def require_task_part(
         raise PermissionDenied("参与部门只能办理本部门负责的部分", code=Code.OTHER_PART)
     if by.role not in roles:
         raise _denied(roles)
+
+
+class ReviewLevel(StrEnum):
+    """Which of a result's two reviews (seed 002 art.16) a reviewer gives."""
+
+    OWN = "own"  # the result's own department: 谁检查、谁录入、谁公开
+    LEAD = "lead"  # the initiating department, for the whole task
+
+
+async def review_levels(
+    session: AsyncSession, by: Principal, task_id: int, department_id: int, missing: NotFound | None = None
+) -> set[ReviewLevel]:
+    """The reviews the caller gives a result of ``department_id``: its own, the lead's, or both."""
+    part = await task_role(session, by, task_id, missing)
+    if by.kind == PrincipalKind.SYSTEM:
+        return {ReviewLevel.OWN, ReviewLevel.LEAD}
+    levels = set()
+    if by.department_id == department_id:
+        levels.add(ReviewLevel.OWN)
+    if part == TaskDepartmentRole.INITIATING:
+        levels.add(ReviewLevel.LEAD)
+    if not levels:
+        raise PermissionDenied("只有发起部门或结果所属部门可以审核", code=Code.OTHER_PART)
+    if by.role != Role.REVIEWER:
+        raise _denied((Role.REVIEWER,))
+    return levels
 
 
 async def require_reviewer(

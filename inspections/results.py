@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
-from inspections.access import require_reviewer, require_task_part
+from inspections.access import ReviewLevel, require_reviewer, require_task_part, review_levels
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
@@ -154,12 +154,16 @@ async def _result(session: AsyncSession, result_id: int) -> InspectionResult:
     return result
 
 
-def _move(result: InspectionResult, allowed: set[ResultStatus], target: ResultStatus) -> ResultStatus:
+def _require_state(result: InspectionResult, allowed: set[ResultStatus]) -> None:
     if result.status not in allowed:
         raise Conflict(
             f"检查结果当前状态为“{result.status.value}”，不能执行此操作",
             code=Code.RESULT_STATE,
         )
+
+
+def _move(result: InspectionResult, allowed: set[ResultStatus], target: ResultStatus) -> ResultStatus:
+    _require_state(result, allowed)
     before = result.status
     result.status = target
     return before
@@ -172,6 +176,7 @@ async def submit_result(session: AsyncSession, *, by: Principal, result_id: int)
         session, by, result.task_id, result.department_id, Role.CLERK, Role.ADMIN, missing=result_missing()
     )
     before = _move(result, {ResultStatus.DRAFT, ResultStatus.RETURNED}, ResultStatus.UNDER_REVIEW)
+    _clear_approvals(result)
     await audit.record(
         session,
         actor=by.actor,
@@ -193,6 +198,7 @@ async def return_result(
     result = await _result(session, result_id)
     await require_reviewer(session, by, result.task_id, result.department_id, missing=result_missing())
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.RETURNED)
+    _clear_approvals(result)
     result.internal_note = reason.strip()
     await audit.record(
         session,
@@ -237,15 +243,48 @@ async def _write_version(
     return version
 
 
+def _clear_approvals(result: InspectionResult) -> None:
+    result.own_approved_by = result.own_approved_on = None
+    result.lead_approved_by = result.lead_approved_on = None
+
+
 async def approve_result(
     session: AsyncSession, *, by: Principal, result_id: int, today: date
 ) -> InspectionResult:
-    """Approve a result under review; approval publishes it (seed 002 art.16: 审核通过后公示)."""
+    """Give the caller's review of a result; the second of the two publishes it.
+
+    Seed 002 art.16: 经发起部门和参与部门审核通过后…向社会公示. The result's own department reviews
+    its part (谁检查、谁录入、谁公开) and the initiating department the whole task; a reviewer of the
+    initiating department gives both reviews to its own department's results.
+    """
     result = await _result(session, result_id)
-    await require_reviewer(session, by, result.task_id, result.department_id, missing=result_missing())
+    levels = await review_levels(session, by, result.task_id, result.department_id, missing=result_missing())
+    _require_state(result, {ResultStatus.UNDER_REVIEW})
+    given = {
+        ReviewLevel.OWN: result.own_approved_by is not None,
+        ReviewLevel.LEAD: result.lead_approved_by is not None,
+    }
+    if all(given[level] for level in levels):
+        raise Conflict("本部门已审核通过该结果，等待另一部门审核", code=Code.ALREADY_APPROVED)
+    name = by.name or by.actor
+    if ReviewLevel.OWN in levels and not given[ReviewLevel.OWN]:
+        result.own_approved_by, result.own_approved_on = name, today
+    if ReviewLevel.LEAD in levels and not given[ReviewLevel.LEAD]:
+        result.lead_approved_by, result.lead_approved_on = name, today
+    await audit.record(
+        session,
+        actor=by.actor,
+        action="result.approve",
+        object_type="InspectionResult",
+        object_id=result.id,
+        after={"levels": sorted(level.value for level in levels)},
+    )
+    if result.own_approved_by is None or result.lead_approved_by is None:
+        await session.flush()
+        return result
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.PUBLISHED)
     result.published_on = today
-    await _write_version(session, result, today=today, change_reason=None, approved_by=by.name or by.actor)
+    await _write_version(session, result, today=today, change_reason=None, approved_by=name)
     await audit.record(
         session,
         actor=by.actor,
@@ -254,6 +293,42 @@ async def approve_result(
         object_id=result.id,
         before={"status": before.value},
         after={"status": result.status.value, "publishedOn": today.isoformat(), "version": 1},
+    )
+    return result
+
+
+async def revise_result(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    result_id: int,
+    category_codes: Sequence[str],
+    description: str,
+) -> InspectionResult:
+    """The team revises a draft or returned result before submitting it again.
+
+    Seed 002 art.16: 退回检查小组重新核实情况并作出检查结论，再次上报审核.
+    """
+    result = await _result(session, result_id)
+    await require_task_part(
+        session, by, result.task_id, result.department_id, Role.CLERK, Role.ADMIN, missing=result_missing()
+    )
+    _require_state(result, {ResultStatus.DRAFT, ResultStatus.RETURNED})
+    inspection = await session.get(Inspection, result.inspection_id)
+    assert inspection is not None and inspection.ended_on is not None
+    await categories_in_force(session, category_codes, inspection.ended_on)
+    before = {"categoryCodes": list(result.category_codes), "description": result.description}
+    result.category_codes = list(category_codes)
+    result.description = description
+    await session.flush()
+    await audit.record(
+        session,
+        actor=by.actor,
+        action="result.revise",
+        object_type="InspectionResult",
+        object_id=result.id,
+        before=before,
+        after={"categoryCodes": list(category_codes), "description": description},
     )
     return result
 

@@ -41,6 +41,13 @@ class InspectionResult(Base):
     current_version: Mapped[int] = mapped_column(default=0)
     # Internal note of the department (e.g. why it was returned): never public.
     internal_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # The two reviews of seed 002 art.16 (经发起部门和参与部门审核通过后公示): the result's own
+    # department and the initiating department; one review covers both for the initiating
+    # department's own results. Cleared when the result is returned or submitted again.
+    own_approved_by: Mapped[str | None] = mapped_column(sa.String(128))
+    own_approved_on: Mapped[date | None]
+    lead_approved_by: Mapped[str | None] = mapped_column(sa.String(128))
+    lead_approved_on: Mapped[date | None]
     # Two reviewers (approve and return) or two clerks acting at once: exactly one wins.
     row_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -103,7 +103,8 @@ async def test_an_entity_from_its_notice_to_its_own_token(
         id=to_base64("Task", world.task.id),
     )
     drawn = task.json()["data"]["node"]["drawnEntities"]
-    shop = drawn[2]
+    # Not the world's first entity, which already holds a token.
+    shop, other = [d for d in drawn if d["creditCode"] != world.entities[0].credit_code][:2]
     issued = (await _call(client, ISSUE, world.tokens["b_clerk"], c=shop["creditCode"])).json()["data"][
         "issueActivationCode"
     ]
@@ -115,7 +116,7 @@ async def test_an_entity_from_its_notice_to_its_own_token(
 
     # The shop types the code as printed, in lower case and with spaces: it still reads.
     typed = issued["code"].lower().replace("-", " ")
-    wrong_entity = await _call(client, REDEEM, c=drawn[3]["creditCode"], k=typed)
+    wrong_entity = await _call(client, REDEEM, c=other["creditCode"], k=typed)
     assert wrong_entity.json()["data"]["redeemActivationCode"] == {
         "__typename": "InvalidInputError",
         "errorCode": "ACTIVATION_CODE_INVALID",

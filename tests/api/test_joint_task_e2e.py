@@ -294,15 +294,48 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
         "status": "RETURNED",
         "internalNote": "缺少当事人签字",
     }
+    # The team revises what was returned (seed 002 art.16: 重新核实…再次上报审核), then submits again.
+    revise = (
+        'mutation($r: ID!) { reviseResult(resultId: $r, categoryCodes: ["ORDERED_TO_CORRECT"], '
+        'description: "补充当事人签字后复核") { __typename ... on DepartmentResult { status categoryCodes description } '
+        f"{ERR} }} }}"
+    )
+    assert ok((await call["m_clerk"](revise, r=made[(1, "m")]))["reviseResult"], "DepartmentResult") == {
+        "__typename": "DepartmentResult",
+        "status": "RETURNED",
+        "categoryCodes": ["ORDERED_TO_CORRECT"],
+        "description": "补充当事人签字后复核",
+    }
     ok((await call["m_clerk"](submit, r=made[(1, "m")]))["submitResult"], "DepartmentResult")
-    approve = f"mutation($r: ID!) {{ approveResult(resultId: $r) {{ __typename ... on DepartmentResult {{ status publishedOn }} {ERR} }} }}"
+    approve = (
+        "mutation($r: ID!) { approveResult(resultId: $r) { __typename ... on DepartmentResult { status publishedOn "
+        f"approvedByOwnDepartment approvedByInitiatingDepartment }} {ERR} }} }}"
+    )
+    published = {"__typename": "DepartmentResult", "status": "PUBLISHED", "publishedOn": today.isoformat()}
     for (_, key), result_id in made.items():
-        reviewer = "c_reviewer" if key == "c" else "m_reviewer"
-        done = ok((await call[reviewer](approve, r=result_id))["approveResult"], "DepartmentResult")
-        assert done == {
+        if key == "c":
+            # The initiating department's own part: one review is both of seed 002 art.16's.
+            done = ok((await call["c_reviewer"](approve, r=result_id))["approveResult"], "DepartmentResult")
+            assert done == {
+                **published,
+                "approvedByOwnDepartment": "c-reviewer",
+                "approvedByInitiatingDepartment": "c-reviewer",
+            }
+            continue
+        # The market bureau's part: its own review first, then the initiating department's publishes it.
+        first = ok((await call["m_reviewer"](approve, r=result_id))["approveResult"], "DepartmentResult")
+        assert first == {
             "__typename": "DepartmentResult",
-            "status": "PUBLISHED",
-            "publishedOn": today.isoformat(),
+            "status": "UNDER_REVIEW",
+            "publishedOn": None,
+            "approvedByOwnDepartment": "m-reviewer",
+            "approvedByInitiatingDepartment": None,
+        }
+        done = ok((await call["c_reviewer"](approve, r=result_id))["approveResult"], "DepartmentResult")
+        assert done == {
+            **published,
+            "approvedByOwnDepartment": "m-reviewer",
+            "approvedByInitiatingDepartment": "c-reviewer",
         }
 
     listed = await public("query($t: ID) { results(taskId: $t) { totalCount } }", t=task["id"])

@@ -188,6 +188,18 @@ CASES = [
         id_variable="id",
     ),
     Case(
+        "reviseResult",
+        mutation(
+            "$id: ID!",
+            'reviseResult(resultId: $id, categoryCodes: ["NO_PROBLEM"], description: "复核后未发现问题")',
+        ),
+        lambda w: {"id": gid("InspectionResult", w.ids["rB_returned"])},
+        "DepartmentResult",
+        ("b_clerk", "b_admin"),  # the team of the result's own department (谁检查、谁录入)
+        others=task_scoped(()),
+        id_variable="id",
+    ),
+    Case(
         "returnResult",
         mutation("$id: ID!", 'returnResult(resultId: $id, reason: "缺少当事人签字")'),
         lambda w: {"id": gid("InspectionResult", w.ids["rB_review"])},

@@ -139,6 +139,9 @@ async def build_world(session: AsyncSession) -> World:
             await results.submit_result(session, by=TEST, result_id=row.id)
         if state == "published":
             await results.approve_result(session, by=TEST, result_id=row.id, today=date(2021, 12, 1))
+        if state == "returned":
+            await results.submit_result(session, by=TEST, result_id=row.id)
+            await results.return_result(session, by=TEST, result_id=row.id, reason="缺少当事人签字")
         return row
 
     world.ids["rA_draft"] = (await result(0, item_a, ["NO_PROBLEM"], "draft")).id
@@ -148,6 +151,7 @@ async def build_world(session: AsyncSession) -> World:
     world.ids["rA_pub"] = (await result(2, item_a, ["PENDING_FOLLOW_UP"], "published")).id
     world.ids["rB_pub"] = (await result(2, item_b, ["UNREACHABLE"], "published")).id
     world.ids["rA_pub2"] = (await result(3, item_a, ["UNDISCLOSED_INFO"], "published")).id
+    world.ids["rB_returned"] = (await result(3, item_b, ["UNREACHABLE"], "returned")).id
     world.ids["inspection_free"] = inspections[4].id
     world.ids["inspection_0"] = inspections[0].id
     follow_up = await follow_ups.record_transfer(

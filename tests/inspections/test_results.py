@@ -121,6 +121,7 @@ async def test_review_workflow_and_refusals(session: AsyncSession) -> None:
         "result.submit",
         "result.return",
         "result.submit",
+        "result.approve",
         "result.publish",
     ]
 

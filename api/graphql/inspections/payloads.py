@@ -224,6 +224,12 @@ class DepartmentResult:
     published_on: date | None
     version: int
     internal_note: str = strawberry.field(description="内部备注（如退回理由），不公开")
+    approved_by_own_department: str | None = strawberry.field(
+        description="结果所属部门的审核人（两级审核之一，seed 002 art.16）"
+    )
+    approved_by_initiating_department: str | None = strawberry.field(
+        description="发起部门的审核人；两级审核均通过后公示"
+    )
 
     @classmethod
     def from_row(cls, row: models.InspectionResult) -> DepartmentResult:
@@ -240,6 +246,8 @@ class DepartmentResult:
             published_on=row.published_on,
             version=row.current_version,
             internal_note=row.internal_note,
+            approved_by_own_department=row.own_approved_by,
+            approved_by_initiating_department=row.lead_approved_by,
         )
 
 

@@ -67,7 +67,7 @@ class ResultMutation:
 
         return await execute(info, action, DepartmentResult.from_row)
 
-    @strawberry.mutation(description="审核通过并公示检查结果")
+    @strawberry.mutation(description="审核通过；结果所属部门和发起部门均审核通过后公示（seed 002 art.16）")
     async def approve_result(self, info: Info, result_id: relay.GlobalID) -> ResultWorkPayload:
         async def action(session: AsyncSession, by: Principal) -> models.InspectionResult:
             return await results.approve_result(
@@ -75,6 +75,21 @@ class ResultMutation:
                 by=by,
                 result_id=local_id(result_id, "InspectionResult", "resultId"),
                 today=info.context.today(),
+            )
+
+        return await execute(info, action, DepartmentResult.from_row)
+
+    @strawberry.mutation(description="修改草稿或被退回的检查结果，然后再次上报审核（seed 002 art.16）")
+    async def revise_result(
+        self, info: Info, result_id: relay.GlobalID, category_codes: list[str], description: str
+    ) -> ResultWorkPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.InspectionResult:
+            return await results.revise_result(
+                session,
+                by=by,
+                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                category_codes=category_codes,
+                description=description,
             )
 
         return await execute(info, action, DepartmentResult.from_row)
