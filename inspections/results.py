@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import tlog
 from inspections import audit
 from inspections.access import require_reviewer, require_task_part
 from inspections.errors import Conflict, InvalidInput, NotFound
@@ -228,6 +229,7 @@ async def _write_version(
         session.add(ResultCategoryCode(result_id=result.id, category_id=category.id, code=category.code))
     await session.flush()
     await index_result(session, result.id)  # search is never behind the data (same transaction)
+    await tlog.log_result_version(session, result, version)  # the public log, same transaction
     return version
 
 

@@ -1,0 +1,15 @@
+"""The log's coded errors: a stable code and a Chinese message, as every domain's."""
+
+from __future__ import annotations
+
+
+class LogError(Exception):
+    """A refusal of the public log (公示日志), with a machine code and a Chinese message."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.message}（{self.code}）"

@@ -1,0 +1,150 @@
+"""The log in the database: append in the caller's transaction, read tiles, bundles and proofs.
+
+Appending takes the head row's lock first (an UPDATE), so concurrent publications queue and leaf
+indexes are unique with no gaps; it writes the leaf, the interior nodes the leaf completes and the
+new frontier: four statements, whatever the size of the log. Like every use case it flushes,
+never commits (seed 002 art.17: the event and its leaf stand or fall together).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schema.models import LogCheckpoint, LogHead, LogLeaf, LogNode
+from tlog import hashing, proofs
+from tlog.errors import LogError
+from tlog.tiles import HEIGHT, TileRef, bundle
+
+HEAD_ID = 1
+_head, _leaves, _nodes = LogHead.__table__, LogLeaf.__table__, LogNode.__table__
+
+
+def not_initialised() -> LogError:
+    """The head row is made by the migration; without it nothing can be logged."""
+    return LogError("公示日志尚未初始化，请先执行数据库迁移（gongshi migrate）", code="LOG_NOT_INITIALISED")
+
+
+async def append(session: AsyncSession, *, kind: str, ref_id: int | None, data: bytes) -> int:
+    """Append one leaf in the caller's transaction and return its index (0-based)."""
+    row = (
+        await session.execute(
+            sa.update(_head)
+            .where(_head.c.id == HEAD_ID)
+            .values(size=_head.c.size + 1)
+            .returning(_head.c.size, _head.c.frontier)
+        )
+    ).one_or_none()
+    if row is None:
+        raise not_initialised()
+    index = row.size - 1
+    frontier = hashing.unpack_frontier(row.frontier)
+    leaf = hashing.leaf_hash(data)
+    made = hashing.push_frontier(frontier, index, leaf)
+    await session.execute(
+        sa.insert(_leaves).values(idx=index, kind=kind, ref_id=ref_id, data=data, hash=leaf)
+    )
+    if made:
+        await session.execute(
+            sa.insert(_nodes).values([{"level": lv, "idx": i, "hash": h} for lv, i, h in made])
+        )
+    await session.execute(
+        sa.update(_head).where(_head.c.id == HEAD_ID).values(frontier=hashing.pack_frontier(frontier))
+    )
+    return index
+
+
+async def head(session: AsyncSession) -> tuple[int, bytes]:
+    """The size and root hash of the tree as this transaction sees it."""
+    row = (
+        await session.execute(sa.select(_head.c.size, _head.c.frontier).where(_head.c.id == HEAD_ID))
+    ).one_or_none()
+    if row is None:
+        raise not_initialised()
+    return int(row.size), hashing.fold_frontier(hashing.unpack_frontier(row.frontier))
+
+
+async def nodes(session: AsyncSession, keys: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """Stored hashes of complete subtrees by (level, index); level 0 is the leaves' hash."""
+    found: dict[tuple[int, int], bytes] = {}
+    leaves = sorted(i for level, i in keys if level == 0)
+    if leaves:
+        rows = await session.execute(
+            sa.select(_leaves.c.idx, _leaves.c.hash).where(_leaves.c.idx.in_(leaves))
+        )
+        found.update(((0, int(i)), h) for i, h in rows)
+    inner = sorted(k for k in keys if k[0] > 0)
+    if inner:
+        rows = await session.execute(
+            sa.select(_nodes.c.level, _nodes.c.idx, _nodes.c.hash).where(
+                sa.tuple_(_nodes.c.level, _nodes.c.idx).in_(inner)
+            )
+        )
+        found.update(((int(lv), int(i)), h) for lv, i, h in rows)
+    missing = keys - found.keys()
+    if missing:
+        raise LogError(f"公示日志缺少节点{sorted(missing)[:3]}", code="LOG_NODE_MISSING")
+    return found
+
+
+async def _range_hashes(session: AsyncSession, ranges: list[proofs.Range]) -> list[bytes]:
+    keys = {key for lo, hi in ranges for key in proofs.range_nodes(lo, hi)}
+    found = await nodes(session, keys)
+    return [proofs.range_hash(lo, hi, lambda level, i: found[(level, i)]) for lo, hi in ranges]
+
+
+async def root_at(session: AsyncSession, size: int) -> bytes:
+    """The root hash of the first ``size`` leaves."""
+    if size == 0:
+        return hashing.EMPTY_ROOT
+    return (await _range_hashes(session, [(0, size)]))[0]
+
+
+async def inclusion_proof(session: AsyncSession, *, index: int, size: int) -> list[bytes]:
+    """The audit path of leaf ``index`` in the tree of ``size`` (RFC 9162 §2.1.3)."""
+    return await _range_hashes(session, proofs.inclusion_ranges(index, size))
+
+
+async def consistency_proof(session: AsyncSession, *, old: int, new: int) -> list[bytes]:
+    """The proof that the tree of ``new`` extends the tree of ``old`` (RFC 9162 §2.1.4)."""
+    if old == new:
+        return []
+    return await _range_hashes(session, proofs.consistency_ranges(old, new))
+
+
+async def leaf_of(session: AsyncSession, kinds: tuple[str, ...], ref_id: int) -> int | None:
+    """The index of the leaf recording row ``ref_id`` (the first one, if several)."""
+    return await session.scalar(
+        sa.select(sa.func.min(_leaves.c.idx)).where(_leaves.c.kind.in_(kinds), _leaves.c.ref_id == ref_id)
+    )
+
+
+async def read_tile(session: AsyncSession, ref: TileRef) -> bytes | None:
+    """A tile's or entry bundle's bytes, or None while the log does not hold all of it yet."""
+    first, end = ref.node_range()
+    if ref.level is None or ref.level == 0:
+        column = _leaves.c.data if ref.level is None else _leaves.c.hash
+        rows = list(
+            await session.execute(
+                sa.select(_leaves.c.idx, column)
+                .where(_leaves.c.idx >= first, _leaves.c.idx < end)
+                .order_by(_leaves.c.idx)
+            )
+        )
+    else:
+        rows = list(
+            await session.execute(
+                sa.select(_nodes.c.idx, _nodes.c.hash)
+                .where(_nodes.c.level == HEIGHT * ref.level, _nodes.c.idx >= first, _nodes.c.idx < end)
+                .order_by(_nodes.c.idx)
+            )
+        )
+    if len(rows) != ref.width or any(int(i) != first + n for n, (i, _) in enumerate(rows)):
+        return None
+    values = [value for _, value in rows]
+    return bundle(values) if ref.level is None else b"".join(values)
+
+
+async def latest_checkpoint(session: AsyncSession) -> LogCheckpoint | None:
+    """The checkpoint signed last."""
+    return await session.scalar(sa.select(LogCheckpoint).order_by(LogCheckpoint.id.desc()).limit(1))
