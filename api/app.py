@@ -18,6 +18,7 @@ from api.body_limit import BodySizeLimit
 from api.collector import CollectBetweenRequests, freeze_startup_objects
 from api.downloads import download_routes
 from api.graphql import build_schema, graphql_endpoint
+from api.log_routes import log_routes, log_signer
 from api.migrations import current_revision, head_revision
 from api.ratelimit import Endpoint, rate_limiter
 from api.search_runtime import configure_search, search_lifespan, search_readiness
@@ -96,7 +97,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with search_lifespan(sessions):
+        async with search_lifespan(sessions), log_signer(sessions, settings):  # public log (issue 18)
             freeze_startup_objects()
             yield
         await engine.dispose()
@@ -108,6 +109,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/tasks/{task_id:int}/draw/candidates.txt", anonymous(limit(draw_candidates))),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *log_routes(sessions, settings),  # the public log: checkpoint, tiles, key (issue 18)
             *download_routes(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)

@@ -252,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--check", action="store_true", help="fail if the file differs from the code")
     export.set_defaults(run=_schema_export)
     cli_search.register(sub)  # gongshi reindex, gongshi search drain-outbox|status
+    __import__("api.cli_log").cli_log.register(sub)  # gongshi log keygen|key|sign|verify (issue 18)
     objections = sub.add_parser("objections", help="the objection workflow").add_subparsers(
         dest="action", required=True
     )

@@ -43,9 +43,9 @@ class Builder:
         return {"id": 1, "size": self.size, "frontier": hashing.pack_frontier(self.frontier)}
 
 
-def batches(builder: Builder, items: Iterable[tuple[str, int | None, bytes]], every: int = 5000) -> Iterator[
-    tuple[list[dict[str, Any]], list[dict[str, Any]]]
-]:
+def batches(
+    builder: Builder, items: Iterable[tuple[str, int | None, bytes]], every: int = 5000
+) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """Feed ``items`` to ``builder``, yielding the rows to insert every ``every`` leaves."""
     for kind, ref_id, data in items:
         builder.add(kind, ref_id, data)

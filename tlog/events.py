@@ -18,13 +18,9 @@ from tlog import leaves, store
 
 async def result_version(session: AsyncSession, result: InspectionResult, version: ResultVersion) -> int:
     """Log a published version: the first publication (version 1) or a correction."""
-    credit_code, item_code = (
-        await session.execute(
-            sa.select(Entity.credit_code, InspectionItem.code).where(
-                Entity.id == result.entity_id, InspectionItem.id == result.item_id
-            )
-        )
-    ).one()
+    entity = sa.select(Entity.credit_code).where(Entity.id == result.entity_id).scalar_subquery()
+    item = sa.select(InspectionItem.code).where(InspectionItem.id == result.item_id).scalar_subquery()
+    credit_code, item_code = (await session.execute(sa.select(entity, item))).one()
     data = leaves.result_version(
         result_id=result.id,
         version=version.version,

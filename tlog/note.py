@@ -54,7 +54,7 @@ class Verifier:
     def parse(cls, text: str) -> Verifier:
         """Read a verifier key string; LogError if it is malformed or its key ID is wrong."""
         try:
-            name, hex_id, b64 = text.strip().rsplit("+", 2)
+            name, hex_id, b64 = text.strip().split("+", 2)
             raw = base64.b64decode(b64, validate=True)
             key_id_given = bytes.fromhex(hex_id)
         except (ValueError, binascii.Error):
@@ -104,7 +104,7 @@ class Signer:
         if not text.startswith(prefix):
             raise LogError("私钥文件应以“PRIVATE+KEY+”开头", code="LOG_KEY_INVALID")
         try:
-            name, hex_id, b64 = text[len(prefix) :].strip().rsplit("+", 2)
+            name, hex_id, b64 = text[len(prefix) :].strip().split("+", 2)
             raw = base64.b64decode(b64, validate=True)
             given = bytes.fromhex(hex_id)
         except (ValueError, binascii.Error):

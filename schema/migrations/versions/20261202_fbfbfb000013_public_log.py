@@ -22,6 +22,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CHINA = timezone(timedelta(hours=8))
+# Leaves, interior nodes and signed checkpoints are append-only in the database too, like
+# result_versions; the verifier catches an operator who drops these guards (tlog/README.md).
+APPEND_ONLY_TABLES = ["log_leaves", "log_nodes", "log_checkpoints"]
 OPEN = {"filed", "received", "under_review", "upheld", "maintained", "corrected"}
 
 
@@ -113,6 +116,32 @@ def _history(bind: sa.engine.Connection) -> list[tuple[datetime, int, str, int |
     return events
 
 
+def _guards(create: bool) -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table in APPEND_ONLY_TABLES:
+        if sqlite and create:
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+        elif sqlite:
+            for verb in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+        elif create:
+            op.execute(
+                f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                f"BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+            )
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+
+
 def upgrade() -> None:
     op.create_table(
         "log_head",
@@ -165,9 +194,11 @@ def upgrade() -> None:
             bind.execute(nodes_table.insert(), node_rows)
     head = sa.table("log_head", sa.column("id"), sa.column("size"), sa.column("frontier", sa.LargeBinary))
     bind.execute(head.insert(), [builder.head()])
+    _guards(create=True)
 
 
 def downgrade() -> None:
+    _guards(create=False)
     op.drop_index(op.f("ix_log_checkpoints_size"), table_name="log_checkpoints")
     op.drop_table("log_checkpoints")
     op.drop_table("log_nodes")
