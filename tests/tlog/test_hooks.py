@@ -74,7 +74,7 @@ async def test_a_joint_task_logs_plan_draw_and_results_in_order(session: AsyncSe
     first = joint.results[0]
     version = await session.scalar(sa.select(ResultVersion).where(ResultVersion.result_id == first.id))
     assert version is not None
-    kind, ref, fields = logged[3]
+    _, ref, fields = logged[3]
     assert ref == version.id
     entity = next(e for e in joint.entities if e.id == first.entity_id)
     item = next(i for i in joint.items if i.id == first.item_id)
