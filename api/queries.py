@@ -13,6 +13,7 @@ from api.context import Info
 from api.data_queries import DataQuery
 from api.department_queries import DepartmentQuery
 from api.errors import BadRequest
+from api.graphql_log import LogQuery
 from api.loaders import load_all
 from api.objections import ObjectionQuery
 from api.pagination import Page, SortKey, paginate
@@ -164,7 +165,7 @@ async def published_results(
 
 
 @strawberry.type
-class Query(SearchQuery, DepartmentQuery, ObjectionQuery, DataQuery):
+class Query(SearchQuery, DepartmentQuery, ObjectionQuery, DataQuery, LogQuery):
     """Everything a citizen can read, without login."""
 
     node: relay.Node | None = relay.node(description="按全局ID获取任一对象")

@@ -8,6 +8,8 @@ never commits (seed 002 art.17: the event and its leaf stand or fall together).
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +19,7 @@ from tlog.errors import LogError
 from tlog.tiles import HEIGHT, TileRef, bundle
 
 HEAD_ID = 1
-_head, _leaves, _nodes = LogHead.__table__, LogLeaf.__table__, LogNode.__table__
+_head, _leaves, _nodes = (cast(sa.Table, m.__table__) for m in (LogHead, LogLeaf, LogNode))
 
 
 def not_initialised() -> LogError:
@@ -80,7 +82,7 @@ async def nodes(session: AsyncSession, keys: set[tuple[int, int]]) -> dict[tuple
                 sa.tuple_(_nodes.c.level, _nodes.c.idx).in_(inner)
             )
         )
-        found.update(((int(lv), int(i)), h) for lv, i, h in rows)
+        found.update(((int(row.level), int(row.idx)), row.hash) for row in rows)
     missing = keys - found.keys()
     if missing:
         raise LogError(f"公示日志缺少节点{sorted(missing)[:3]}", code="LOG_NODE_MISSING")

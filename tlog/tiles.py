@@ -75,7 +75,7 @@ def parse_path(path: str) -> TileRef | None:
     return TileRef(level, index, width)
 
 
-def tiles_for(size: int, level: int) -> list[TileRef]:
+def tiles_for(size: int, level: int | None) -> list[TileRef]:
     """Every tile of ``level`` (None: entry bundles) a tree of ``size`` has, the last maybe partial."""
     count = size if level is None else size >> (HEIGHT * level)
     refs = [TileRef(level, n) for n in range(count // WIDTH)]

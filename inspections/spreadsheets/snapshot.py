@@ -22,7 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import tlog
@@ -133,7 +133,8 @@ def _write(path: Path, data: bytes) -> str:
 
 async def write_snapshot(session: AsyncSession, directory: Path, *, today: date) -> Manifest:
     """Write the NDJSON and CSV files and their manifest into ``directory``."""
-    if not session.in_transaction() and session.bind.dialect.name == "postgresql":
+    bind = session.get_bind()
+    if not session.in_transaction() and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         # The records and the log head from one snapshot of the database (SQLite's reads are already).
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     size, root = await tlog.head(session)  # the manifest names the log the records match (issue 18)

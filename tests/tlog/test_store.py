@@ -112,7 +112,7 @@ async def test_signing_signs_growth_only_and_refuses_a_rewritten_tree(session: A
     second = await tlog.sign_checkpoint(session, signer)
     assert second.size == size + 1
     # An operator rewrites a stored node under the signed tree: the signer will not sign over it.
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         await session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     else:
