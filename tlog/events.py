@@ -38,7 +38,6 @@ async def result_version(session: AsyncSession, result: InspectionResult, versio
 
 async def plan_published(session: AsyncSession, plan: AnnualPlan) -> int:
     """Log an annual plan made public."""
-    assert plan.published_on is not None
     data = leaves.plan_published(
         plan_id=plan.id,
         department_id=plan.department_id,

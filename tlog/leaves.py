@@ -91,9 +91,9 @@ def result_version(
 
 
 def plan_published(
-    *, plan_id: int, department_id: int, year: int, title: str, description: str, published_on: date
+    *, plan_id: int, department_id: int, year: int, title: str, description: str, published_on: date | None
 ) -> bytes:
-    """An annual plan made public (seed 001 art.7, 002 art.6)."""
+    """An annual plan made public (seed 001 art.7, 002 art.6); old rows may lack the day (null)."""
     return _leaf(
         PLAN_PUBLISHED,
         planId=plan_id,
@@ -101,7 +101,7 @@ def plan_published(
         year=year,
         title=title,
         description=description,
-        publishedOn=published_on.isoformat(),
+        publishedOn=published_on.isoformat() if published_on else None,
     )
 
 

@@ -160,6 +160,7 @@ def verify(fetch: Fetch, verifier: Verifier, *, kept: str | None = None, bulk: b
         return report
     report.checkpoint = checkpoint
     size = report.leaves = checkpoint.size
+    old = _parse_kept(kept, verifier, checkpoint, report) if kept is not None else None
     expected_bulk = _read_bulk(fetch, report) if bulk else None
     leaf_hashes: list[bytes | None] = []
     refs = tiles.tiles_for(size, None)
@@ -199,8 +200,8 @@ def verify(fetch: Fetch, verifier: Verifier, *, kept: str | None = None, bulk: b
     known: list[bytes] = [h for h in leaf_hashes if h is not None]
     if hashing.root_of(known) != checkpoint.root:
         report.problems.append(f"按条目重算的根哈希与检查点（{size}条）不符：日志内容被改写")
-    if kept is not None:
-        _check_kept(kept, verifier, known, report)
+    if old is not None:
+        _check_kept(old, known, report)
     if expected_bulk is not None:
         if expected_bulk.size > size:
             report.problems.append(
@@ -236,18 +237,23 @@ def _check_tiles(fetch: Fetch, size: int, leaf_hashes: list[bytes | None], repor
                     report.problems.append(f"瓦片 {ref.path()} 与按条目重算的哈希不符")
 
 
-def _check_kept(kept: str, verifier: Verifier, known: list[bytes], report: Report) -> None:
-    """The served tree must extend the checkpoint the auditor kept (a fork or a rollback otherwise)."""
+def _parse_kept(kept: str, verifier: Verifier, served: Checkpoint, report: Report) -> Checkpoint | None:
+    """The kept checkpoint, compared with the served one: same size, other root is a fork."""
     try:
         old = parse_checkpoint(kept, verifier)
     except LogError as exc:
         report.problems.append(f"保存的检查点无效：{exc}")
-        return
-    size = len(known)
-    if old.size > size:
-        report.problems.append(f"日志从保存的检查点的{old.size}条缩短为{size}条：日志被回滚")
-    elif hashing.root_of(known[: old.size]) != old.root:
-        if old.size == size:
-            report.problems.append(f"分叉：同为{size}条，服务器的检查点与保存的检查点根哈希不同")
-        else:
-            report.problems.append(f"服务器的日志前{old.size}条与保存的检查点不一致：历史被改写或分叉")
+        return None
+    if old.size > served.size:
+        report.problems.append(f"日志从保存的检查点的{old.size}条缩短为{served.size}条：日志被回滚")
+        return None
+    if old.size == served.size and old.root != served.root:
+        report.problems.append(f"分叉：同为{old.size}条，服务器的检查点与保存的检查点根哈希不同")
+        return None
+    return old
+
+
+def _check_kept(old: Checkpoint, known: list[bytes], report: Report) -> None:
+    """The served tree must extend the checkpoint the auditor kept (a fork or a rewrite otherwise)."""
+    if hashing.root_of(known[: old.size]) != old.root:
+        report.problems.append(f"服务器的日志前{old.size}条与保存的检查点不一致：历史被改写或分叉")
