@@ -20,7 +20,7 @@ async def result_version(session: AsyncSession, result: InspectionResult, versio
     """Log a published version: the first publication (version 1) or a correction."""
     entity = sa.select(Entity.credit_code).where(Entity.id == result.entity_id).scalar_subquery()
     item = sa.select(InspectionItem.code).where(InspectionItem.id == result.item_id).scalar_subquery()
-    credit_code, item_code = (await session.execute(sa.select(entity, item))).one()
+    credit_code, item_code = (await (await session.connection()).execute(sa.select(entity, item))).one()
     data = leaves.result_version(
         result_id=result.id,
         version=version.version,

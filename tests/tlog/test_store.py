@@ -91,6 +91,25 @@ async def test_concurrent_appends_queue_and_leave_no_gap(engine: AsyncEngine) ->
         assert await store.root_at(session, size) == root
 
 
+async def test_an_append_rolled_back_leaves_no_trace_in_the_next_one(engine: AsyncEngine) -> None:
+    """The head this process remembers is stale after a rollback: the next append must not trust it."""
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        lost = await tlog.append(session, kind="test", ref_id=None, data=b"rolled back")
+        await session.rollback()
+    async with sessions() as session:
+        await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        kept = await tlog.append(session, kind="test", ref_id=None, data=b"kept")
+        await session.commit()
+    assert kept == lost
+    async with sessions() as session:
+        size, root = await tlog.head(session)
+        hashes = await _all_leaf_hashes(session)
+        assert hashes[kept] == hashing.leaf_hash(b"kept")
+        assert root == hashing.root_of(hashes) == await store.root_at(session, size)
+
+
 async def test_signer_refuses_without_a_key_file(tmp_path: object) -> None:
     for path in (None, "", "/nonexistent/gongshi-log.key"):
         with pytest.raises(LogError) as refused:
