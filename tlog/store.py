@@ -8,6 +8,7 @@ never commits (seed 002 art.17: the event and its leaf stand or fall together).
 
 from __future__ import annotations
 
+import functools
 from typing import cast
 
 import sqlalchemy as sa
@@ -31,6 +32,21 @@ def not_initialised() -> LogError:
 # conditional UPDATE (size and frontier both as remembered). A stale memory (another process
 # appended, or the transaction that wrote it rolled back) matches no row and costs a fallback.
 _last_head: dict[str, tuple[int, bytes]] = {}
+_MOVE_HEAD = sa.text(
+    "UPDATE log_head SET size = :new, frontier = :packed WHERE id = 1 AND size = :size AND frontier = :blob"
+)
+# PostgreSQL does the whole append in one round trip: the inserts read from the head's update, so
+# when the remembered head is stale nothing at all is written and the locking path runs instead.
+_APPEND_PG = sa.text(
+    "WITH head AS (UPDATE log_head SET size = :new, frontier = :packed "
+    "WHERE id = 1 AND size = :size AND frontier = :blob RETURNING size), "
+    "leaf AS (INSERT INTO log_leaves (idx, kind, ref_id, data, hash, logged_at) "
+    "SELECT head.size - 1, :kind, :ref_id, :data, :hash, now() FROM head), "
+    "node AS (INSERT INTO log_nodes (level, idx, hash) SELECT n.level, n.idx, n.hash FROM head, "
+    "unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[]), CAST(:hashes AS bytea[])) "
+    "AS n(level, idx, hash)) "
+    "SELECT count(*) FROM head"
+)
 
 
 async def append(session: AsyncSession, *, kind: str, ref_id: int | None, data: bytes) -> int:
@@ -45,12 +61,17 @@ async def append(session: AsyncSession, *, kind: str, ref_id: int | None, data: 
         frontier = hashing.unpack_frontier(blob)
         made = hashing.push_frontier(frontier, size, leaf)
         packed = hashing.pack_frontier(frontier)
-        moved = await connection.execute(
-            sa.update(_head)
-            .where(_head.c.id == HEAD_ID, _head.c.size == size, _head.c.frontier == blob)
-            .values(size=size + 1, frontier=packed)
-        )
-        index = size if moved.rowcount == 1 else None
+        moved = {"size": size, "blob": blob, "new": size + 1, "packed": packed}
+        if connection.dialect.name == "postgresql":
+            levels, indexes, hashes = ([m[k] for m in made] for k in range(3))
+            leaf_row = {"kind": kind, "ref_id": ref_id, "data": data, "hash": leaf}
+            nodes_row = {"levels": levels, "idxs": indexes, "hashes": hashes}
+            done = await connection.scalar(_APPEND_PG, {**moved, **leaf_row, **nodes_row})
+            if done:
+                _last_head[key] = (size + 1, packed)
+                return size
+        else:
+            index = size if (await connection.execute(_MOVE_HEAD, moved)).rowcount == 1 else None
     if index is None:  # take the head's lock first, then read it: appenders queue here
         row = (
             await connection.execute(
@@ -88,26 +109,35 @@ async def head(session: AsyncSession) -> tuple[int, bytes]:
     return int(row.size), hashing.fold_frontier(hashing.unpack_frontier(row.frontier))
 
 
+def _bucket(count: int) -> int:
+    """A padded list length: few statement shapes, so compiled and prepared statements are reused."""
+    return max(8, 1 << (count - 1).bit_length())
+
+
+@functools.cache
+def _nodes_statement(leaves: int, pairs: int) -> sa.TextClause:
+    # Written once per shape as text: building ~100 expression objects per proof cost more than
+    # the query itself. A row-value IN list would scan log_nodes on SQLite; OR-ed (level, idx)
+    # pairs are a multi-index OR (SQLite) or a bitmap OR (PostgreSQL) on the primary key.
+    in_leaves = ", ".join(f":l{n}" for n in range(leaves))
+    in_nodes = " OR ".join(f"(level = :a{n} AND idx = :b{n})" for n in range(pairs))
+    return sa.text(
+        f"SELECT 0 AS level, idx, hash FROM log_leaves WHERE idx IN ({in_leaves}) "
+        f"UNION ALL SELECT level, idx, hash FROM log_nodes WHERE {in_nodes}"
+    )
+
+
 async def nodes(session: AsyncSession, keys: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """Stored hashes of complete subtrees by (level, index); level 0 is the leaves' hash."""
-    found: dict[tuple[int, int], bytes] = {}
+    """Stored hashes of complete subtrees by (level, index), in one statement; level 0 is the leaves'."""
     leaves = sorted(i for level, i in keys if level == 0)
-    if leaves:
-        rows = await session.execute(
-            sa.select(_leaves.c.idx, _leaves.c.hash).where(_leaves.c.idx.in_(leaves))
-        )
-        found.update(((0, int(i)), h) for i, h in rows)
-    levels: dict[int, list[int]] = {}
-    for level, i in keys:
-        if level > 0:
-            levels.setdefault(level, []).append(i)
-    if levels:
-        # One statement; each level's terms use the primary key (level, idx).
-        wanted = [sa.and_(_nodes.c.level == level, _nodes.c.idx.in_(ids)) for level, ids in levels.items()]
-        rows = await session.execute(
-            sa.select(_nodes.c.level, _nodes.c.idx, _nodes.c.hash).where(sa.or_(*wanted))
-        )
-        found.update(((int(row.level), int(row.idx)), row.hash) for row in rows)
+    inner = sorted(k for k in keys if k[0] > 0)
+    leaves += [-1] * (_bucket(len(leaves)) - len(leaves))
+    inner += [(-1, -1)] * (_bucket(len(inner)) - len(inner))
+    params: dict[str, int] = {f"l{n}": i for n, i in enumerate(leaves)}
+    for n, (level, i) in enumerate(inner):
+        params[f"a{n}"], params[f"b{n}"] = level, i
+    rows = await (await session.connection()).execute(_nodes_statement(len(leaves), len(inner)), params)
+    found = {(int(level), int(i)): bytes(h) for level, i, h in rows}
     missing = keys - found.keys()
     if missing:
         raise LogError(f"公示日志缺少节点{sorted(missing)[:3]}", code="LOG_NODE_MISSING")

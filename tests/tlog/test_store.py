@@ -11,8 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 import tlog
 from schema.db import make_sessionmaker
 from schema.models import LogCheckpoint, LogLeaf, LogNode
-from tlog import hashing, store, tiles
+from tlog import hashing, leaves, store, tiles
 from tlog.errors import LogError
+
+
+def _leaf(note: str) -> bytes:
+    """A canonical leaf: tests that commit leave well-formed entries for the suite's other tests."""
+    return leaves.encode({"v": 1, "kind": "test", "note": note})
 
 
 async def _all_leaf_hashes(session: AsyncSession) -> list[bytes]:
@@ -72,7 +77,7 @@ async def test_concurrent_appends_queue_and_leave_no_gap(engine: AsyncEngine) ->
         async with sessions() as session:
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             made = [
-                await tlog.append(session, kind="test", ref_id=n, data=f"{n}/{k}".encode()) for k in range(5)
+                await tlog.append(session, kind="test", ref_id=n, data=_leaf(f"{n}/{k}")) for k in range(5)
             ]
             await asyncio.sleep(0)  # let the others run while this one holds the head
             await session.commit()
@@ -96,17 +101,17 @@ async def test_an_append_rolled_back_leaves_no_trace_in_the_next_one(engine: Asy
     sessions = make_sessionmaker(engine)
     async with sessions() as session:
         await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        lost = await tlog.append(session, kind="test", ref_id=None, data=b"rolled back")
+        lost = await tlog.append(session, kind="test", ref_id=None, data=_leaf("rolled back"))
         await session.rollback()
     async with sessions() as session:
         await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        kept = await tlog.append(session, kind="test", ref_id=None, data=b"kept")
+        kept = await tlog.append(session, kind="test", ref_id=None, data=_leaf("kept"))
         await session.commit()
     assert kept == lost
     async with sessions() as session:
         size, root = await tlog.head(session)
         hashes = await _all_leaf_hashes(session)
-        assert hashes[kept] == hashing.leaf_hash(b"kept")
+        assert hashes[kept] == hashing.leaf_hash(_leaf("kept"))
         assert root == hashing.root_of(hashes) == await store.root_at(session, size)
 
 
