@@ -165,20 +165,19 @@ async def _publications(url: str, ids: list[int]) -> None:
     logged: list[float] = []
     try:
         for warm in ids[:4]:  # connections, caches and statement caches warm on both sides
-            tlog.log_result_version = no_log if warm % 2 else real  # type: ignore[assignment]
+            tlog.log_result_version = no_log if warm % 2 else real
             await publish(warm)
         for n, result_id in enumerate(ids[4:]):
             with_log = n % 2 == 1
-            tlog.log_result_version = real if with_log else no_log  # type: ignore[assignment]
+            tlog.log_result_version = real if with_log else no_log
             (logged if with_log else baseline).append(await publish(result_id))
     finally:
-        tlog.log_result_version = real  # type: ignore[assignment]
+        tlog.log_result_version = real
     print(f"publication without the log (baseline): {_ms(baseline)}")
     print(f"publication with the log:               {_ms(logged)}")
     added = statistics.median(logged) - statistics.median(baseline)
-    print(
-        f"added by the log: {added * 1000:.3f} ms (median difference), x{statistics.median(logged) / statistics.median(baseline):.2f}"
-    )
+    ratio = statistics.median(logged) / statistics.median(baseline)
+    print(f"added by the log: {added * 1000:.3f} ms (median difference), x{ratio:.2f}")
     async with sessions() as session:  # the baseline's publications, logged now: the log stays complete
         await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         for result_id in ids[4:][0::2] + [i for i in ids[:4] if i % 2]:
@@ -187,6 +186,7 @@ async def _publications(url: str, ids: list[int]) -> None:
             version = await session.scalar(
                 sa.select(ResultVersion).where(ResultVersion.result_id == result_id)
             )
+            assert version is not None
             await tlog.log_result_version(session, result, version)
         await session.commit()
     async with sessions() as session:
@@ -235,7 +235,7 @@ async def _appends_and_proofs(url: str, rounds: int) -> None:
             made.append((index, await tlog.inclusion_proof(session, index=index, size=size)))
 
         proofs = await _timed(proof, rounds)
-        hashes = dict(
+        hashes: dict[int, bytes] = dict(
             (
                 await session.execute(
                     sa.text("SELECT idx, hash FROM log_leaves WHERE idx IN :ids").bindparams(
@@ -247,9 +247,8 @@ async def _appends_and_proofs(url: str, rounds: int) -> None:
         )
     assert all(tlog.verify_inclusion(i, size, hashes[i], p, root) for i, p in made[:50])
     print(f"one leaf by primary key (baseline):       {_ms(pk)}")
-    print(
-        f"inclusion proof at {size} leaves:       {_ms(proofs)}  x{statistics.median(proofs) / statistics.median(pk):.1f}"
-    )
+    ratio = statistics.median(proofs) / statistics.median(pk)
+    print(f"inclusion proof at {size} leaves:       {_ms(proofs)}  x{ratio:.1f}")
     await engine.dispose()
 
 
@@ -303,9 +302,10 @@ def _verify(url: str, directory: Path) -> None:
             timeout=900,
         )
         took = time.perf_counter() - started
-        print(
-            f"gongshi log verify: {took:.1f} s, exit {checked.returncode}: {checked.stdout.strip().splitlines()[-1]}"
-        )
+        lines = checked.stdout.strip().splitlines() or [checked.stderr.strip()]
+        print(f"gongshi log verify: {took:.1f} s, exit {checked.returncode}: {lines[-1]}")
+        for line in lines[:5] if checked.returncode else []:
+            print("   ", line)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -333,9 +333,8 @@ async def main() -> None:
         await asyncio.to_thread(upgrade, url)
         started = time.perf_counter()
         ids = await _prepare_results(url, args.pairs + 2)
-        print(
-            f"{len(ids)} results under review, made through the use cases in {time.perf_counter() - started:.0f} s"
-        )
+        took = time.perf_counter() - started
+        print(f"{len(ids)} results under review, made through the use cases in {took:.0f} s")
         await _fill(url, args.leaves, sqlite_path)
         await _publications(url, ids)
         await _appends_and_proofs(url, args.rounds)
