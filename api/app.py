@@ -23,6 +23,7 @@ from api.http.body_limit import BodySizeLimit
 from api.http.collector import CollectBetweenRequests, freeze_startup_objects
 from api.http.downloads import download_routes
 from api.http.errors import graphql_error
+from api.http.log import log_routes, log_signer
 from api.http.ratelimit import rate_limiter
 from api.search_runtime import configure_search, search_lifespan, search_readiness
 from api.settings import Settings
@@ -103,7 +104,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with search_lifespan(sessions):
+        async with search_lifespan(sessions), log_signer(sessions, settings):  # public log (issue 18)
             freeze_startup_objects()
             yield
         await engine.dispose()
@@ -114,6 +115,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/tasks/{task_id:int}/draw/candidates.txt", anonymous(limit(draw_candidates))),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            *log_routes(sessions, settings),  # the public log: checkpoint, tiles, key (issue 18)
             *download_routes(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)

@@ -73,6 +73,9 @@ class Settings:
     snapshot_dir: str = "snapshots"
     # Where `gongshi reminders send` posts each overdue-clock reminder (None: nowhere).
     reminder_webhook_url: str | None = None
+    # The public log's Ed25519 signing key (tlog/README.md), a file outside the database; without it
+    # the log still grows but no checkpoint is signed.
+    log_key_file: str | None = None
 
     @property
     def max_multipart_bytes(self) -> int:
@@ -110,5 +113,6 @@ class Settings:
             max_body_bytes=_int(env, "GONGSHI_MAX_BODY_BYTES", cls.max_body_bytes),
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             reminder_webhook_url=env.get("GONGSHI_REMINDER_WEBHOOK") or None,
+            log_key_file=env.get("GONGSHI_LOG_KEY_FILE") or None,
             elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,
         )

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+import tlog
 from inspections import audit, draw_algorithm
 from inspections.access import require_initiating
 from inspections.error_codes import InspectionErrorCode as Code
@@ -237,6 +238,7 @@ async def commit_draw(
         for line, c in enumerate(sorted(preview.candidates), start=1)
     )
     await session.flush()
+    await tlog.log_draw_committed(session, draw)
     await audit.record(
         session,
         actor=by.actor,
@@ -305,6 +307,7 @@ async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, see
     draw.drawn_at = utcnow()
     task.status = TaskStatus.DRAWN
     await session.flush()
+    await tlog.log_draw_revealed(session, draw, len(drawn))
     await audit.record(
         session,
         actor=by.actor,

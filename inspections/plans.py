@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import tlog
 from inspections import audit
 from inspections.access import require_department, require_own_department
 from inspections.directory import check_region_code
@@ -98,6 +99,7 @@ async def publish_plan(
     plan.published_on = today
     plan.publication_deadline = deadline
     plan.published_late = deadline is not None and today > deadline
+    await tlog.log_plan_published(session, plan)
     await audit.record(
         session,
         actor=by.actor,

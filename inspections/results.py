@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import tlog
 from inspections import audit
 from inspections.access import ReviewLevel, require_reviewer, require_task_part, review_levels
 from inspections.error_codes import InspectionErrorCode as Code
@@ -240,6 +241,7 @@ async def _write_version(
         session.add(ResultCategoryCode(result_id=result.id, category_id=category.id, code=category.code))
     await session.flush()
     await index_result(session, result.id)  # search is never behind the data (same transaction)
+    await tlog.log_result_version(session, result, version)  # the public log, same transaction
     return version
 
 

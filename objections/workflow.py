@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+import tlog
 from inspections import audit, results
 from inspections.access import require_department
 from inspections.errors import Conflict, InvalidInput, NotFound
@@ -82,6 +83,8 @@ async def _move(session: AsyncSession, objection: Objection, target: S, *, by: P
     except StaleDataError as exc:
         # Another transaction changed this objection first (two reviewers at once): exactly one wins.
         raise Conflict("该异议已被他人处理，请刷新后重试", code=Code.OBJECTION_CONFLICT) from exc
+    if before in OPEN and target not in OPEN:  # the public underObjection flag turns off
+        await tlog.log_under_objection(session, result_id=objection.result_id, under=False, on=on)
     await audit.record(
         session,
         actor=by.actor,
@@ -197,6 +200,7 @@ async def file_objection(
         )
     )
     await session.flush()
+    await tlog.log_under_objection(session, result_id=result.id, under=True, on=today)
     await audit.record(
         session,
         actor=by.actor,

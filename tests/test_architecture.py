@@ -12,7 +12,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("api", "demo", "objections", "inspections", "search", "workdays", "schema")
+PACKAGES = ("api", "web", "demo", "objections", "inspections", "tlog", "search", "workdays", "schema")
 
 
 def module_cycles(edges: dict[str, set[str]]) -> list[list[str]]:

@@ -21,7 +21,8 @@ ENTITY_TYPES = {
 }
 
 
-def _int(raw: str | None) -> int | None:
+def query_int(raw: str | None) -> int | None:
+    """A whole number from the query string, or None for anything else."""
     return int(raw) if raw and raw.isdigit() else None
 
 
@@ -59,7 +60,7 @@ class Pages:
         return {
             "q": (params.get("q") or "").strip(),
             "department": params.get("department") or "",
-            "year": _int(params.get("year")),
+            "year": query_int(params.get("year")),
             "category": params.get("category") or "",
             "region": params.get("region") or "",
             "type": params.get("type") if params.get("type") in ENTITY_TYPES else "",

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from web import documents
 from web.ids import global_id, local_id
-from web.pages import _int
+from web.pages import query_int
 from web.reader import PublicReader
 from web.site import page, query_url
 
@@ -39,7 +39,7 @@ class StatisticsPage:
 
     async def statistics(self, request: Request) -> Response:
         params = request.query_params
-        year = _int(params.get("year"))
+        year = query_int(params.get("year"))
         department = params.get("department") or ""
         region = params.get("region") or ""
         variables: dict[str, Any] = {

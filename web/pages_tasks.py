@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from web import documents
 from web.ids import global_id, local_id
-from web.pages import _int
+from web.pages import query_int
 from web.reader import PublicReader
 from web.site import not_found, page, query_url
 
@@ -28,7 +28,7 @@ class TaskPages:
         self.reader = reader
 
     async def plans(self, request: Request) -> Response:
-        year = _int(request.query_params.get("year"))
+        year = query_int(request.query_params.get("year"))
         data = await self.reader.query(request, documents.PLANS, {"year": year})
         plans = [edge["node"] for edge in data["plans"]["edges"]]
         for plan in plans:
@@ -45,7 +45,7 @@ class TaskPages:
         )
 
     async def tasks(self, request: Request) -> Response:
-        year = _int(request.query_params.get("year"))
+        year = query_int(request.query_params.get("year"))
         status = request.query_params.get("status")
         status = status if status in STATUS else None
         after = request.query_params.get("after") or None

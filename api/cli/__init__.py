@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from api.cli import accounts, calendar, data, draw, objections, schema, search, serve
+from api.cli import accounts, calendar, data, draw, log, objections, schema, search, serve
 from api.settings import Settings
 
-TOPICS = (serve, calendar, schema, search, objections, accounts, draw, data)
+TOPICS = (serve, calendar, schema, search, log, objections, accounts, draw, data)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,6 +25,7 @@ from api.graphql.inspections.recognition import RecognitionQuery
 from api.graphql.inspections.results import ResultMutation
 from api.graphql.inspections.statistics import StatisticsQuery
 from api.graphql.inspections.work import DepartmentQuery
+from api.graphql.nodes.log import LogQuery
 from api.graphql.objections import ObjectionMutation, ObjectionQuery
 from api.graphql.public import PublicQuery
 from api.graphql.search.query import SearchQuery
@@ -48,6 +49,7 @@ Query = merge_types(
         ObjectionQuery,
         RecognitionQuery,
         StatisticsQuery,
+        LogQuery,
         PublicQuery,
         AccountQuery,
     ),

@@ -10,6 +10,7 @@ each result, what ``result(id)`` shows the public.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
 import hashlib
 import io
@@ -21,9 +22,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import tlog
 from inspections.result_views import ResultView, build_views
 from schema.base import utcnow
 from schema.enums import ResultStatus
@@ -131,15 +133,23 @@ def _write(path: Path, data: bytes) -> str:
 
 async def write_snapshot(session: AsyncSession, directory: Path, *, today: date) -> Manifest:
     """Write the NDJSON and CSV files and their manifest into ``directory``."""
+    bind = session.get_bind()
+    if not session.in_transaction() and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        # The records and the log head from one snapshot of the database (SQLite's reads are already).
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    size, root = await tlog.head(session)  # the manifest names the log the records match (issue 18)
     records = await published_records(session)
     ndjson = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
     text = io.StringIO(newline="")
     csv.writer(text, lineterminator="\r\n").writerows(_csv_lines(records))
     files = {"ndjson": ndjson, "csv": text.getvalue().encode("utf-8-sig")}
-    return await asyncio.to_thread(_store, directory, files, len(records), today)
+    log = {"treeSize": size, "rootHash": base64.b64encode(root).decode()}
+    return await asyncio.to_thread(_store, directory, files, len(records), today, log)
 
 
-def _store(directory: Path, files: dict[str, bytes], count: int, today: date) -> Manifest:
+def _store(
+    directory: Path, files: dict[str, bytes], count: int, today: date, log: dict[str, Any]
+) -> Manifest:
     directory.mkdir(parents=True, exist_ok=True)
     digests = {fmt: _write(directory / f"{BASENAME}.{fmt}", data) for fmt, data in files.items()}
     manifest = Manifest(generated_at=utcnow(), generated_on=today, count=count, sha256=digests)
@@ -148,6 +158,7 @@ def _store(directory: Path, files: dict[str, bytes], count: int, today: date) ->
         "generatedOn": today.isoformat(),
         "count": count,
         "sha256": digests,
+        "log": log,
     }
     _write(directory / f"{BASENAME}.json", json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))
     return manifest

@@ -4,6 +4,7 @@ from schema.models.access import ActivationCode, ApiToken
 from schema.models.directory import Department, Entity, EntityContact, Inspector
 from schema.models.draws import Draw, DrawCandidate, DrawEntry, Inspection, InspectorRecusal, TeamMember
 from schema.models.items import InspectionItem, ResultCategory
+from schema.models.log import LogCheckpoint, LogHead, LogLeaf, LogNode
 from schema.models.objections import Objection, ObjectionEvidence, ObjectionTransition, Reminder
 from schema.models.plans import AnnualPlan, Task, TaskDepartment, TaskItem, TaskStratum
 from schema.models.results import FollowUp, InspectionResult, ResultCategoryCode, ResultVersion
@@ -28,6 +29,10 @@ __all__ = [
     "InspectionResult",
     "Inspector",
     "InspectorRecusal",
+    "LogCheckpoint",
+    "LogHead",
+    "LogLeaf",
+    "LogNode",
     "Objection",
     "ObjectionEvidence",
     "ObjectionTransition",

@@ -9,7 +9,7 @@ from api.graphql.core.errors import DOMAIN_CODES, ErrorCode
 from api.graphql.schema import build_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ("api", "demo", "inspections", "objections", "search", "schema", "workdays")
+SOURCES = ("api", "web", "demo", "inspections", "objections", "tlog", "search", "schema", "workdays")
 
 
 def literal_codes(path: Path) -> list[str]:

@@ -22,6 +22,7 @@ from objections.error_codes import ObjectionErrorCode
 from schema.credit_code import CreditCodeErrorCode
 from schema.errors import CodedError, CommonErrorCode
 from search.error_codes import SearchErrorCode
+from tlog.error_codes import LogErrorCode
 
 MASKED_MESSAGE = "服务器内部错误"
 
@@ -33,6 +34,7 @@ DOMAIN_CODES: tuple[type[StrEnum], ...] = (
     InspectionErrorCode,
     ObjectionErrorCode,
     SearchErrorCode,
+    LogErrorCode,
 )
 
 # One GraphQL enum of every domain's codes (a code two domains share is one value): a code added to

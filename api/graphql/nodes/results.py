@@ -14,6 +14,7 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.core.pagination import SortKey, paginate
 from api.graphql.loaders import load_all
+from api.graphql.nodes import log
 from api.graphql.nodes.base import (
     ENTITY_TYPE_LABELS,
     EntityStatus,
@@ -98,6 +99,15 @@ class ResultVersionType:
     published_on: date
     change_reason: str | None = strawberry.field(description="更正理由（首次公示为空）")
     category_codes: strawberry.Private[list[str]]
+    version_id: strawberry.Private[int]
+
+    @strawberry.field(description="该版本在公示日志中的条目序号（从0起）")
+    async def log_index(self, info: Info) -> int | None:
+        return await log.leaf_index(info, self.version_id)
+
+    @strawberry.field(description="该版本包含在最新检查点中的证明（检查点签署前为空）")
+    async def log_inclusion(self, info: Info) -> log.LogInclusionProof | None:
+        return await log.inclusion(info, self.version_id)
 
     @strawberry.field
     def categories(self, info: Info) -> list[ResultCategoryType]:
@@ -177,6 +187,7 @@ class InspectionResultNode(relay.Node):
                     published_on=row.published_on,
                     change_reason=row.change_reason,
                     category_codes=list(row.category_codes),
+                    version_id=row.id,
                 )
                 for row in rows
             ],

@@ -1,7 +1,7 @@
 """Activation codes: an entity exchanges the code on its 告知书 for its own token (issue 14).
 
 Revision ID: acac01000013
-Revises: eaeaea000012
+Revises: fbfbfb000013
 Create Date: 2026-12-02 15:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "acac01000013"
-down_revision: str | None = "eaeaea000012"
+down_revision: str | None = "fbfbfb000013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
