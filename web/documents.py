@@ -80,7 +80,9 @@ query Result($id: ID!) {
     item { code name legalBasis }
     task { id name }
     categories { code label isProblem }
-    history { version publishedOn changeReason description categories { code label } }
+    referenceNumber
+    history { version publishedOn changeReason description categories { code label }
+      logIndex logInclusion { leafIndex leaf hashes checkpoint { treeSize rootHash signed } } }
   }
 }
 """

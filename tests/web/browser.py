@@ -74,6 +74,13 @@ def serve_demo(directory: Path) -> Iterator[Server]:
         "GONGSHI_RATE_LIMITS": "0",
     }
     subprocess.run([str(GONGSHI), "demo"], env=env, check=True, capture_output=True, timeout=300)
+    # The public log signed as a deployment would: a key outside the database, one checkpoint.
+    key = directory / "log.key"
+    subprocess.run(
+        [str(GONGSHI), "log", "keygen", "--out", str(key)], env=env, check=True, capture_output=True
+    )
+    env["GONGSHI_LOG_KEY_FILE"] = str(key)
+    subprocess.run([str(GONGSHI), "log", "sign"], env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
     log = (directory / "server.log").open("wb")
     process = subprocess.Popen(

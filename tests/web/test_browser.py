@@ -119,6 +119,33 @@ def test_a_corrected_result_shows_every_version(page: Page, server: Server) -> N
     expect(versions.nth(1)).to_contain_text("更正理由：" + corrected["history"][1]["changeReason"])
 
 
+def test_a_result_versions_place_in_the_public_log_is_checked_in_the_browser(
+    page: Page, server: Server
+) -> None:
+    """Issue 18: "recorded in the public log at #N", the inclusion proof and the signature checked by
+    the page's own WebCrypto; a tampered proof on the page fails."""
+    found = server.graphql(
+        "{ results(first: 100) { edges { node { id version history { version logIndex } } } } }"
+    )
+    corrected = next(e["node"] for e in found["results"]["edges"] if e["node"]["version"] > 1)
+    page.goto(f"{server.base}/results/{local_id(corrected['id'])}")
+    for n, version in enumerate(corrected["history"]):
+        box = page.locator("li.version").nth(n).locator(".log-proof")
+        expect(box).to_contain_text(f"已记入公示日志第 {version['logIndex']} 条")
+        box.locator("button").click()
+        expect(box.locator(".log-result")).to_contain_text(
+            f"核验通过：本版本已记入公示日志第 {version['logIndex']} 条"
+        )
+    # An audit path changed on the page (as a forged page would) no longer reaches the signed root.
+    page.evaluate(
+        """() => { const s = document.getElementById("proof-v1"); const p = JSON.parse(s.textContent);
+        p.hashes[0] = btoa("x".repeat(32)); s.textContent = JSON.stringify(p); }"""
+    )
+    first = page.locator("li.version").nth(0).locator(".log-proof")
+    first.locator("button").click()
+    expect(first.locator(".log-result")).to_contain_text("核验未通过")
+
+
 def test_verifying_a_draw_in_the_browser_and_a_tampered_list_failing(page: Page, server: Server) -> None:
     page.goto(server.base + "/tasks/1")
     page.click("#verify-button")
