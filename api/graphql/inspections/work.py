@@ -12,7 +12,7 @@ from api.graphql.context import Info
 from api.graphql.core.errors import Errors, as_error
 from api.graphql.core.ids import local_id
 from api.graphql.inspections.payloads import DepartmentResult, DrawPreviewRecord
-from inspections import draws
+from inspections import draws, work
 from inspections.access import require_department
 from inspections.errors import DomainError
 from inspections.principals import Role
@@ -20,6 +20,30 @@ from schema import enums, models
 
 DrawPreviewPayload: TypeAlias = Annotated[DrawPreviewRecord | Errors, strawberry.union("DrawPreviewPayload")]
 LateResultsPayload: TypeAlias = Annotated["LateResults | Errors", strawberry.union("LateResultsPayload")]
+ResultWorkListPayload: TypeAlias = Annotated[
+    "ResultWorkList | Errors", strawberry.union("ResultWorkListPayload")
+]
+
+strawberry.enum(work.ResultAction, description="待办：上报（SUBMIT）、修改后再上报（REVISE）、审核（REVIEW）")
+
+
+@strawberry.type(description="工作清单中的一条检查结果")
+class ResultWorkEntry:
+    """A result the caller is to act on, with its publication clock."""
+
+    action: work.ResultAction
+    result: DepartmentResult
+    remaining_working_days: int | None = strawberry.field(
+        description="距公示期限的工作日数（期限当日为0，逾期为负）"
+    )
+    overdue: bool = strawberry.field(description="已过公示期限")
+
+
+@strawberry.type(description="本人的检查结果工作清单（按公示期限排序，最多500条）")
+class ResultWorkList:
+    """What the caller's role has to do next."""
+
+    entries: list[ResultWorkEntry]
 
 
 @strawberry.type(description="本部门逾期的检查结果（seed 001 art.29：未在规定时间内录入的视为未完成任务）")
@@ -43,6 +67,32 @@ class DepartmentQuery:
         except DomainError as exc:
             return as_error(exc)
         return DrawPreviewRecord.from_preview(preview)
+
+    @strawberry.field(
+        description="本人的检查结果工作清单：录入员上报草稿、修改被退回的结果；审核员审核本部门的部分和发起任务的全部"
+    )
+    async def result_work_list(self, info: Info) -> ResultWorkListPayload:
+        try:
+            today = info.context.today()
+            entries = await work.result_work(
+                info.context.session,
+                by=info.context.principal,
+                today=today,
+                calendar=await info.context.calendar(),
+            )
+        except DomainError as exc:
+            return as_error(exc)
+        return ResultWorkList(
+            entries=[
+                ResultWorkEntry(
+                    action=e.action,
+                    result=DepartmentResult.from_row(e.result),
+                    remaining_working_days=e.remaining_working_days,
+                    overdue=e.result.publication_due is not None and e.result.publication_due < today,
+                )
+                for e in entries
+            ]
+        )
 
     @strawberry.field(description="本部门逾期的检查结果（最多各100条，按期限排序）")
     async def late_results(self, info: Info) -> LateResultsPayload:

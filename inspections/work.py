@@ -1,0 +1,87 @@
+"""A department's work list of results (工作清单): what each of its users must act on next, and when.
+
+Seed 002 art.16 and 001 art.20(4): results are entered, submitted, reviewed by their own department
+and by the initiating department, and published within 20 working days of the inspection's end;
+a returned result goes back to its team. The list answers "what is mine to do" for the caller's
+role, each entry with its publication due date and the working days left (negative once late).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inspections.access import require_department
+from inspections.error_codes import InspectionErrorCode as Code
+from inspections.errors import PermissionDenied
+from inspections.principals import Principal, Role
+from schema.enums import ResultStatus, TaskDepartmentRole
+from schema.models import InspectionResult, TaskDepartment
+from workdays import WorkCalendar, working_days_between
+
+WORK_LIMIT = 500
+
+
+class ResultAction(StrEnum):
+    """What the caller is to do with a result."""
+
+    SUBMIT = "submit"  # a draft of the caller's department: 上报审核
+    REVISE = "revise"  # returned to the team: 重新核实、修改后再次上报
+    REVIEW = "review"  # under review and the caller's department's review is still missing
+
+
+@dataclass(frozen=True)
+class WorkEntry:
+    """One result on the list, its action, and its publication clock."""
+
+    result: InspectionResult
+    action: ResultAction
+    remaining_working_days: int | None
+
+
+async def result_work(
+    session: AsyncSession, *, by: Principal, today: date, calendar: WorkCalendar
+) -> list[WorkEntry]:
+    """The caller's results to act on: clerks and admins submit and revise, reviewers review."""
+    department = require_department(by, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN)
+    if department is None:
+        raise PermissionDenied("系统调用不经由接口", code=Code.SYSTEM_ONLY)
+    stmt = select(InspectionResult)
+    if by.role in (Role.CLERK, Role.ADMIN):
+        stmt = stmt.where(
+            InspectionResult.status.in_((ResultStatus.DRAFT, ResultStatus.RETURNED)),
+            InspectionResult.department_id == department,
+        )
+    elif by.role == Role.REVIEWER:
+        initiating = select(TaskDepartment.task_id).where(
+            TaskDepartment.department_id == department,
+            TaskDepartment.role == TaskDepartmentRole.INITIATING,
+        )
+        stmt = stmt.where(
+            InspectionResult.status == ResultStatus.UNDER_REVIEW,
+            or_(
+                and_(
+                    InspectionResult.department_id == department, InspectionResult.own_approved_by.is_(None)
+                ),
+                and_(InspectionResult.task_id.in_(initiating), InspectionResult.lead_approved_by.is_(None)),
+            ),
+        )
+    else:
+        return []  # a head corrects published results; none of these wait on a head
+    rows = await session.scalars(
+        stmt.order_by(InspectionResult.publication_due, InspectionResult.id).limit(WORK_LIMIT)
+    )
+    entries = []
+    for row in rows:
+        action = {
+            ResultStatus.DRAFT: ResultAction.SUBMIT,
+            ResultStatus.RETURNED: ResultAction.REVISE,
+        }.get(row.status, ResultAction.REVIEW)
+        due = row.publication_due
+        left = working_days_between(calendar, today, due) if due is not None else None
+        entries.append(WorkEntry(row, action, left))
+    return entries
