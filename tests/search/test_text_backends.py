@@ -1,4 +1,4 @@
-"""Tokens pass through SQLite FTS5 (unicode61) and PostgreSQL ('simple') unchanged, and match."""
+"""Tokens pass through SQLite FTS5 (unicode61) and PostgreSQL (array_to_tsvector) unchanged, and match."""
 
 import os
 import sqlite3
@@ -6,6 +6,8 @@ import sqlite3
 import asyncpg
 import pytest
 
+from search.backends.postgres import tsquery_text
+from search.indexing import PG_VECTOR_OF
 from search.text import index_tokens, query_tokens
 
 DOCUMENTS = [
@@ -13,8 +15,9 @@ DOCUMENTS = [
     "ABC科技（秦皇岛）有限公司 3C认证 2021年5月8日 二〇二一年",
     "秦皇岛市市场监督管理局：发现问题已责令改正。",
     "Ünïcödé café İstanbul STRASSE ǅ Ⅷ ½ x² 𠀀𠀁",  # accents, title case, astral Han
+    "秦皇岛优E购电子商务有限公司",  # mixed scripts: 优e and e购 are tokens
 ]
-QUERIES = [("鑫达二手车", 0), ("abc科技", 1), ("3c认证", 1), ("市场监管局", 2), ("café", 3)]
+QUERIES = [("鑫达二手车", 0), ("abc科技", 1), ("3c认证", 1), ("市场监管局", 2), ("café", 3), ("优e购", 4)]
 
 
 def test_sqlite_fts5_unicode61_keeps_tokens_and_matches() -> None:
@@ -31,7 +34,7 @@ def test_sqlite_fts5_unicode61_keeps_tokens_and_matches() -> None:
         assert [r for (r,) in db.execute("SELECT rowid FROM doc WHERE doc MATCH ?", (match,))] == [rowid]
 
 
-async def test_postgresql_simple_keeps_tokens_and_matches() -> None:
+async def test_postgresql_tsvector_keeps_tokens_and_matches() -> None:
     url = os.environ.get("GONGSHI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
     try:
         db = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"), timeout=3)
@@ -43,12 +46,14 @@ async def test_postgresql_simple_keeps_tokens_and_matches() -> None:
         vectors = []
         for text in DOCUMENTS:
             joined = " ".join(index_tokens(text))
-            lexemes = await db.fetch("SELECT lexeme FROM unnest(to_tsvector('simple', $1))", joined)
+            lexemes = await db.fetch(f"SELECT lexeme, positions FROM unnest({PG_VECTOR_OF.format('$1')})", joined)
             assert {r["lexeme"] for r in lexemes} == set(index_tokens(text)), text
+            # No positions: queries AND tokens and never read them.
+            assert {r["positions"] for r in lexemes} == {None}, text
             vectors.append(joined)
         for query, rowid in QUERIES:
-            sql = "SELECT to_tsvector('simple', $1) @@ plainto_tsquery('simple', $2)"
-            found = [await db.fetchval(sql, v, " ".join(query_tokens(query))) for v in vectors]
+            sql = f"SELECT {PG_VECTOR_OF.format('$1')} @@ CAST($2 AS tsquery)"
+            found = [await db.fetchval(sql, v, tsquery_text(query_tokens(query))) for v in vectors]
             assert [i for i, hit in enumerate(found) if hit] == [rowid], query
     finally:
         await db.close()

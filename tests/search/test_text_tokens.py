@@ -118,7 +118,21 @@ def test_single_han_character_query() -> None:
 
 def test_lone_han_character_beside_other_tokens_is_dropped() -> None:
     assert query_tokens("姚安 鑫") == ["姚安"]
-    assert query_tokens("abc科") == ["abc"]
+    assert query_tokens("abc 科") == ["abc"]
+
+
+def test_lone_han_character_touching_latin_is_kept_with_it() -> None:
+    # 优e购: alone, 优 and 购 were dropped and e found every name with an E in it.
+    assert query_tokens("优e购") == ["e", "优e", "e购"]
+    assert query_tokens("优ｅ购") == ["e", "优e", "e购"]
+    assert query_tokens("abc科") == ["abc", "abc科"]
+    # A longer Han run is found by its bigrams: ABC科技 still finds ABC 科技.
+    assert query_tokens("abc科技") == ["abc", "科技"]
+    assert finds("abc科技", "ABC 科技有限公司")
+    assert finds("优e购", "秦皇岛优E购电子商务有限公司")
+    assert finds("优ｅ购", "秦皇岛优e购电子商务有限公司")
+    assert not finds("优e购", "秦皇岛优品e家电子商务有限公司")
+    assert not finds("优e购", "优 e 购物中心")
 
 
 def test_query_of_lone_characters_is_read_as_one_run() -> None:
