@@ -30,16 +30,45 @@ class ParsedQuery:
     relaxed_tokens: tuple[str, ...] = ()
     # The tokens looked up in the index: a character-disjoint cover of ``tokens``.
     match: tuple[str, ...] = ()
+    # The query's words (query_terms): what the relaxed readings search by, and what
+    # SearchOutcome.matched_terms reports.
+    terms: tuple[str, ...] = ()
 
 
-def relaxed_tokens(text: str, strict: tuple[str, ...]) -> tuple[str, ...]:
-    """Tokens of each segmenter word on its own, without the bigrams that bridge two words.
+# The relaxed reading that accepts any word searches each word apart: at most this many.
+MAX_TERMS = 6
+
+
+def query_terms(text: str) -> tuple[str, ...]:
+    """The words of a normalised query: each space-separated part cut by the segmenter, with
+    touching one-character pieces kept together (鑫达 cut as 鑫 达, 优e购 as 优 e 购 are one word).
+
+    Only words with tokens count (a lone character beside others has none), at most MAX_TERMS.
+    """
+    terms: list[str] = []
+    for part in text.split():
+        pending = ""  # one-character pieces so far, which touch each other
+        for word in get_segmenter().cut(part):
+            if len(word) == 1:
+                pending += word
+                continue
+            if pending:
+                terms.append(pending)
+                pending = ""
+            terms.append(word)
+        if pending:
+            terms.append(pending)
+    kept = [term for term in dict.fromkeys(terms) if query_tokens(term)]
+    return tuple(kept[:MAX_TERMS])
+
+
+def relaxed_tokens(terms: tuple[str, ...], strict: tuple[str, ...]) -> tuple[str, ...]:
+    """Tokens of each word on its own, without the bigrams that bridge two words.
 
     惠农苗木合作社 strictly needs 木合, which 惠农苗木种植农民专业合作社 lacks; word by word
     (惠农 苗木 合作社) it is found. Used only when the strict query finds nothing.
     """
-    words = [w for w in get_segmenter().cut(text) if len(w) > 1]
-    tokens = tuple(dict.fromkeys(t for w in words for t in query_tokens(w)))
+    tokens = tuple(dict.fromkeys(t for w in terms for t in query_tokens(w)))
     return tokens if tokens and set(tokens) < set(strict) else ()
 
 
@@ -78,8 +107,14 @@ def parse_query(raw: str) -> ParsedQuery:
             code="SEARCH_QUERY_UNSEARCHABLE",
             field="query",
         )
+    terms = query_terms(text)
     return ParsedQuery(
-        text, tokens, key, relaxed_tokens=relaxed_tokens(text, tokens), match=tuple(match_tokens(text))
+        text,
+        tokens,
+        key,
+        relaxed_tokens=relaxed_tokens(terms, tokens),
+        match=tuple(match_tokens(text)),
+        terms=terms,
     )
 
 

@@ -406,7 +406,9 @@ class DatabaseBackend:
             found = await postgres.newest_matches(connection, request.lookup, _RANKED, where, params, limit)
         else:
             source, match, order = _source_where(request.lookup)
-            ranked = sa.text(f"SELECT {_RANKED} FROM {source} WHERE {match}{where} ORDER BY {order} LIMIT :limit")
+            ranked = sa.text(
+                f"SELECT {_RANKED} FROM {source} WHERE {match}{where} ORDER BY {order} LIMIT :limit"
+            )
             values = {**params, "match": _match(request.lookup), "limit": limit}
             found = list(await connection.execute(ranked, values))
         rows = [_row(row) for row in found]

@@ -55,7 +55,13 @@ async def newest_matches(
     high, span = int(top), FIRST_WINDOW
     while len(rows) < limit and high > 0:
         low = max(high - span, 0)
-        values = {**params, "match": tsquery_text(tokens), "low": low, "high": high, "need": limit - len(rows)}
+        values = {
+            **params,
+            "match": tsquery_text(tokens),
+            "low": low,
+            "high": high,
+            "need": limit - len(rows),
+        }
         rows += list(await connection.execute(statement, values))
         high, span = low, span * WIDEN
     return rows

@@ -2,7 +2,7 @@
 
 Scheme (the same for SQLite FTS5, PostgreSQL 'simple' and an Elasticsearch whitespace analyzer):
 
-- A document is indexed under jieba's search-mode words, plus every character bigram of its
+- A document is indexed under jieba's one-character words, plus every character bigram of its
   Han text, plus each Latin/digit word whole, plus the same for every synonym rewrite of it
   (synonyms.py). In a document, Han characters separated only by spaces or punctuation count
   as adjacent, so 双随机一公开 finds 双随机、一公开 and 鑫达秦皇岛 finds 鑫达（秦皇岛）.
@@ -92,7 +92,10 @@ def index_tokens(text: str) -> list[str]:
     """Return the tokens to index a document under: words, Han bigrams, synonyms; deduplicated."""
     norm = normalize(text)
     # isalnum() is the test _RUN applies: letters and digits only, which drops punctuation.
-    tokens = [w for w in get_segmenter().cut_for_search(norm) if w.isalnum()]
+    # Of the segmenter's words only the one-character ones: a query is looked up by bigrams, Latin
+    # words and lone characters, so longer words (二手车, 有限公司) were never asked for, and they
+    # were a sixth of every document's tokens; two-character words are bigrams anyway.
+    tokens = [w for w in get_segmenter().cut_for_search(norm) if len(w) == 1 and w.isalnum()]
     for variant in (norm, *synonym_variants(norm)):
         runs, singles = _run_tokens(variant, join=True)
         tokens += runs + _mixed_tokens(variant, lone_only=False)

@@ -46,7 +46,9 @@ async def test_postgresql_tsvector_keeps_tokens_and_matches() -> None:
         vectors = []
         for text in DOCUMENTS:
             joined = " ".join(index_tokens(text))
-            lexemes = await db.fetch(f"SELECT lexeme, positions FROM unnest({PG_VECTOR_OF.format('$1')})", joined)
+            lexemes = await db.fetch(
+                f"SELECT lexeme, positions FROM unnest({PG_VECTOR_OF.format('$1')})", joined
+            )
             assert {r["lexeme"] for r in lexemes} == set(index_tokens(text)), text
             # No positions: queries AND tokens and never read them.
             assert {r["positions"] for r in lexemes} == {None}, text
