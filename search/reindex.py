@@ -158,10 +158,14 @@ async def rebuild_database(
     sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite:
         await _sqlite_before(session)
+    else:
+        # Numbered afresh: tokens of documents gone since the last rebuild go with them.
+        await session.execute(sa.text("DELETE FROM search_tokens"))
     await session.execute(sa.delete(SearchDocument))
     done = 0
+    numbers: dict[str, int] = {}
     async for docs in _batches(session, batch, _workers(await published_count(session))):
-        await write_documents(session, docs, empty=True)
+        await write_documents(session, docs, empty=True, numbers=numbers)
         done += len(docs)
         if progress:
             progress(len(docs))

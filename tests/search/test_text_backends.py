@@ -1,13 +1,10 @@
-"""Tokens pass through SQLite FTS5 (unicode61) and PostgreSQL (array_to_tsvector) unchanged, and match."""
+"""Tokens pass through SQLite FTS5 (unicode61) unchanged, and match.
 
-import os
+PostgreSQL stores the tokens' numbers rather than parsing them (tests/search/test_search_postgres.py).
+"""
+
 import sqlite3
 
-import asyncpg
-import pytest
-
-from search.backends.postgres import tsquery_text
-from search.indexing import PG_VECTOR_OF
 from search.text import index_tokens, query_tokens
 
 DOCUMENTS = [
@@ -32,30 +29,3 @@ def test_sqlite_fts5_unicode61_keeps_tokens_and_matches() -> None:
     for query, rowid in QUERIES:
         match = " AND ".join(f'"{t}"' for t in query_tokens(query))
         assert [r for (r,) in db.execute("SELECT rowid FROM doc WHERE doc MATCH ?", (match,))] == [rowid]
-
-
-async def test_postgresql_tsvector_keeps_tokens_and_matches() -> None:
-    url = os.environ.get("GONGSHI_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    try:
-        db = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"), timeout=3)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            raise
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    try:
-        vectors = []
-        for text in DOCUMENTS:
-            joined = " ".join(index_tokens(text))
-            lexemes = await db.fetch(
-                f"SELECT lexeme, positions FROM unnest({PG_VECTOR_OF.format('$1')})", joined
-            )
-            assert {r["lexeme"] for r in lexemes} == set(index_tokens(text)), text
-            # No positions: queries AND tokens and never read them.
-            assert {r["positions"] for r in lexemes} == {None}, text
-            vectors.append(joined)
-        for query, rowid in QUERIES:
-            sql = f"SELECT {PG_VECTOR_OF.format('$1')} @@ CAST($2 AS tsquery)"
-            found = [await db.fetchval(sql, v, tsquery_text(query_tokens(query))) for v in vectors]
-            assert [i for i, hit in enumerate(found) if hit] == [rowid], query
-    finally:
-        await db.close()
