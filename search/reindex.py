@@ -142,6 +142,15 @@ async def _sqlite_after(session: AsyncSession, frequent_from: int) -> None:
     await session.execute(sa.text("PRAGMA cache_size = -2000"))
 
 
+async def _postgresql_after(session: AsyncSession) -> None:
+    # The rows went into GIN's pending list, which every search reads from end to end until it
+    # is merged; and the planner's element frequencies (which decide between the GIN bitmap and
+    # reading newest first) must describe the new tokens, not the old numbering.
+    await session.execute(sa.text("SELECT gin_clean_pending_list('ix_search_documents_tokens')"))
+    await session.execute(sa.text("ANALYZE search_documents"))
+    await session.execute(sa.text("ANALYZE search_tokens"))
+
+
 async def rebuild_database(
     session: AsyncSession,
     *,
@@ -171,6 +180,8 @@ async def rebuild_database(
             progress(len(docs))
     if sqlite:
         await _sqlite_after(session, frequent_from)
+    else:
+        await _postgresql_after(session)
     return done
 
 
