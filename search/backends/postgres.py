@@ -10,16 +10,13 @@ and the arrays' built in 0.7 s rather than 2.5 s). Matches are the same: a docum
 token of the query exactly when its array contains every token's number, and a token no
 document has has no number, so the query finds nothing without touching the index.
 
-Reading: one ``WHERE token_ids @> q ORDER BY version_id DESC LIMIT n`` over a million documents
-makes PostgreSQL fetch every matching row from the heap and sort them when the planner expects
-many matches (a phrase of common bigrams, 族自治县, matches 180,000 documents: 330-390 ms). A
-search needs only the newest ``n`` (ranking looks at those, and counts past them are estimates,
-search/backends/base.py). So the match is asked for the newest window of version ids first, and
-for a window eight times wider only while fewer than ``n`` were found: the heap is read for the
-rows of the windows searched, which for a common query is the first window alone.
-
-The matches are the same as the single statement's: the windows tile the version ids from the
-newest down, and each is read newest first.
+Reading: one ``WHERE token_ids @> ids ORDER BY version_id DESC LIMIT n`` statement, planned
+by PostgreSQL from the array's element statistics (ANALYZE at the end of every rebuild, and
+autovacuum's after): a query matching many documents (有限公司, 族自治县) walks the primary key
+newest first and stops after ``n`` matches (0.4-2.9 ms at a million), a rare one takes the GIN
+bitmap and sorts its few matches. Reading in windows of version ids instead (the newest 32,768,
+then eight times wider) measured worse: 族自治县 46 ms, as the planner then chose the bitmap
+within the window (BENCHMARKS.md, "Search").
 """
 
 from __future__ import annotations
@@ -29,13 +26,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-# The first window: ~1/30 of a million documents, which holds a thousand matches of any query
-# matching more than ~3% of them. Each further window is WIDEN times the last, so a rare query
-# reaches the oldest document in four statements at a million.
-FIRST_WINDOW = 32_768
-WIDEN = 8
-
 
 _LOOKUP = sa.text("SELECT token, id FROM search_tokens WHERE token = ANY(CAST(:tokens AS text[]))")
 _ADD = sa.text(
@@ -87,24 +77,12 @@ async def newest_matches(
     numbers = await known_ids(connection, set(tokens))
     if len(numbers) < len(set(tokens)):
         return []  # a token no document holds
-    top = (await connection.execute(sa.text("SELECT max(version_id) FROM search_documents"))).scalar()
-    if top is None:
-        return []
+    # The numbers are written into the statement, not bound: a prepared statement run often
+    # enough gets a generic plan, which cannot see how common these tokens are, and one plan
+    # cannot serve both 有限公司 (newest first) and 恒鼎 (the GIN bitmap). Integers only.
+    ids = ",".join(str(int(number)) for number in sorted(numbers.values()))
     statement = sa.text(
-        f"SELECT {columns} FROM search_documents d WHERE d.token_ids @> CAST(:ids AS integer[]) "
-        f"AND d.version_id > :low AND d.version_id <= :high{where} ORDER BY d.version_id DESC LIMIT :need"
+        f"SELECT {columns} FROM search_documents d WHERE d.token_ids @> '{{{ids}}}'::integer[]"
+        f"{where} ORDER BY d.version_id DESC LIMIT :limit"
     )
-    rows: list[Sequence[Any]] = []
-    high, span = int(top), FIRST_WINDOW
-    while len(rows) < limit and high > 0:
-        low = max(high - span, 0)
-        values = {
-            **params,
-            "ids": sorted(numbers.values()),
-            "low": low,
-            "high": high,
-            "need": limit - len(rows),
-        }
-        rows += list(await connection.execute(statement, values))
-        high, span = low, span * WIDEN
-    return rows
+    return list(await connection.execute(statement, {**params, "limit": limit}))

@@ -55,21 +55,18 @@ async def _ranked_ids(session: AsyncSession, query: str) -> list[int]:
     return [hit.result_id for hit in sorted(found.hits, key=lambda hit: -hit.result_id)]
 
 
-async def test_windows_find_the_same_newest_matches_as_one_statement(
-    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_newest_matches_first_and_a_token_no_document_holds(session: AsyncSession) -> None:
     first = await factories.joint_task(session, entities=3)
     second = await factories.joint_task(session, entities=3)
     everything = sorted((r.id for r in first.results + second.results), reverse=True)
-    whole = await _ranked_ids(session, "鑫达")
-    assert whole == everything
-    # Windows of one and then two, four … version ids: many statements, the same rows.
-    monkeypatch.setattr(postgres, "FIRST_WINDOW", 1)
-    monkeypatch.setattr(postgres, "WIDEN", 2)
     assert await _ranked_ids(session, "鑫达") == everything
     connection = await session.connection()
     newest = await postgres.newest_matches(connection, ("鑫达",), "d.result_id", "", {}, 4)
     assert [row[0] for row in newest] == everything[:4]
+    # A filter is bound as a parameter beside the written-in numbers.
+    where, params = " AND d.result_id <= :most", {"most": everything[2]}
+    filtered = await postgres.newest_matches(connection, ("鑫达", "二手"), "d.result_id", where, params, 2)
+    assert [row[0] for row in filtered] == everything[2:4]
     # A token no document holds: nothing, without a number being made for it.
     assert await postgres.newest_matches(connection, ("鑫达", "无此"), "d.result_id", "", {}, 4) == []
     assert await postgres.known_ids(connection, {"无此"}) == {}
