@@ -73,9 +73,11 @@ async def any_term_search(search: Search, terms: tuple[str, ...], request: Searc
         ]
     )
     return AnyTermHits(
-        ranked=ranked,
-        total=len(ranked),
-        total_exact=all(hits.total_exact for _, hits in found),
+        # As many as one search ranks and counts (base.RANK_LIMIT, COUNT_LIMIT): the union of
+        # several words' matches can be larger.
+        ranked=ranked[: request.rank_limit],
+        total=min(len(ranked), request.count_limit),
+        total_exact=len(ranked) <= request.count_limit and all(hits.total_exact for _, hits in found),
         facets=found[0][1].facets if found and request.facets else Facets(),
         matched_terms=tuple(term for term, _ in found),
         tokens=tuple(dict.fromkeys(t for term, _ in found for t in query_tokens(term))),

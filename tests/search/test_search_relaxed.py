@@ -6,10 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections.demo.dataset import load_demo
 from schema.models import Entity, InspectionResult
-from search.backends.base import PageRequest, SearchFilters
+from search.backends.base import PageRequest, SearchFilters, SearchHits, SearchRequest
 from search.query import parse_query, query_terms
 from search.ranking import page_after, sort_key
-from search.service import SearchOutcome, run_search
+from search.relaxed import any_term_search
+from search.service import DATABASE, SearchOutcome, run_search
 from tests import factories
 
 
@@ -78,3 +79,19 @@ async def test_a_word_no_document_holds_is_not_reported(session: AsyncSession) -
     assert set(await _names(session, outcome)) == {"河北鑫辉网络科技有限公司"}
     nothing = await _search(session, "ＡＢＣ ＸＹＺ")
     assert (nothing.ranked, nothing.matched_terms, nothing.total) == ([], (), 0)
+
+
+async def test_the_union_of_the_words_is_ranked_and_counted_up_to_the_limits(session: AsyncSession) -> None:
+    await factories.joint_task(session, names=["姚安县富信二手车行", "姚安县隆达二手车经纪部"])
+    await factories.joint_task(session, region="130302", place="海港区", names=["秦皇岛鑫达建材有限公司"])
+
+    async def search(request: SearchRequest) -> SearchHits:
+        return await DATABASE.search(session, request)
+
+    limited = SearchRequest((), "", rank_limit=3, count_limit=3)
+    some = await any_term_search(search, ("姚安", "鑫达"), limited)
+    assert len(some.ranked) == 3 and (some.total, some.total_exact) == (3, False)
+    assert some.matched_terms == ("鑫达", "姚安")
+    everything = await any_term_search(search, ("姚安", "鑫达"), SearchRequest((), ""))
+    assert (len(everything.ranked), everything.total, everything.total_exact) == (6, 6, True)
+    assert [h.result_id for h in everything.ranked[:3]] == [h.result_id for h in some.ranked]
