@@ -145,12 +145,6 @@ async def _sqlite_after(session: AsyncSession, frequent_from: int) -> None:
 async def _postgresql_before(session: AsyncSession) -> None:
     # Numbered afresh: tokens of documents gone since the last rebuild go with them.
     await session.execute(sa.text("DELETE FROM search_tokens"))
-    # New GIN entries wait in the pending list until the end, then go in as one sorted merge
-    # (gin_clean_pending_list with 256 MB): merged 4 MB at a time (the defaults), the inserts of
-    # the second half of a million slowed to half the rate of the first. Searches meanwhile read
-    # the old, committed rows, and scan the longer pending list: slower until the commit.
-    for setting, value in (("gin_pending_list_limit", "2000000"), ("maintenance_work_mem", "262144")):
-        await session.execute(sa.text(f"SET LOCAL {setting} = {value}"))
 
 
 async def _postgresql_after(session: AsyncSession) -> None:
