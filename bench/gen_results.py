@@ -218,6 +218,12 @@ def generate(url: str, results: int, seed: int) -> None:
             conn.execute(sa.insert(ResultCategoryCode), codes)
             print(f"\r{made:,} results ({time.perf_counter() - started:.0f} s)", end="", file=sys.stderr)
     print(file=sys.stderr)
+    if engine.dialect.name == "postgresql":
+        # Autovacuum would analyze the bulk-inserted tables only minutes later; without
+        # statistics the page of a search (results, versions, entities) was planned blind.
+        with engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+            conn.commit()
     engine.dispose()
 
 

@@ -1,11 +1,13 @@
 """Search latency through the GraphQL endpoint, beside a bare Starlette endpoint, in one run.
 
-Run: .venv/bin/python bench/search_bench.py --results 1000000 [--requests 300]
-builds its own SQLite database in a temporary directory (bench/gen_results.py: generate, then
-the full index rebuild, both timed), then serves the real application with uvicorn on 127.0.0.1
-in a child process, plus /bare (a plain Starlette JSON route), and sends sequential keep-alive
-requests. Query kinds: a full entity name, a phrase (part of a name), three terms, a very
-common term. ``--url sqlite:////path`` measures a database generated before instead.
+Run: .venv/bin/python bench/search_bench.py --results 1000000 [--requests 300] [--backend both]
+builds its own database (bench/gen_results.py: generate, then the full index rebuild, both
+timed): SQLite in a temporary directory, PostgreSQL as the database named by ``--pg-url``
+(dropped and created afresh), or both one after the other (``--backend both``). Then it serves
+the real application with uvicorn on 127.0.0.1 in a child process, plus /bare (a plain Starlette
+JSON route), and sends sequential keep-alive requests. Query kinds: a full entity name, a phrase
+(part of a name), three terms, a very common term. ``--url sqlite:////path`` or ``--url
+postgresql://...`` measures a database generated before instead.
 """
 
 from __future__ import annotations
@@ -77,13 +79,16 @@ def serve(url: str, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def _queries(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
-    con = sqlite3.connect(db)
-    total = con.execute("SELECT max(id) FROM entities").fetchone()[0]
-    names = [
-        con.execute("SELECT name FROM entities WHERE id = ?", (rng.randint(1, total),)).fetchone()[0]
-        for _ in range(n)
-    ]
+def _queries(url: str, n: int, rng: random.Random) -> dict[str, list[str]]:
+    import sqlalchemy as sa
+    from gen_results import _sync_url
+
+    engine = sa.create_engine(_sync_url(url))
+    with engine.connect() as con:
+        total = con.execute(sa.text("SELECT max(id) FROM entities")).scalar_one()
+        pick = sa.text("SELECT name FROM entities WHERE id = :id")
+        names = [con.execute(pick, {"id": rng.randint(1, total)}).scalar_one() for _ in range(n)]
+    engine.dispose()
     phrases = []
     for name in names:
         start = rng.randint(0, max(len(name) - 6, 0))
@@ -142,10 +147,44 @@ def _row(label: str, times: list[float], bare: float) -> str:
     return f"| {label} | {len(times)} | {p50:.2f} | {p99:.2f} | {p50 / bare:.1f}x |"
 
 
+def _fresh_postgresql(url: str) -> None:
+    """Drop and create the database named in ``url`` (never one the tests or the lead use)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    assert name not in {"test", "postgres"} and not name.startswith("test_"), f"refusing to drop {name}"
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def _build(url: str, results: int) -> list[str]:
+    """Generate ``results`` into the migrated, empty database at ``url`` and rebuild its index."""
+    import asyncio
+
+    from gen_results import build_index, generate
+
+    from schema.migrate import upgrade
+
+    upgrade(url)
+    started = time.perf_counter()
+    generate(url, results, 2021)
+    lines = [f"generated {results:,} published results in {time.perf_counter() - started:.0f} s"]
+    lines.append(f"full index rebuild (gongshi reindex): {asyncio.run(build_index(url)):.1f} s")
+    print(*lines, sep="\n")
+    return lines
+
+
 def main() -> int:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="sqlite:////path made by bench/gen_results.py (default: build one)")
+    parser.add_argument("--url", help="a database made by bench/gen_results.py (default: build one)")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument(
+        "--pg-url",
+        default="postgresql://postgres@127.0.0.1:5432/bench_search_pg",
+        help="the PostgreSQL database to build (dropped first)",
+    )
     parser.add_argument("--results", type=int, default=1_000_000, help="size of the database to build")
     parser.add_argument("--requests", type=int, default=300, help="per query kind")
     parser.add_argument("--port", type=int, default=8765)
@@ -154,38 +193,74 @@ def main() -> int:
     if args.serve:
         serve(args.url, args.port)
         return 0
-    if args.url is None:
-        import asyncio
-        import tempfile
+    if args.url is not None:
+        print(_bench(args.url, args.requests, args.port))
+        return 0
+    import tempfile
 
-        from gen_results import build_index, generate
-
-        from schema.migrate import upgrade
-
-        with tempfile.TemporaryDirectory(prefix="gongshi-search-bench-") as tmp:
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="gongshi-search-bench-") as tmp:
+        if args.backend in ("sqlite", "both"):
             url = f"sqlite:///{tmp}/bench.db"
-            upgrade(url)
-            started = time.perf_counter()
-            generate(url, args.results, 2021)
-            print(f"generated {args.results:,} published results in {time.perf_counter() - started:.0f} s")
-            print(f"full index rebuild (gongshi reindex): {asyncio.run(build_index(url)):.1f} s")
-            args.url = url
-            return _bench(args)
-    return _bench(args)
+            lines = _build(url, args.results)
+            reports.append("\n".join(["## SQLite", *lines, _bench(url, args.requests, args.port)]))
+            print(reports[-1])
+            os.remove(f"{tmp}/bench.db")  # 1.5 GB at a million: not kept while PostgreSQL builds
+    if args.backend in ("postgresql", "both"):
+        _fresh_postgresql(args.pg_url)
+        lines = _build(args.pg_url, args.results)
+        reports.append("\n".join(["## PostgreSQL", *lines, _bench(args.pg_url, args.requests, args.port)]))
+        print(reports[-1])
+    print("\n\n".join(reports))
+    return 0
 
 
-def _bench(args: argparse.Namespace) -> int:
+def _index_size(url: str) -> dict[str, int]:
+    """Bytes of the full-text index: SQLite's FTS5 and bitmap tables and the document table with
+    its indexes; on PostgreSQL the token arrays (the column, without the other columns), their
+    GIN index, the token dictionary, and the document table with its indexes."""
+    if url.startswith("sqlite"):
+        db = url.split("///", 1)[1]
+        return dict(
+            sqlite3.connect(db).execute(
+                "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'search%' OR name LIKE 'ix_search%' "
+                "OR name LIKE 'sqlite_autoindex_search%' GROUP BY name"
+            )
+        )
+    import sqlalchemy as sa
+    from gen_results import _sync_url
+
+    engine = sa.create_engine(_sync_url(url))
+    with engine.connect() as con:
+        row = con.execute(
+            sa.text(
+                "SELECT (SELECT sum(pg_column_size(token_ids)) FROM search_documents), "
+                "pg_relation_size('ix_search_documents_tokens'), pg_total_relation_size('search_tokens'), "
+                "pg_table_size('search_documents'), pg_indexes_size('search_documents')"
+            )
+        ).one()
+    engine.dispose()
+    keys = ("token_ids column", "GIN ix_search_documents_tokens", "search_tokens (with its indexes)")
+    return {
+        **dict(zip(keys, map(int, row[:3]), strict=True)),
+        "full-text index (the three above)": int(sum(row[:3])),
+        "search_documents table": int(row[3]),
+        "search_documents indexes (GIN included)": int(row[4]),
+    }
+
+
+def _bench(url: str, requests: int, port: int) -> str:
+    """Measure the database at ``url``; returns the report as Markdown."""
     import httpx
 
-    db = args.url.split("///", 1)[1]
     rng = random.Random(7)
-    queries = _queries(db, args.requests, rng)
+    queries = _queries(url, requests, rng)
     child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--url", args.url, "--port", str(args.port)],
+        [sys.executable, __file__, "--serve", "--url", url, "--port", str(port)],
         env={**os.environ, "ELASTICSEARCH_URL": ""},
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=30) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             for _ in range(100):
                 try:
                     if client.get("/healthz").status_code == 200:
@@ -199,7 +274,7 @@ def _bench(args: argparse.Namespace) -> int:
                 )
             client.get("/gc-pauses")
             gc_rows = []
-            bare_times = _measure(client, "/bare", [{}] * args.requests)
+            bare_times = _measure(client, "/bare", [{}] * requests)
             bare = statistics.median(bare_times)
             rows = [_row("bare Starlette endpoint", bare_times, bare)]
             for kind, texts in queries.items():
@@ -213,29 +288,26 @@ def _bench(args: argparse.Namespace) -> int:
     finally:
         child.terminate()
         child.wait()
-    size = {
-        name: pages
-        for name, pages in sqlite3.connect(db).execute(
-            "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'search%' OR name LIKE 'ix_search%' "
-            "OR name LIKE 'sqlite_autoindex_search%' GROUP BY name"
-        )
-    }
+    size = _index_size(url)
     import asyncio
 
     import search.text
 
     search.text.preload()
     for kind, texts in queries.items():
-        rows.append(_row(f"backend only: {kind}", asyncio.run(_backend_times(args.url, texts)), bare))
+        rows.append(_row(f"backend only: {kind}", asyncio.run(_backend_times(url, texts)), bare))
     found = sample["data"]["search"]
-    print("| request | n | p50 ms | p99 ms | p50 / bare |\n|---|---|---|---|---|")
-    print("\n".join(rows))
-    print("\n| garbage collector during | gen 0 passes (ms in all) | gen 1 | gen 2 (longest ms) |")
-    print("|---|---|---|---|")
-    print("\n".join(gc_rows))
-    print(f"\n'有限公司': totalCount {found['totalCount']}, exact {found['totalCountExact']}")
-    print("\nindex size (bytes):", json.dumps(size, indent=1))
-    return 0
+    return "\n".join(
+        [
+            "| request | n | p50 ms | p99 ms | p50 / bare |\n|---|---|---|---|---|",
+            *rows,
+            "\n| garbage collector during | gen 0 passes (ms in all) | gen 1 | gen 2 (longest ms) |",
+            "|---|---|---|---|",
+            *gc_rows,
+            f"\n'有限公司': totalCount {found['totalCount']}, exact {found['totalCountExact']}",
+            "\nindex size (bytes): " + json.dumps(size, indent=1),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ __all__ = [
     "normalize",
     "org_code_check",
     "suggest",
+    "suggest_edits",
     "validate",
 ]
 
@@ -338,6 +339,28 @@ def suggest(raw: str) -> list[str]:
             if _error(candidate) is None and _plausible(candidate):
                 offer(candidate)
     return found
+
+
+def suggest_edits(raw: str) -> list[str]:
+    """Valid codes one character away in length: ``raw`` with one missing or one extra character.
+
+    * 17 characters: every character of :data:`ALPHABET` inserted at every position;
+      18 or more than 19: none; 19 characters: each character removed in turn.
+    * Only codes that validate and start with a known authority/category pair are kept, in
+      position order, without repeats. About one insertion in 31 validates by chance, so a
+      17-character code gives a dozen or so: the caller keeps those that exist (the directory
+      of entities), which is almost always the one meant.
+    * Characters are first normalized as :func:`normalize` does; look-alikes are not tried
+      here (:func:`suggest` handles a full-length code).
+    """
+    code = normalize(raw)
+    if len(code) == CODE_LENGTH - 1:
+        candidates = (code[:i] + ch + code[i:] for i in range(CODE_LENGTH) for ch in ALPHABET)
+    elif len(code) == CODE_LENGTH + 1:
+        candidates = (code[:i] + code[i + 1 :] for i in range(len(code)))
+    else:
+        return []
+    return list(dict.fromkeys(c for c in candidates if _error(c) is None and _plausible(c)))
 
 
 # --- construction ---------------------------------------------------------------------------

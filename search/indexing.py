@@ -16,11 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.models import SearchDocument, SearchOutbox
 from search import config
-from search.backends import postings
+from search.backends import postgres, postings
 from search.documents import Document, documents_for
 
 _SQLITE_FTS_INSERT = "INSERT INTO search_fts(rowid, tokens) VALUES (?, ?)"
-_PG_VECTOR = "to_tsvector('simple', :name || ' ' || :body)"
 _COLUMNS = [c.name for c in SearchDocument.__table__.columns]
 
 
@@ -29,8 +28,8 @@ def _pg_upsert() -> sa.TextClause:
     values = ", ".join(f":{c}" for c in _COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "result_id")
     return sa.text(
-        f"INSERT INTO search_documents ({names}, search_vector) VALUES ({values}, {_PG_VECTOR}) "
-        f"ON CONFLICT (result_id) DO UPDATE SET {updates}, search_vector = excluded.search_vector"
+        f"INSERT INTO search_documents ({names}, token_ids) VALUES ({values}, :token_ids) "
+        f"ON CONFLICT (result_id) DO UPDATE SET {updates}, token_ids = excluded.token_ids"
     )
 
 
@@ -55,19 +54,35 @@ def _sqlite_row(doc: Document) -> tuple[Any, ...]:
     return tuple(values[c] for c in _COLUMNS)
 
 
-def _params(doc: Document) -> dict[str, Any]:
-    return {**doc.filter_values(), "name": doc.name_tokens, "body": doc.body_tokens}
+async def _write_postgresql(
+    session: AsyncSession, docs: Sequence[Document], numbers: dict[str, int] | None
+) -> None:
+    tokens = [set(f"{d.name_tokens} {d.body_tokens}".split()) for d in docs]
+    known = await postgres.token_ids(await session.connection(), set().union(*tokens), numbers)
+    rows = [
+        {**doc.filter_values(), "token_ids": sorted(known[t] for t in held)}
+        for doc, held in zip(docs, tokens, strict=True)
+    ]
+    await session.execute(_PG_UPSERT, rows)
 
 
-async def write_documents(session: AsyncSession, docs: Sequence[Document], *, empty: bool = False) -> None:
+async def write_documents(
+    session: AsyncSession,
+    docs: Sequence[Document],
+    *,
+    empty: bool = False,
+    numbers: dict[str, int] | None = None,
+) -> None:
     """Upsert documents into the database index (skipping versions already indexed).
 
     ``empty``: the index was just emptied (a rebuild), so there is nothing to skip.
+    ``numbers``: on PostgreSQL, the token numbers known in this transaction (a rebuild keeps
+    one dictionary for all its batches rather than looking every token up again).
     """
     if not docs:
         return
     if session.get_bind().dialect.name != "sqlite":
-        await session.execute(_PG_UPSERT, [_params(d) for d in docs])
+        await _write_postgresql(session, docs, numbers)
         return
     # A version is written to FTS5 once: its rowid is the version id, and a contentless table
     # cannot take a second row with the same rowid.

@@ -31,16 +31,45 @@ class ParsedQuery:
     relaxed_tokens: tuple[str, ...] = ()
     # The tokens looked up in the index: a character-disjoint cover of ``tokens``.
     match: tuple[str, ...] = ()
+    # The query's words (query_terms): what the relaxed readings search by, and what
+    # SearchOutcome.matched_terms reports.
+    terms: tuple[str, ...] = ()
 
 
-def relaxed_tokens(text: str, strict: tuple[str, ...]) -> tuple[str, ...]:
-    """Tokens of each segmenter word on its own, without the bigrams that bridge two words.
+# The relaxed reading that accepts any word searches each word apart: at most this many.
+MAX_TERMS = 6
+
+
+def query_terms(text: str) -> tuple[str, ...]:
+    """The words of a normalised query: each space-separated part cut by the segmenter, with
+    touching one-character pieces kept together (鑫达 cut as 鑫 达, 优e购 as 优 e 购 are one word).
+
+    Only words with tokens count (a lone character beside others has none), at most MAX_TERMS.
+    """
+    terms: list[str] = []
+    for part in text.split():
+        pending = ""  # one-character pieces so far, which touch each other
+        for word in get_segmenter().cut(part):
+            if len(word) == 1:
+                pending += word
+                continue
+            if pending:
+                terms.append(pending)
+                pending = ""
+            terms.append(word)
+        if pending:
+            terms.append(pending)
+    kept = [term for term in dict.fromkeys(terms) if query_tokens(term)]
+    return tuple(kept[:MAX_TERMS])
+
+
+def relaxed_tokens(terms: tuple[str, ...], strict: tuple[str, ...]) -> tuple[str, ...]:
+    """Tokens of each word on its own, without the bigrams that bridge two words.
 
     惠农苗木合作社 strictly needs 木合, which 惠农苗木种植农民专业合作社 lacks; word by word
     (惠农 苗木 合作社) it is found. Used only when the strict query finds nothing.
     """
-    words = [w for w in get_segmenter().cut(text) if len(w) > 1]
-    tokens = tuple(dict.fromkeys(t for w in words for t in query_tokens(w)))
+    tokens = tuple(dict.fromkeys(t for w in terms for t in query_tokens(w)))
     return tokens if tokens and set(tokens) < set(strict) else ()
 
 
@@ -50,8 +79,18 @@ def name_key(text: str) -> str:
 
 
 def _code_like(raw: str) -> str | None:
+    """The normalised query if it looks like a 统一社会信用代码 typed with at most one character
+    too few or too many (17-19 letters and digits), else None."""
     code = credit_code.normalize(raw)
-    return code if len(code) == credit_code.CODE_LENGTH and code.isascii() and code.isalnum() else None
+    near = abs(len(code) - credit_code.CODE_LENGTH) <= 1
+    return code if near and code.isascii() and code.isalnum() else None
+
+
+def _candidates(code: str) -> tuple[str, ...]:
+    """The valid codes an almost-valid one probably meant (to be looked up in the directory)."""
+    if len(code) == credit_code.CODE_LENGTH:
+        return tuple(credit_code.suggest(code))
+    return tuple(credit_code.suggest_edits(code))
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -70,7 +109,7 @@ def parse_query(raw: str) -> ParsedQuery:
     if code is not None:
         if credit_code.is_valid(code):
             return ParsedQuery(text, tokens, key, credit_code=code)
-        candidates = tuple(credit_code.suggest(code))
+        candidates = _candidates(code)
         if candidates:
             return ParsedQuery(text, tokens, key, code_candidates=candidates)
     if not tokens:
@@ -79,8 +118,14 @@ def parse_query(raw: str) -> ParsedQuery:
             code=Code.SEARCH_QUERY_UNSEARCHABLE,
             field="query",
         )
+    terms = query_terms(text)
     return ParsedQuery(
-        text, tokens, key, relaxed_tokens=relaxed_tokens(text, tokens), match=tuple(match_tokens(text))
+        text,
+        tokens,
+        key,
+        relaxed_tokens=relaxed_tokens(terms, tokens),
+        match=tuple(match_tokens(text)),
+        terms=terms,
     )
 
 

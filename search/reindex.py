@@ -142,6 +142,20 @@ async def _sqlite_after(session: AsyncSession, frequent_from: int) -> None:
     await session.execute(sa.text("PRAGMA cache_size = -2000"))
 
 
+async def _postgresql_before(session: AsyncSession) -> None:
+    # Numbered afresh: tokens of documents gone since the last rebuild go with them.
+    await session.execute(sa.text("DELETE FROM search_tokens"))
+
+
+async def _postgresql_after(session: AsyncSession) -> None:
+    # The rows went into GIN's pending list, which every search reads from end to end until it
+    # is merged; and the planner's element frequencies (which decide between the GIN bitmap and
+    # reading newest first) must describe the new tokens, not the old numbering.
+    await session.execute(sa.text("SELECT gin_clean_pending_list('ix_search_documents_tokens')"))
+    await session.execute(sa.text("ANALYZE search_documents"))
+    await session.execute(sa.text("ANALYZE search_tokens"))
+
+
 async def rebuild_database(
     session: AsyncSession,
     *,
@@ -158,15 +172,20 @@ async def rebuild_database(
     sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite:
         await _sqlite_before(session)
+    else:
+        await _postgresql_before(session)
     await session.execute(sa.delete(SearchDocument))
     done = 0
+    numbers: dict[str, int] = {}
     async for docs in _batches(session, batch, _workers(await published_count(session))):
-        await write_documents(session, docs, empty=True)
+        await write_documents(session, docs, empty=True, numbers=numbers)
         done += len(docs)
         if progress:
             progress(len(docs))
     if sqlite:
         await _sqlite_after(session, frequent_from)
+    else:
+        await _postgresql_after(session)
     return done
 
 

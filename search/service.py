@@ -15,6 +15,7 @@ from search.backends.base import Facets, Hit, PageRequest, SearchFilters, Search
 from search.backends.database import DatabaseBackend
 from search.query import ParsedQuery
 from search.ranking import rank
+from search.relaxed import any_term_search
 
 log = logging.getLogger(__name__)
 DATABASE = DatabaseBackend()
@@ -35,6 +36,10 @@ class SearchOutcome:
     backend: str = DATABASE.name
     # The tokens that found the hits (the relaxed ones when the strict ones found nothing).
     tokens: tuple[str, ...] = ()
+    # The query's words that the hits match, for "只匹配了…": every word (ParsedQuery.terms) when
+    # the hits match them all; only some, rarest first, when no result matched every word and
+    # the results of some are shown instead (search/relaxed.py). Empty for a credit-code query.
+    matched_terms: tuple[str, ...] = ()
 
 
 async def _entities_by_code(session: AsyncSession, codes: tuple[str, ...]) -> list[int]:
@@ -81,22 +86,42 @@ async def run_search(
     request = SearchRequest(
         query.tokens, query.name_key, filters, count=count, facets=facets, match=query.match, page=page
     )
-    backend = elastic.active_backend()
-    hits: SearchHits | None = None
-    if backend is not None:
-        try:
-            hits = await backend.search(session, request)
-        except elastic.UNAVAILABLE as exc:
-            # The database index is written in the data's own transaction, so it answers the
-            # same query with current data while the cluster is away.
-            backend.mark_down(exc)
-            log.warning("Elasticsearch unavailable, searching the database: %s", exc)
-    if hits is None:
-        hits = await DATABASE.search(session, request)
-    if not hits.hits and not hits.total and query.relaxed_tokens:
-        # Nothing for the strict reading: try the words one by one (same backend choice).
-        relaxed = dataclasses.replace(query, tokens=query.relaxed_tokens, relaxed_tokens=(), match=())
-        return await run_search(session, relaxed, filters, count=count, facets=facets, page=page)
+
+    async def search(request: SearchRequest) -> SearchHits:
+        backend = elastic.active_backend()
+        if backend is not None:
+            try:
+                return await backend.search(session, request)
+            except elastic.UNAVAILABLE as exc:
+                # The database index is written in the data's own transaction, so it answers the
+                # same query with current data while the cluster is away.
+                backend.mark_down(exc)
+                log.warning("Elasticsearch unavailable, searching the database: %s", exc)
+        return await DATABASE.search(session, request)
+
+    hits = await search(request)
+    if not hits.hits and not hits.total:
+        if query.relaxed_tokens:
+            # Nothing for the strict reading: every word, but each on its own (same backend choice).
+            relaxed = dataclasses.replace(
+                query, tokens=query.relaxed_tokens, relaxed_tokens=(), match=(), terms=()
+            )
+            outcome = await run_search(session, relaxed, filters, count=count, facets=facets, page=page)
+            if outcome.ranked:
+                return dataclasses.replace(outcome, suggested_entity_ids=suggested, matched_terms=query.terms)
+        if len(query.terms) > 1:
+            # No result has every word: those with some of them, the rarer words' first.
+            some = await any_term_search(search, query.terms, request)
+            return SearchOutcome(
+                some.ranked,
+                some.total,
+                some.total_exact,
+                some.facets,
+                suggested_entity_ids=suggested,
+                backend=some.backend or hits.backend,
+                tokens=some.tokens,
+                matched_terms=some.matched_terms,
+            )
     return SearchOutcome(
         _ranked(hits),
         hits.total,
@@ -105,4 +130,5 @@ async def run_search(
         suggested_entity_ids=suggested,
         backend=hits.backend,
         tokens=query.tokens,
+        matched_terms=query.terms if hits.hits or hits.total else (),
     )

@@ -91,15 +91,19 @@ async def joint_task(
     categories: tuple[str, ...] = ("NO_PROBLEM", "ORDERED_TO_CORRECT"),
     ended_on: date = date(2021, 11, 16),
     published_on: date = date(2021, 12, 1),
+    names: Sequence[str] = (),
+    place: str = "姚安县",
 ) -> JointTask:
-    """A joint task over ``entities`` fresh entities, drawn at 100%, each with one result per item."""
+    """A joint task over ``entities`` fresh entities, drawn at 100%, each with one result per item.
+
+    ``names``: the entities' names (their count replaces ``entities``); ``place``: what the
+    departments' names start with.
+    """
     industry = industry or f"测试行业{next(_serial)}"
-    initiating = await department(session, "姚安县工业信息化商务科技局", region)
-    participating = await department(session, "姚安县市场监督管理局", region)
-    made = [
-        await entity(session, f"姚安县鑫达{n}号二手车交易有限公司", region=region, industry=industry)
-        for n in range(entities)
-    ]
+    initiating = await department(session, f"{place}工业信息化商务科技局", region)
+    participating = await department(session, f"{place}市场监督管理局", region)
+    names = names or [f"姚安县鑫达{n}号二手车交易有限公司" for n in range(entities)]
+    made = [await entity(session, name, region=region, industry=industry) for name in names]
     item_a = await items.create_item_version(
         session,
         by=TEST,

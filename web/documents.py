@@ -27,7 +27,7 @@ query Search($query: String!, $first: Int, $after: String, $departmentId: ID, $r
              $year: Int, $categoryCode: String, $entityType: EntityType) {
   search(query: $query, first: $first, after: $after, departmentId: $departmentId,
          regionCode: $regionCode, year: $year, categoryCode: $categoryCode, entityType: $entityType) {
-    totalCount totalCountExact
+    totalCount totalCountExact matchedTerms allTermsMatched
     pageInfo { hasNextPage endCursor }
     entity { creditCode }
     didYouMean { creditCode name }

@@ -120,9 +120,8 @@ class Pages:
             edges=_node_ids(found["edges"]),
             error=None,
             types=ENTITY_TYPES,
-            # Hook for issue 15's "only some words matched" (只匹配了…): the template shows it when
-            # the schema gains search.matchedTerms; until then nothing is passed.
-            matched_terms=None,
+            # 只匹配了…: no result holds every word, so the page names the words it did find.
+            matched_terms=None if found["allTermsMatched"] else found["matchedTerms"],
             plain=plain,
         )
 

@@ -26,9 +26,16 @@ def _url() -> str:
 
 
 # The full-text parts of the search index differ per database and are not in the metadata:
-# SQLite's FTS5 table search_fts (and its shadow tables), PostgreSQL's search_vector column and its
-# GIN index (migration c0ffee000004). `alembic check` must not ask to drop them.
-_FULL_TEXT_ONLY = {("column", "search_vector"), ("index", "ix_search_documents_vector")}
+# SQLite's FTS5 table search_fts (and its shadow tables), PostgreSQL's numbered tokens (table
+# search_tokens, column token_ids and its GIN index, migration cecece000015; the search_vector
+# tsvector before it). `alembic check` must not ask to drop them.
+_FULL_TEXT_ONLY = {
+    ("column", "search_vector"),
+    ("index", "ix_search_documents_vector"),
+    ("table", "search_tokens"),
+    ("column", "token_ids"),
+    ("index", "ix_search_documents_tokens"),
+}
 
 
 def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

@@ -1,8 +1,9 @@
 """The search index's own tables: one document per published result, and the Elasticsearch outbox.
 
 The full-text part lives outside the metadata because it differs per database: an FTS5 virtual
-table ``search_fts`` on SQLite, a ``search_vector`` tsvector column with a GIN index on
-PostgreSQL (see the c0ffee000004 migration; env.py keeps ``alembic check`` away from them).
+table ``search_fts`` on SQLite; on PostgreSQL a ``token_ids`` integer array with a GIN index and
+the ``search_tokens`` table that numbers the tokens (migrations c0ffee000004 and cecece000015,
+search/backends/postgres.py; env.py keeps ``alembic check`` away from them).
 """
 
 from __future__ import annotations

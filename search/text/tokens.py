@@ -2,7 +2,7 @@
 
 Scheme (the same for SQLite FTS5, PostgreSQL 'simple' and an Elasticsearch whitespace analyzer):
 
-- A document is indexed under jieba's search-mode words, plus every character bigram of its
+- A document is indexed under jieba's one-character words, plus every character bigram of its
   Han text, plus each Latin/digit word whole, plus the same for every synonym rewrite of it
   (synonyms.py). In a document, Han characters separated only by spaces or punctuation count
   as adjacent, so 双随机一公开 finds 双随机、一公开 and 鑫达秦皇岛 finds 鑫达（秦皇岛）.
@@ -40,6 +40,30 @@ _RUN = re.compile(rf"({_HAN}+)|([^\W_{_HAN_FULL}{_HAN_HOLEY}]+)")
 _HAN_FIRST = re.compile(_HAN)
 
 
+def _mixed_tokens(text: str, *, lone_only: bool) -> list[str]:
+    """Tokens where a Latin/digit run touches a Han run with no gap between them.
+
+    优e购: the Han character beside the run and the run make one token on each side (优e, e购),
+    so a mixed-script name is found by what was typed; alone, 优 and 购 are lone characters,
+    which a query drops, and e alone matches every name holding an E. A document has every such
+    token; a query (``lone_only``) only those of a lone Han character, since a longer Han run is
+    found by its bigrams and ABC科技 should still find ABC 科技.
+    """
+    mixed: list[str] = []
+    previous: tuple[str, str] | None = None
+    end = -1
+    for match in _RUN.finditer(text):
+        han, other = match.groups()
+        # Two runs of one kind never touch (the pattern would have made them one).
+        if previous is not None and match.start() == end:
+            side = previous[0] if other else han
+            if not lone_only or len(side) == 1:
+                mixed.append(previous[0][-1] + other if other else previous[1] + han[0])
+        previous = (han, other)
+        end = match.end()
+    return mixed
+
+
 def _run_tokens(text: str, *, join: bool) -> tuple[list[str], list[str]]:
     """Return (tokens, lone Han characters) of normalised text; join Han runs over gaps if asked."""
     runs: list[str] = []  # in text order; a Han run starts with a Han character
@@ -68,10 +92,13 @@ def index_tokens(text: str) -> list[str]:
     """Return the tokens to index a document under: words, Han bigrams, synonyms; deduplicated."""
     norm = normalize(text)
     # isalnum() is the test _RUN applies: letters and digits only, which drops punctuation.
-    tokens = [w for w in get_segmenter().cut_for_search(norm) if w.isalnum()]
+    # Of the segmenter's words only the one-character ones: a query is looked up by bigrams, Latin
+    # words and lone characters, so longer words (二手车, 有限公司) were never asked for, and they
+    # were a sixth of every document's tokens; two-character words are bigrams anyway.
+    tokens = [w for w in get_segmenter().cut_for_search(norm) if len(w) == 1 and w.isalnum()]
     for variant in (norm, *synonym_variants(norm)):
         runs, singles = _run_tokens(variant, join=True)
-        tokens += runs
+        tokens += runs + _mixed_tokens(variant, lone_only=False)
         tokens += singles
     return list(dict.fromkeys(tokens))
 
@@ -80,6 +107,7 @@ def query_tokens(text: str) -> list[str]:
     """Return the tokens a document must all have to match the query; deduplicated."""
     norm = normalize(text)
     tokens, singles = _run_tokens(norm, join=False)
+    tokens += _mixed_tokens(norm, lone_only=True)
     if not tokens and len(singles) > 1:
         # Only lone characters (市、县): read them as adjacent, as the document index does.
         tokens, singles = _run_tokens(norm, join=True)
@@ -112,4 +140,4 @@ def match_tokens(text: str) -> list[str]:
                 cover.append(han[-2:])
         elif len(han) > 1:
             cover += map(str.__add__, han, han[1:])
-    return list(dict.fromkeys(cover))
+    return list(dict.fromkeys(cover + _mixed_tokens(norm, lone_only=True)))

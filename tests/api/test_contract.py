@@ -48,6 +48,9 @@ DEPARTMENT_ONLY_QUERIES |= {
     "recognitionReads",
     "departmentStatistics",
 }
+# Issue 14: a department's results work list and one's own tokens (tests/api/test_result_work_list.py,
+# tests/api/test_account_roles.py): every caller but the department's or the holder's gets a refusal.
+DEPARTMENT_ONLY_QUERIES |= {"resultWorkList", "myTokens"}
 
 
 def _public_fields() -> set[str]:

@@ -290,3 +290,41 @@ def test_suggestions_are_valid_distinct_and_few(raw: str) -> None:
     assert len(result) <= 3
     assert len(set(result)) == len(result)
     assert all(is_valid(candidate) for candidate in result)
+
+
+# Codes whose authority and category go together: suggest_edits offers only such codes.
+plausible_codes = codes.filter(lambda c: c[1] in cc.AUTHORITY_CODES.get(c[0], ("", ""))[1])
+
+
+@given(code=plausible_codes, data=st.data())
+def test_suggest_edits_restores_a_missing_character(code: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, 17))
+    result = cc.suggest_edits(code[:i] + code[i + 1 :])
+    assert code in result
+    assert len(set(result)) == len(result)
+    assert all(is_valid(candidate) and len(candidate) == 18 for candidate in result)
+
+
+@given(code=plausible_codes, data=st.data())
+def test_suggest_edits_drops_an_extra_character(code: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, 18))
+    extra = data.draw(alphabet_char)
+    result = cc.suggest_edits(code[:i] + extra + code[i:])
+    assert code in result
+    # Removing one of 19 characters: at most 19 codes, in practice one or two validate.
+    assert all(is_valid(candidate) for candidate in result)
+
+
+def test_suggest_edits_counts() -> None:
+    # The code of 秦皇岛万兴网络科技有限公司 in the demo, its 6th character left out: 14 codes validate,
+    # only one of which is registered (the search looks them up in the directory).
+    assert len(cc.suggest_edits("9113004131065998F")) == 14
+    # A 7 typed after the fifth character: two removals validate, the code meant among them.
+    assert cc.suggest_edits("91130 7304 1310 6599 8f") == ["11307304131065998F", "91130304131065998F"]
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "9114052211360285XT", "91140522113602", "9114052211360285XTTT", "鑫达商贸有限公司"]
+)
+def test_suggest_edits_only_for_one_character_off(raw: str) -> None:
+    assert cc.suggest_edits(raw) == []

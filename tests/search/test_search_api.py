@@ -13,6 +13,9 @@ from strawberry.relay import to_base64
 from inspections import results
 from schema.enums import ResultStatus
 from schema.models import InspectionResult, SearchDocument
+from search.backends.base import SearchFilters
+from search.query import parse_query
+from search.service import run_search
 from tests import factories
 from tests.api.conftest import error_codes, graphql
 
@@ -68,7 +71,9 @@ async def test_unpublished_results_are_never_found(session: AsyncSession, client
 async def test_a_correction_reindexes_the_result(session: AsyncSession, client: httpx.AsyncClient) -> None:
     joint = await factories.joint_task(session, entities=1, categories=("NO_PROBLEM",))
     target = joint.results[0]
-    assert (await search(client, "鑫达0号 责令改正"))["edges"] == []
+    # No result has both words yet: only the name's are shown, as matching the name alone.
+    before = await run_search(session, parse_query("鑫达0号 责令改正"), SearchFilters(), count=True)
+    assert before.matched_terms == ("鑫达0号",)
     await results.correct_result(
         session,
         by=factories.TEST,
@@ -81,6 +86,8 @@ async def test_a_correction_reindexes_the_result(session: AsyncSession, client: 
     )
     found = await search(client, "鑫达0号 责令改正")
     assert [edge["node"]["id"] for edge in found["edges"]] == [to_base64("InspectionResult", target.id)]
+    after = await run_search(session, parse_query("鑫达0号 责令改正"), SearchFilters(), count=True)
+    assert after.matched_terms == ("鑫达0号", "责令改正")
     # The superseded version's text no longer finds the result.
     old = await search(client, "鑫达0号 现场检查情况")
     assert to_base64("InspectionResult", target.id) not in [e["node"]["id"] for e in old["edges"]]
@@ -138,8 +145,12 @@ async def test_cursor_pagination_walks_every_result_once(
 
 async def test_highlights_mark_what_matched(session: AsyncSession, client: httpx.AsyncClient) -> None:
     await factories.joint_task(session, entities=1)
-    found = await search(client, "鑫達 <script>")  # traditional 達; the tag is not a token
-    assert found["edges"] == []
+    # Traditional 達. No result holds "script": the 鑫达 results are shown (any-word reading),
+    # with only 鑫达 marked and nothing of the query's markup echoed.
+    found = await search(client, "鑫達 <script>")
+    marked = [h["marked"] for edge in found["edges"] for h in edge["highlights"]]
+    assert len(found["edges"]) == 2 and marked
+    assert all("<em>鑫达</em>" in m and "script" not in m for m in marked if m.startswith("姚安县"))
     found = await search(client, "鑫達")
     highlight = found["edges"][0]["highlights"][0]
     assert highlight == {

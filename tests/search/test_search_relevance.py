@@ -18,6 +18,7 @@ from demo.dataset import load_demo
 from schema.enums import ResultStatus
 from schema.models import Department, Entity, InspectionItem, InspectionResult, ResultCategoryCode
 from search.reindex import rebuild_database
+from tests import factories
 from tests.api.conftest import graphql
 
 CASES = json.loads((Path(__file__).parent / "relevance_queries.json").read_text("utf-8"))["cases"]
@@ -27,9 +28,30 @@ MRR_FLOOR = 0.95
 QUERY = """
 query ($q: String!) { search(query: $q, first: 10) {
   entity { name } didYouMean { name }
-  edges { node { id } }
+  edges { node { id entity { name } item { name } publishedOn } }
 } }
 """
+# Top 10s of the issue-17 cases per database, compared once both have run (they must agree).
+TOP_TENS: dict[str, dict[str, list[Any]]] = {}
+
+
+async def _citizens_misses(session: AsyncSession) -> None:
+    """The entities behind issue 17's misses, which the demo data lacks: a name mixing scripts
+    (with two names that also hold an E), a 金穗 in 兰陵县 of 临沂市, and a 鑫达 away from 姚安."""
+    await factories.joint_task(
+        session,
+        region="130302",
+        place="秦皇岛市海港区",
+        names=[
+            "秦皇岛优e购电子商务有限公司",
+            "秦皇岛E家网络科技有限公司",
+            "秦皇岛优品E站电子商务有限公司",
+            "秦皇岛鑫达建材有限公司",
+        ],
+    )
+    await factories.joint_task(
+        session, region="371324", place="兰陵县", names=["兰陵县金穗农业种植专业合作社"]
+    )
 
 
 async def _relevant(session: AsyncSession, expect: dict[str, Any]) -> set[int]:
@@ -67,6 +89,15 @@ async def _score(
     body = await graphql(client, QUERY, q=case["query"])
     assert "errors" not in body, (case, body)
     found = body["data"]["search"]
+    if "issue 17" in case["kind"]:
+        top = [
+            [e["node"]["entity"]["name"], e["node"]["item"]["name"], e["node"]["publishedOn"]]
+            for e in found["edges"]
+        ]
+        shown = top + [n["name"] for n in found["didYouMean"]]
+        # The same with and without posting bitmaps; across databases, compared at the end.
+        record = TOP_TENS.setdefault(session.get_bind().dialect.name, {})
+        assert record.setdefault(case["query"], shown) == shown, case
     expect = case["expect"]
     if "code" in expect:
         hit = 1.0 if (found["entity"] or {}).get("name") == expect["code"] else 0.0
@@ -90,6 +121,7 @@ async def test_relevance_of_the_demo_queries_is_above_the_floors(
     if bitmaps and session.get_bind().dialect.name != "sqlite":
         pytest.skip("posting bitmaps exist on SQLite only")
     await load_demo(session)
+    await _citizens_misses(session)
     if bitmaps:
         # Tokens in 10+ of the demo's ~250 results get bitmaps (at a million: 4,096+), so most
         # queries mix FTS5 for their rare tokens and bitmaps for the common ones.
@@ -105,6 +137,9 @@ async def test_relevance_of_the_demo_queries_is_above_the_floors(
         ranks.append(reciprocal)
         if recall < 1 or reciprocal < 1:
             misses.append(f"{case['query']} ({case['kind']}): recall@10 {recall:.2f}, RR {reciprocal:.2f}")
+        if "issue 17" in case["kind"]:
+            # Each of these must be found first, not only keep the averages above the floors.
+            assert (recall, reciprocal) == (1.0, 1.0), case
     mean_recall = sum(recalls) / len(recalls)
     mrr = sum(ranks) / len(ranks)
     print(f"recall@10 {mean_recall:.3f}, MRR {mrr:.3f} over {len(scored)} queries", *misses, sep="\n")
@@ -114,3 +149,5 @@ async def test_relevance_of_the_demo_queries_is_above_the_floors(
         if "nothing" in case["expect"]:
             body = await graphql(client, QUERY, q=case["query"])
             assert body["data"]["search"]["edges"] == [], case
+    if len(TOP_TENS) == 2:
+        assert TOP_TENS["sqlite"] == TOP_TENS["postgresql"]

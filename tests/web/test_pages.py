@@ -189,3 +189,25 @@ async def test_a_plan_published_after_its_deadline_is_marked_late(
         ("2025年度按时计划", False, "2025-03-31"),
         ("2025年度逾期计划", True, "2025-03-31"),
     ]
+
+
+async def test_a_query_only_partly_matched_says_which_words_were_found(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Issue 15/17: "鑫达 乾坤" finds no result with both words; the page names the word it found."""
+    await factories.joint_task(session, entities=2)
+    partial = (await client.get("/search", params={"q": "鑫达 乾坤"})).text
+    assert "只匹配了：<mark>鑫达</mark>。其余的词没有找到。" in partial
+    whole = (await client.get("/search", params={"q": "鑫达 二手车"})).text
+    assert "只匹配了" not in whole and "鑫达" in whole
+    api = await client.post(
+        "/graphql",
+        json={
+            "query": '{ a: search(query: "鑫达 乾坤") { matchedTerms allTermsMatched totalCount } '
+            'b: search(query: "鑫达 二手车") { matchedTerms allTermsMatched } }'
+        },
+    )
+    data = api.json()["data"]
+    assert data["a"]["matchedTerms"] == ["鑫达"] and data["a"]["allTermsMatched"] is False
+    assert data["a"]["totalCount"] > 0
+    assert sorted(data["b"]["matchedTerms"]) == ["二手车", "鑫达"] and data["b"]["allTermsMatched"] is True

@@ -151,4 +151,6 @@ class SearchQuery:
             did_you_mean=[
                 EntityNode.from_row(entities[i]) for i in outcome.suggested_entity_ids if i in entities
             ],
+            matched_terms=list(outcome.matched_terms),
+            all_terms_matched=set(outcome.matched_terms) == set(parsed.terms),
         )

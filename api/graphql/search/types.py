@@ -135,3 +135,9 @@ class SearchResults:
     did_you_mean: list[EntityNode] = strawberry.field(
         description="搜索内容像一个输错的统一社会信用代码时，可能要找的市场主体"
     )
+    matched_terms: list[str] = strawberry.field(
+        description="命中的搜索词：每个词都命中时为全部；没有结果同时包含全部词时，只列出找到结果的词（较少见的在前）"
+    )
+    all_terms_matched: bool = strawberry.field(
+        description="结果是否包含全部搜索词；为 false 时结果只匹配了 matchedTerms 中的词"
+    )
