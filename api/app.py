@@ -113,7 +113,9 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/tasks/{task_id:int}/draw/candidates.txt", anonymous(limit(draw_candidates))),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, which answers the ones GraphQL does not take with a
+            # GraphQL-shaped 405 (Starlette's own would be plain text).
+            Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
             *download_routes(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)
@@ -127,6 +129,7 @@ def create_app(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 max_multipart_bytes=settings.max_multipart_bytes,
+                max_anonymous_bytes=settings.max_anonymous_body_bytes,
             ),
         ],
     )

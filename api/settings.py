@@ -69,6 +69,8 @@ class Settings:
     evidence_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
     # Largest request body other than an upload: a spreadsheet import (20 MB) in base64, in JSON.
     max_body_bytes: int = 32 * 1024 * 1024
+    # Largest body of a request without a token (a query, not an import): about 1 MB (issue 13).
+    max_anonymous_body_bytes: int = 1024 * 1024
     # Bulk download of published results (issue 6): where the daily snapshot files are written.
     snapshot_dir: str = "snapshots"
     # Where `gongshi reminders send` posts each overdue-clock reminder (None: nowhere).
@@ -108,6 +110,9 @@ class Settings:
             snapshot_dir=env.get("GONGSHI_SNAPSHOT_DIR") or cls.snapshot_dir,
             evidence_max_bytes=_int(env, "GONGSHI_EVIDENCE_MAX_BYTES", cls.evidence_max_bytes),
             max_body_bytes=_int(env, "GONGSHI_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_anonymous_body_bytes=_int(
+                env, "GONGSHI_MAX_ANONYMOUS_BODY_BYTES", cls.max_anonymous_body_bytes
+            ),
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             reminder_webhook_url=env.get("GONGSHI_REMINDER_WEBHOOK") or None,
             elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,
