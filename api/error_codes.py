@@ -12,6 +12,7 @@ from enum import StrEnum
 class ApiErrorCode(StrEnum):
     """Refusal codes of the API's own checks (IDs, cursors, regions, years, HTTP limits)."""
 
+    ARGUMENT_INVALID = "ARGUMENT_INVALID"
     BAD_REQUEST = "BAD_REQUEST"
     BASE64_INVALID = "BASE64_INVALID"
     BODY_TOO_LARGE = "BODY_TOO_LARGE"

@@ -57,6 +57,10 @@ class Settings:
     # Several workers share one budget when it lives in Redis.
     redis_url: str | None = None
     rate_limit_prefix: str = "gongshi"
+    # How long a request waits for the budget store before it is served unlimited (fail open).
+    rate_limit_timeout_ms: int = 100
+    # Seconds a shared cache may keep an anonymous query's answer (issue 13); tokens: never.
+    public_max_age: int = 5
     # Annual plans are due by end of February (seed 001 art.7, 河南) or end of March (seed 002 art.6,
     # 云南): the deadline (month-day) per region-code prefix; the longest matching prefix wins.
     plan_deadlines: dict[str, str] = field(default_factory=lambda: {"": "03-31", "41": "02-28"})
@@ -105,6 +109,8 @@ class Settings:
             token_rate_limit=env.get("GONGSHI_TOKEN_RATE_LIMIT") or cls.token_rate_limit,
             rate_limits_enabled=(env.get("GONGSHI_RATE_LIMITS", "1") not in {"0", "false", "no"}),
             redis_url=env.get("REDIS_URL") or None,
+            public_max_age=_int(env, "GONGSHI_PUBLIC_MAX_AGE", cls.public_max_age),
+            rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
             evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,
             snapshot_dir=env.get("GONGSHI_SNAPSHOT_DIR") or cls.snapshot_dir,

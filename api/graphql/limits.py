@@ -215,6 +215,7 @@ class LimitedValidation(ValidationCache):
             request = getattr(context.context, "request", None)
             if request is not None:
                 request.state.query_cost = figures.cost
+                request.state.operation_type = operation.operation.value
             if errors:
                 context.pre_execution_errors = errors
                 yield

@@ -10,6 +10,7 @@ from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from api.graphql.client_errors import ClientErrorCodes, QuietSchema
 from api.graphql.core.errors import CodedErrorMask
 from api.graphql.inspections.fieldwork import FieldworkMutation
 from api.graphql.inspections.imports import DataMutation
@@ -72,7 +73,7 @@ def build_schema() -> strawberry.Schema:
 
     Built once per process: strawberry's relay ``node`` field cannot be bound to two schemas.
     """
-    return strawberry.Schema(
+    return QuietSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
@@ -83,5 +84,6 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=1000),
             lambda: LimitedValidation(LIMITS, max_tokens=MAX_TOKENS, maxsize=1000),
             CodedErrorMask,
+            ClientErrorCodes,
         ],
     )

@@ -36,6 +36,10 @@ from schema.base import utcnow
 log = logging.getLogger("gongshi.graphql")
 
 ACCEPTED_TYPES = ("application/json", "multipart/form-data")
+# The longest free text a variable may carry (an objection's grounds is a few pages, not 7 million
+# characters); ``...Base64`` arguments (a spreadsheet import) are capped by the body cap instead.
+MAX_TEXT_LENGTH = 20_000
+
 HTTP_CODES = {
     400: Code.BAD_REQUEST,
     404: Code.NOT_FOUND,
@@ -45,14 +49,39 @@ HTTP_CODES = {
 
 
 def _code_of(error: GraphQLError, data_is_null: bool) -> str | None:
-    """The code of an error graphql-core raised before execution (parse, validation, variables)."""
+    """The code of an error graphql-core or strawberry raised itself (parse, validation, coercion)."""
     if isinstance(error, GraphQLSyntaxError):
         return Code.TOO_MANY_TOKENS if "tokens" in error.message else Code.GRAPHQL_PARSE_FAILED
-    if not data_is_null or error.path:
-        return None
-    if error.message.startswith("Variable '$"):
+    if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
+        return None  # a resolver's exception: coded by CodedErrorMask or masked, never guessed here
+    if "GlobalID" in error.message:
+        return Code.ID_INVALID
+    if error.message.startswith("Variable '$") or "cannot represent" in error.message:
         return Code.VARIABLES_INVALID
-    return Code.GRAPHQL_VALIDATION_FAILED
+    if data_is_null and not error.path:
+        return Code.GRAPHQL_VALIDATION_FAILED
+    return None
+
+
+def too_long(value: object, key: str = "") -> str | None:
+    """The name of the first variable whose text is over :data:`MAX_TEXT_LENGTH`, if any."""
+    if isinstance(value, str):
+        return key if len(value) > MAX_TEXT_LENGTH and not key.endswith("Base64") else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = ((key, item) for item in value)
+    else:
+        return None
+    for name, item in items:
+        found = too_long(item, str(name))
+        if found is not None:
+            return found
+    return None
+
+
+class TextTooLong(HTTPException):
+    """A variable's text is over the cap (answered with TEXT_TOO_LONG)."""
 
 
 class GongshiGraphQL(GraphQL[Context, None]):
@@ -92,7 +121,14 @@ class GongshiGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, f"请求内容无法解析（{type(exc).__name__}）") from exc
         if isinstance(data, list):
             raise HTTPException(400, "不支持批量请求，请逐个发送")
+        name = too_long(data.variables)
+        if name is not None:
+            raise TextTooLong(400, f"{name} 过长，不能超过{MAX_TEXT_LENGTH}个字符")
         return data
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses lone surrogates (which no database can store) as a JSON error: a 400.
+        return orjson.loads(data)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         body = await super().process_result(request, result)
@@ -129,6 +165,8 @@ def graphql_error(status: int, message: str, code: str, headers: dict[str, str] 
 def refused(exc: HTTPException) -> Response:
     """strawberry's HTTP refusal as a GraphQL-shaped body with a code."""
     status, reason = exc.status_code, exc.reason
+    if isinstance(exc, TextTooLong):
+        return graphql_error(400, reason, Code.TEXT_TOO_LONG)
     if status == 400 and "GET" in reason:  # a mutation sent by GET (GraphQL over HTTP: 405)
         return graphql_error(
             405, "变更操作只能用 POST 发送", Code.METHOD_NOT_ALLOWED, headers={"Allow": "POST"}
