@@ -30,6 +30,7 @@ from strawberry.types import ExecutionResult
 from api.error_codes import ApiErrorCode as Code
 from api.graphql.context import Context
 from api.graphql.loaders import Loaders
+from api.graphql.schema import MAX_QUERY_LENGTH
 from api.settings import Settings
 from schema.base import utcnow
 
@@ -84,6 +85,10 @@ class TextTooLong(HTTPException):
     """A variable's text is over the cap (answered with TEXT_TOO_LONG)."""
 
 
+class QueryTooLong(HTTPException):
+    """The query document is over the length cap (answered with QUERY_TOO_LONG)."""
+
+
 class GongshiGraphQL(GraphQL[Context, None]):
     """strawberry's view, run by :func:`graphql_endpoint` after authentication and rate limiting."""
 
@@ -121,6 +126,10 @@ class GongshiGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, f"请求内容无法解析（{type(exc).__name__}）") from exc
         if isinstance(data, list):
             raise HTTPException(400, "不支持批量请求，请逐个发送")
+        if isinstance(data.query, str) and len(data.query) > MAX_QUERY_LENGTH:
+            raise QueryTooLong(
+                400, f"查询文本过长（{len(data.query)}个字符），不能超过{MAX_QUERY_LENGTH}个字符"
+            )
         name = too_long(data.variables)
         if name is not None:
             raise TextTooLong(400, f"{name} 过长，不能超过{MAX_TEXT_LENGTH}个字符")
@@ -167,6 +176,8 @@ def refused(exc: HTTPException) -> Response:
     status, reason = exc.status_code, exc.reason
     if isinstance(exc, TextTooLong):
         return graphql_error(400, reason, Code.TEXT_TOO_LONG)
+    if isinstance(exc, QueryTooLong):
+        return graphql_error(400, reason, Code.QUERY_TOO_LONG)
     if status == 400 and "GET" in reason:  # a mutation sent by GET (GraphQL over HTTP: 405)
         return graphql_error(
             405, "变更操作只能用 POST 发送", Code.METHOD_NOT_ALLOWED, headers={"Allow": "POST"}

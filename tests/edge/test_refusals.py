@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api.graphql.schema import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS
+from api.graphql.schema import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_QUERY_LENGTH, MAX_TOKENS
 from inspections.principals import Role
 from inspections.tokens import issue_token
 from tests import factories
@@ -57,7 +57,19 @@ async def test_the_three_stalling_documents_are_refused_with_a_code(
 
         document = duplicate_fields(1_000_000)
         assert 1_000_000 - 20 < len(document) <= 1_000_000
-        refused(await client.post("/graphql", json={"query": document}), "TOO_MANY_TOKENS")
+        body = refused(await client.post("/graphql", json={"query": document}), "QUERY_TOO_LONG")
+        assert (
+            body["errors"][0]["message"]
+            == f"查询文本过长（{len(document)}个字符），不能超过{MAX_QUERY_LENGTH}个字符"
+        )
+        # Over the token cap though under the length cap: refused by the lexer.
+        under = await client.post("/graphql", json={"query": duplicate_fields(MAX_QUERY_LENGTH)})
+        refused(under, "TOO_MANY_TOKENS")
+        over = "{ " + "a " * MAX_TOKENS + "}"
+        body = refused(await client.post("/graphql", json={"query": over}), "TOO_MANY_TOKENS")
+        assert body["errors"][0]["message"].endswith(
+            f"Document contains more than {MAX_TOKENS} tokens. Parsing aborted."
+        )
 
         aliases = many_aliases(100_000)
         assert len(aliases) > 1_048_576  # over the anonymous cap: refused before it is read
@@ -65,12 +77,8 @@ async def test_the_three_stalling_documents_are_refused_with_a_code(
         assert anonymous.status_code == 413
         assert anonymous.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
         headers = {"authorization": f"Bearer {token}"}
-        body = refused(
-            await client.post("/graphql", json={"query": aliases}, headers=headers), "TOO_MANY_TOKENS"
-        )
-        assert body["errors"][0]["message"].endswith(
-            f"Document contains more than {MAX_TOKENS} tokens. Parsing aborted."
-        )
+        with_token = await client.post("/graphql", json={"query": aliases}, headers=headers)
+        refused(with_token, "QUERY_TOO_LONG")
 
 
 async def test_a_chain_without_aliases_is_answered_once(session: AsyncSession, engine: AsyncEngine) -> None:
