@@ -59,6 +59,8 @@ class Settings:
     rate_limit_prefix: str = "gongshi"
     # How long a request waits for the budget store before it is served unlimited (fail open).
     rate_limit_timeout_ms: int = 100
+    # Proxy addresses whose X-Forwarded-For names the caller (for per-IP budgets); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     # Seconds a shared cache may keep an anonymous query's answer (issue 13); tokens: never.
     public_max_age: int = 5
     # Annual plans are due by end of February (seed 001 art.7, 河南) or end of March (seed 002 art.6,
@@ -109,6 +111,9 @@ class Settings:
             token_rate_limit=env.get("GONGSHI_TOKEN_RATE_LIMIT") or cls.token_rate_limit,
             rate_limits_enabled=(env.get("GONGSHI_RATE_LIMITS", "1") not in {"0", "false", "no"}),
             redis_url=env.get("REDIS_URL") or None,
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("GONGSHI_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
             public_max_age=_int(env, "GONGSHI_PUBLIC_MAX_AGE", cls.public_max_age),
             rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),

@@ -73,11 +73,32 @@ def _policy(item: object) -> tuple[int, int]:
     return amount, seconds
 
 
-def _key(request: Request) -> str:
-    principal: Principal = request.state.principal
-    if principal.token_id is not None:
-        return principal.rate_key
-    return f"ip:{request.client.host if request.client else 'unknown'}"
+def client_address(request: Request, trusted: frozenset[str]) -> str:
+    """The caller's address: the socket's, or behind a trusted proxy, X-Forwarded-For's.
+
+    Read right to left, the first address that is not a trusted proxy is the caller (the ones
+    before it were written by the caller and prove nothing).
+    """
+    address = request.client.host if request.client else "unknown"
+    if address not in trusted:
+        return address
+    forwarded = [
+        part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()
+    ]
+    for hop in reversed(forwarded):
+        if hop not in trusted:
+            return hop
+    return address
+
+
+def _key_func(trusted: frozenset[str]) -> Callable[[Request], str]:
+    def key(request: Request) -> str:
+        principal: Principal = request.state.principal
+        if principal.token_id is not None:
+            return principal.rate_key
+        return f"ip:{client_address(request, trusted)}"
+
+    return key
 
 
 def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
@@ -89,7 +110,7 @@ def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
     timeout = settings.rate_limit_timeout_ms / 1000
     options: Any = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     limiter = Limiter(
-        key_func=_key,
+        key_func=_key_func(frozenset(settings.trusted_proxies)),
         storage_uri=settings.redis_url or "memory://",
         # A hung Redis must not hold the event loop: the synchronous client gives up quickly.
         storage_options=options if settings.redis_url else {},

@@ -91,3 +91,24 @@ async def test_ietf_fields_no_retry_after_on_a_200_and_cost_is_charged(
         assert second.headers["RateLimit"].startswith('"default";r=47;')
         third = await client.post("/graphql", json=QUERY)
         assert third.headers["RateLimit"].startswith('"default";r=46;')
+
+
+async def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    # httpx's ASGI transport connects from 127.0.0.1.
+    for trusted, spoofers_share in (((), True), (("127.0.0.1",), False)):
+        async with app_client(
+            session,
+            engine,
+            anonymous_rate_limit="2/minute",
+            rate_limit_prefix=uuid.uuid4().hex,
+            trusted_proxies=trusted,
+        ) as client:
+            statuses = []
+            for n in range(3):
+                # The left-most address is the caller's claim; the proxy appends the real one.
+                forwarded = {"X-Forwarded-For": f"6.6.6.6, 10.0.0.{n}"}
+                statuses.append((await client.post("/graphql", json=QUERY, headers=forwarded)).status_code)
+            # Untrusted: all three share 127.0.0.1's budget of 2. Trusted: three callers, one each.
+            assert statuses == ([200, 200, 429] if spoofers_share else [200, 200, 200])
