@@ -27,7 +27,7 @@ from api.http.collector import CollectBetweenRequests, freeze_startup_objects
 from api.http.downloads import download_routes
 from api.http.errors import graphql_error
 from api.http.observe import Metrics, Observe
-from api.http.ratelimit import rate_limit_health, rate_limiter
+from api.http.ratelimit import BudgetHealth, rate_limiter
 from api.search_runtime import configure_search, search_lifespan, search_readiness
 from api.settings import Settings
 from inspections.principals import PUBLIC
@@ -61,7 +61,8 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     sessions = sessions or make_sessionmaker(engine)
     configure_search(settings)
-    limit = rate_limiter(settings)
+    budgets = BudgetHealth()
+    limit = rate_limiter(settings, budgets)
     metrics = Metrics()
     graphql = authenticate_then_limit(
         sessions,
@@ -88,7 +89,7 @@ def create_app(
         # every search with current data, so taking the instance out of rotation would help no one.
         checks["search"] = await search_readiness(sessions)
         # Rate limits fail open, so a dead Redis degrades them without making the service unready.
-        checks["rateLimits"] = rate_limit_health()
+        checks["rateLimits"] = budgets.state
         return JSONResponse(
             {"status": "ready" if ready else "not ready", **checks},
             status_code=200 if ready else 503,

@@ -39,7 +39,7 @@ log = logging.getLogger("gongshi.graphql")
 ACCEPTED_TYPES = ("application/json", "multipart/form-data")
 # The longest free text a variable may carry (an objection's grounds is a few pages, not 7 million
 # characters); ``...Base64`` arguments (a spreadsheet import) are capped by the body cap instead.
-MAX_TEXT_LENGTH = 20_000
+MAX_TEXT_LENGTH = 100_000
 
 HTTP_CODES = {
     400: Code.BAD_REQUEST,

@@ -59,14 +59,6 @@ class BudgetHealth:
         return "degraded" if recent else "ok"
 
 
-HEALTH = BudgetHealth()
-
-
-def rate_limit_health() -> str:
-    """``ok``, or ``degraded`` when the budget store failed within the last minute."""
-    return HEALTH.state
-
-
 def _policy(item: object) -> tuple[int, int]:
     amount = int(getattr(item, "amount", 0))
     seconds = int(item.get_expiry()) if hasattr(item, "get_expiry") else 60
@@ -101,12 +93,13 @@ def _key_func(trusted: frozenset[str]) -> Callable[[Request], str]:
     return key
 
 
-def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
+def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Callable[[Endpoint], Endpoint]:
     """A decorator giving endpoints one shared budget per caller; a 429 carries ``Retry-After``.
 
     Every endpoint wrapped by the same decorator draws on the same budget (one slowapi scope), so
     a refused token, a GraphQL request and a file download all count against the same caller.
     """
+    health = health or BudgetHealth()
     timeout = settings.rate_limit_timeout_ms / 1000
     options: Any = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     limiter = Limiter(
@@ -160,7 +153,7 @@ def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
             except redis.RedisError as exc:
                 if request.state.rate_checked:
                     raise  # the endpoint's own error, not the budget store's
-                HEALTH.failed(exc)
+                health.failed(exc)
                 return await endpoint(request)
             except RateLimitExceeded:
                 current = request.state.view_rate_limit
@@ -182,7 +175,7 @@ def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
             try:
                 standard_headers(request, response)
             except redis.RedisError as exc:
-                HEALTH.failed(exc)
+                health.failed(exc)
             return response
 
         return guarded

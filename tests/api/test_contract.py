@@ -111,6 +111,7 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
         "status": "ready",
         "database": "ok",
         "migrations": "ok",
+        "rateLimits": "ok",
     }
 
 

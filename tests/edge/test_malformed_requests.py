@@ -144,6 +144,24 @@ CASES: list[tuple[str, str, dict[str, str], bytes | None, int, str]] = [
         413,
         "REQUEST_TOO_LARGE",
     ),
+    (
+        "a lone surrogate in a variable",
+        "POST",
+        JSON,
+        b'{"query": "query($q: String!) { search(query: $q) { totalCountExact } }", "variables": {"q": "\\ud800"}}',
+        400,
+        "BAD_REQUEST",
+    ),
+    (
+        "a text variable over 100,000 characters",
+        "POST",
+        JSON,
+        b'{"query": "query($q: String!) { search(query: $q) { totalCountExact } }", "variables": {"q": "'
+        + b"x" * 100_001
+        + b'"}}',
+        400,
+        "TEXT_TOO_LONG",
+    ),
 ]
 
 
