@@ -20,7 +20,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError, GraphQLSyntaxError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -159,6 +159,11 @@ class GongshiGraphQL(GraphQL[Context, None]):
                 ),
             )
         return body
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # The website's GraphiQL page loads its scripts from the package (web/static/vendor); the
+        # one strawberry renders loads them from a public CDN, blank on an intranet.
+        return RedirectResponse("/api/graphiql", status_code=307)
 
     def encode_json(self, data: object) -> bytes:
         # orjson writes Chinese as UTF-8, not \\uXXXX escapes (37% fewer bytes on real pages).
