@@ -16,7 +16,8 @@ from api.http.auth import Endpoint
 from api.settings import Settings
 
 
-def _matches(header: str | None, etag: str) -> bool:
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether ``If-None-Match`` (``header``) names ``etag`` (weak or strong) or is ``*``."""
     if not header:
         return False
     return header.strip() == "*" or etag in {tag.strip().removeprefix("W/") for tag in header.split(",")}
@@ -40,7 +41,7 @@ def http_caching(endpoint: Endpoint, settings: Settings) -> Endpoint:
             return response
         etag = '"' + hashlib.blake2b(bytes(response.body), digest_size=16).hexdigest() + '"'
         headers = {"ETag": etag, "Cache-Control": public, "Vary": "Authorization, Accept-Encoding"}
-        if _matches(request.headers.get("if-none-match"), etag):
+        if etag_matches(request.headers.get("if-none-match"), etag):
             kept = {
                 k: v
                 for k, v in response.headers.items()

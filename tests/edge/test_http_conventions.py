@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -99,3 +100,18 @@ async def test_gzip_cors_request_id_access_log_and_metrics(
         assert 'gongshi_http_requests_total{method="POST",route="/graphql",status="200"} 5.0' in text
         assert "gongshi_graphql_query_cost_count 5.0" in text
         assert "gongshi_http_request_duration_seconds_bucket" in text
+
+
+async def test_the_bulk_download_answers_304_to_its_etag(
+    session: AsyncSession, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await factories.joint_task(session, entities=1)
+    await session.flush()
+    async with app_client(session, engine, snapshot_dir=str(tmp_path)) as client:
+        first = await client.get("/downloads/published-results.ndjson")
+        assert first.status_code == 200 and first.content
+        etag = first.headers["ETag"]
+        again = await client.get("/downloads/published-results.ndjson", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == etag
+        other = await client.get("/downloads/published-results.ndjson", headers={"If-None-Match": '"x"'})
+        assert other.status_code == 200 and other.content == first.content
