@@ -11,7 +11,6 @@ from __future__ import annotations
 import decimal
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -31,14 +30,33 @@ CLIENT_ERRORS: tuple[tuple[type[Exception], str, str], ...] = (
     (GlobalIDValueError, Code.ID_INVALID, "ID 无效"),
     (decimal.InvalidOperation, Code.ARGUMENT_INVALID, "数值超出范围"),
     (UnicodeEncodeError, Code.ARGUMENT_INVALID, "文本含有无效字符"),
-    # A value the column cannot hold (text over a VARCHAR's length on PostgreSQL): the domain
-    # does not cap every field yet, so the database's refusal is answered as the caller's mistake.
     (sa_exc.DataError, Code.ARGUMENT_INVALID, "输入超出字段允许的长度或格式"),
 )
 
 
+def _data_exception(exc: BaseException | None) -> bool:
+    """A database refusal of a value (SQLSTATE class 22: text over a VARCHAR, a number overflow).
+
+    The domain does not cap every field yet, so PostgreSQL's refusal is the caller's mistake;
+    asyncpg's error reaches us as a generic DBAPIError with the SQLSTATE on the driver's error.
+    """
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        if str(getattr(candidate, "sqlstate", "") or "").startswith("22"):
+            return True
+    return False
+
+
 def _client_error(error: GraphQLError) -> GraphQLError | None:
     original = error.original_error
+    if _data_exception(original):
+        return GraphQLError(
+            "输入超出字段允许的长度或格式",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": Code.ARGUMENT_INVALID},
+        )
     for kind, code, message in CLIENT_ERRORS:
         if isinstance(original, kind):
             return GraphQLError(
@@ -69,25 +87,36 @@ class ClientErrorCodes(SchemaExtension):
         result.errors = kept or None
 
 
-def expected(error: GraphQLError) -> bool:
-    """Whether ``error`` is a refusal (coded, or GraphQL's own), not a fault."""
+def refusal_code(error: GraphQLError) -> str | None:
+    """The code ``error`` answers with if it is a refusal (coded, a client error, GraphQL's own)."""
     original = error.original_error
-    return (
-        original is None
-        or isinstance(original, CodedError | GraphQLError)
-        or bool(error.extensions and error.extensions.get("code"))
-    )
+    if error.extensions and error.extensions.get("code"):
+        return str(error.extensions["code"])
+    if isinstance(original, CodedError):
+        return str(original.code)
+    if _data_exception(original):
+        return Code.ARGUMENT_INVALID
+    for kind, code, _message in CLIENT_ERRORS:
+        if isinstance(original, kind):
+            return code
+    if original is None or isinstance(original, GraphQLError):
+        return "GRAPHQL"
+    return None
 
 
 class QuietSchema(strawberry.Schema):
-    """strawberry's schema, logging an expected refusal as one line and a fault with its traceback."""
+    """strawberry's schema, logging an expected refusal as one line and a fault with its traceback.
+
+    strawberry calls this before the extensions rewrite errors, so a client error is recognised
+    here by its original exception as well.
+    """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         for error in errors:
-            if expected(error):
-                code: Any = (error.extensions or {}).get("code") or getattr(error.original_error, "code", "")
-                log.info("refused %s at %s: %s", code, error.path, error.message[:200])
-            else:
+            code = refusal_code(error)
+            if code is None:
                 StrawberryLogger.error(error, execution_context)
+            else:
+                log.info("refused %s at %s: %s", code, error.path, error.message[:200])

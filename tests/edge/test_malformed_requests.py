@@ -6,6 +6,7 @@ Each row is (what, method, headers, body, expected status, expected code). Befor
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -199,3 +200,33 @@ async def test_a_browser_get_without_graphiql_is_a_coded_400_and_the_home_page_s
     async with app_client(session, engine, graphiql=False) as client:
         shaped(await client.get("/graphql", headers={"accept": "text/html"}), 400, "BAD_REQUEST")
         assert (await client.get("/")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "data"),
+    [
+        ('{ result(id: "1") { id } }', "ID_INVALID", {"result": None}),
+        ('{ result(id: "Tm9TdWNoVHlwZTox") { id } }', "ID_INVALID", {"result": None}),
+        # A global ID of a type that is not a node answers as a missing object: null, no error.
+        ('{ node(id: "UmVzdWx0Q2F0ZWdvcnlUeXBlOjE=") { id } }', None, {"node": None}),
+    ],
+)
+async def test_malformed_ids_and_one_line_logs(
+    session: AsyncSession,
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+    query: str,
+    code: str | None,
+    data: Any,
+) -> None:
+    with caplog.at_level(logging.INFO):
+        async with app_client(session, engine) as client:
+            response = await client.post("/graphql", json={"query": query})
+    body = response.json()
+    assert body.get("data") == data
+    assert [e["extensions"]["code"] for e in body.get("errors", [])] == ([code] if code else [])
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    if code:
+        assert [
+            r.getMessage() for r in caplog.records if r.name == "gongshi.graphql" and code in r.getMessage()
+        ]
