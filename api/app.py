@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -20,11 +22,13 @@ from api.graphql.view import graphql_endpoint
 from api.graphql.web_reader import SchemaReader
 from api.http.auth import Endpoint, authenticate_then_limit
 from api.http.body_limit import BodySizeLimit
+from api.http.caching import http_caching
 from api.http.collector import CollectBetweenRequests, freeze_startup_objects
 from api.http.downloads import download_routes
 from api.http.errors import graphql_error
 from api.http.log import log_routes, log_signer
-from api.http.ratelimit import rate_limiter
+from api.http.observe import Metrics, Observe
+from api.http.ratelimit import BudgetHealth, rate_limiter
 from api.search_runtime import configure_search, search_lifespan, search_readiness
 from api.settings import Settings
 from inspections.principals import PUBLIC
@@ -58,11 +62,13 @@ def create_app(
     engine = engine or make_engine(settings.database_url)
     sessions = sessions or make_sessionmaker(engine)
     configure_search(settings)
-    limit = rate_limiter(settings)
+    budgets = BudgetHealth()
+    limit = rate_limiter(settings, budgets)
+    metrics = Metrics()
     graphql = authenticate_then_limit(
         sessions,
         limit,
-        graphql_endpoint(build_schema(), settings, clock),
+        http_caching(graphql_endpoint(build_schema(), settings, clock), settings),
         lambda error: graphql_error(401, error.message, error.code, headers={"WWW-Authenticate": "Bearer"}),
     )
 
@@ -83,6 +89,8 @@ def create_app(
         # Degraded search does not make the service unready: the database backend still answers
         # every search with current data, so taking the instance out of rotation would help no one.
         checks["search"] = await search_readiness(sessions)
+        # Rate limits fail open, so a dead Redis degrades them without making the service unready.
+        checks["rateLimits"] = budgets.state
         return JSONResponse(
             {"status": "ready" if ready else "not ready", **checks},
             status_code=200 if ready else 503,
@@ -112,9 +120,12 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/metrics", metrics.endpoint),
             Route("/readyz", readyz),
             Route("/tasks/{task_id:int}/draw/candidates.txt", anonymous(limit(draw_candidates))),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, which answers the ones GraphQL does not take with a
+            # GraphQL-shaped 405 (Starlette's own would be plain text).
+            Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]),
             *log_routes(sessions, settings),  # the public log: checkpoint, tiles, key (issue 18)
             *download_routes(
                 sessions, settings, limit
@@ -124,11 +135,23 @@ def create_app(
         ],
         lifespan=lifespan,
         middleware=[
+            Middleware(Observe, metrics=metrics),
+            # Any origin may read the public API from a browser; no cookies, so no credentials.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"],
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-request-id", "if-none-match"],
+                expose_headers=["ETag", "RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-ID"],
+                max_age=86400,
+            ),
+            Middleware(GZipMiddleware, minimum_size=1024),
             Middleware(CollectBetweenRequests),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 max_multipart_bytes=settings.max_multipart_bytes,
+                max_anonymous_bytes=settings.max_anonymous_body_bytes,
             ),
         ],
     )

@@ -57,6 +57,12 @@ class Settings:
     # Several workers share one budget when it lives in Redis.
     redis_url: str | None = None
     rate_limit_prefix: str = "gongshi"
+    # How long a request waits for the budget store before it is served unlimited (fail open).
+    rate_limit_timeout_ms: int = 100
+    # Proxy addresses whose X-Forwarded-For names the caller (for per-IP budgets); none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # Seconds a shared cache may keep an anonymous query's answer (issue 13); tokens: never.
+    public_max_age: int = 5
     # Annual plans are due by end of February (seed 001 art.7, 河南) or end of March (seed 002 art.6,
     # 云南): the deadline (month-day) per region-code prefix; the longest matching prefix wins.
     plan_deadlines: dict[str, str] = field(default_factory=lambda: {"": "03-31", "41": "02-28"})
@@ -69,6 +75,8 @@ class Settings:
     evidence_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
     # Largest request body other than an upload: a spreadsheet import (20 MB) in base64, in JSON.
     max_body_bytes: int = 32 * 1024 * 1024
+    # Largest body of a request without a token (a query, not an import): about 1 MB (issue 13).
+    max_anonymous_body_bytes: int = 1024 * 1024
     # Bulk download of published results (issue 6): where the daily snapshot files are written.
     snapshot_dir: str = "snapshots"
     # Where `gongshi reminders send` posts each overdue-clock reminder (None: nowhere).
@@ -106,11 +114,19 @@ class Settings:
             token_rate_limit=env.get("GONGSHI_TOKEN_RATE_LIMIT") or cls.token_rate_limit,
             rate_limits_enabled=(env.get("GONGSHI_RATE_LIMITS", "1") not in {"0", "false", "no"}),
             redis_url=env.get("REDIS_URL") or None,
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("GONGSHI_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            public_max_age=_int(env, "GONGSHI_PUBLIC_MAX_AGE", cls.public_max_age),
+            rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
             evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,
             snapshot_dir=env.get("GONGSHI_SNAPSHOT_DIR") or cls.snapshot_dir,
             evidence_max_bytes=_int(env, "GONGSHI_EVIDENCE_MAX_BYTES", cls.evidence_max_bytes),
             max_body_bytes=_int(env, "GONGSHI_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_anonymous_body_bytes=_int(
+                env, "GONGSHI_MAX_ANONYMOUS_BODY_BYTES", cls.max_anonymous_body_bytes
+            ),
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             reminder_webhook_url=env.get("GONGSHI_REMINDER_WEBHOOK") or None,
             log_key_file=env.get("GONGSHI_LOG_KEY_FILE") or None,

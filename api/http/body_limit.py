@@ -1,7 +1,9 @@
 """A cap on request bodies, enforced while they arrive, before any of them is parsed or stored.
 
-Multipart bodies (objection evidence) may be as large as the evidence settings allow in all;
-anything else (GraphQL JSON, including a spreadsheet import in base64) up to ``max_body_bytes``.
+Multipart bodies (objection evidence) may be as large as the evidence settings allow in all; a
+request that carries a token (a spreadsheet import in base64, in JSON) up to ``max_body_bytes``;
+anything else, an anonymous query, up to ``max_anonymous_bytes`` (about 1 MB: a query fits, and a
+document meant to exhaust the parser does not).
 A declared Content-Length over the cap is refused at once; a body that is streamed without one
 is counted and refused as soon as it passes the cap, so a client cannot make the server read or
 hold an unbounded body. The answer is a 413 with a GraphQL-shaped body (code REQUEST_TOO_LARGE),
@@ -27,9 +29,12 @@ def _size(size: int) -> str:
 class BodySizeLimit:
     """ASGI middleware: refuse request bodies over ``max_bytes`` (``max_multipart_bytes`` for uploads)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_multipart_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_multipart_bytes: int, max_anonymous_bytes: int
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_anonymous_bytes = max_anonymous_bytes
         self.max_multipart_bytes = max_multipart_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,7 +43,12 @@ class BodySizeLimit:
             return
         headers = dict(scope["headers"])
         multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
-        cap = self.max_multipart_bytes if multipart else self.max_bytes
+        if multipart:
+            cap = self.max_multipart_bytes
+        elif b"authorization" in headers:
+            cap = self.max_bytes
+        else:
+            cap = min(self.max_bytes, self.max_anonymous_bytes)
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > cap):
             await self._refuse(scope, receive, send, cap)

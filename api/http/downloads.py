@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from api.error_codes import ApiErrorCode as Code
 from api.http.auth import Endpoint, authenticate_then_limit
+from api.http.caching import etag_matches
 from api.settings import Settings
 from inspections.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from inspections.principals import Principal
@@ -91,6 +92,8 @@ def download_routes(
         if fmt in manifest.sha256:
             headers["ETag"] = f'"{manifest.sha256[fmt]}"'
             headers["X-Content-SHA256"] = manifest.sha256[fmt]
+            if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+                return Response(status_code=304, headers=headers)  # the mirror already has it
         return FileResponse(
             directory / f"{snapshot.BASENAME}.{fmt}", media_type=SNAPSHOT_TYPES[fmt], headers=headers
         )

@@ -1,5 +1,12 @@
 """Rate limits (slowapi): per IP for anonymous callers, per token holder for the rest.
 
+They fail open: when the budget store (Redis) errs or does not answer within
+``rate_limit_timeout_ms``, the request is served unlimited, the failure is logged at most once a
+minute, and ``/readyz`` reports ``rateLimits: degraded``. A GraphQL request's cost beyond the
+first unit is charged after it ran (``request.state.query_cost``). Answers carry the IETF
+``RateLimit-Policy`` and ``RateLimit`` fields beside the ``X-RateLimit-*`` ones; ``Retry-After``
+only on a 429.
+
 slowapi's middleware cannot see inside strawberry's ASGI app (every request fails behind a
 ``Route``, a ``Mount`` is silently unlimited), so the limit decorates a plain endpoint function
 that then hands the request to strawberry; the principal is known before the limit is checked.
@@ -8,9 +15,12 @@ that then hands the request to strawberry; the principal is known before the lim
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
+import redis
 from slowapi import Limiter
 from slowapi.errors import RateLimitExceeded
 from starlette.requests import Request
@@ -26,23 +36,77 @@ from schema.versions import tested
 # slowapi releases whose private header helper the 429 answer uses (pinned in pyproject.toml).
 SLOWAPI_SERIES = ("0.1.10",)
 
-
-def _key(request: Request) -> str:
-    principal: Principal = request.state.principal
-    if principal.token_id is not None:
-        return principal.rate_key
-    return f"ip:{request.client.host if request.client else 'unknown'}"
+log = logging.getLogger("gongshi.ratelimit")
 
 
-def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
+class BudgetHealth:
+    """Whether the budget store answered lately, and when a failure was last logged."""
+
+    def __init__(self) -> None:
+        self.failed_at: float | None = None
+        self.logged_at = 0.0
+
+    def failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        self.failed_at = now
+        if now - self.logged_at >= 60:
+            self.logged_at = now
+            log.warning("rate limits fail open: budget store unavailable (%s: %s)", type(exc).__name__, exc)
+
+    @property
+    def state(self) -> str:
+        recent = self.failed_at is not None and time.monotonic() - self.failed_at < 60
+        return "degraded" if recent else "ok"
+
+
+def _policy(item: object) -> tuple[int, int]:
+    amount = int(getattr(item, "amount", 0))
+    seconds = int(item.get_expiry()) if hasattr(item, "get_expiry") else 60
+    return amount, seconds
+
+
+def client_address(request: Request, trusted: frozenset[str]) -> str:
+    """The caller's address: the socket's, or behind a trusted proxy, X-Forwarded-For's.
+
+    Read right to left, the first address that is not a trusted proxy is the caller (the ones
+    before it were written by the caller and prove nothing).
+    """
+    address = request.client.host if request.client else "unknown"
+    if address not in trusted:
+        return address
+    forwarded = [
+        part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()
+    ]
+    for hop in reversed(forwarded):
+        if hop not in trusted:
+            return hop
+    return address
+
+
+def _key_func(trusted: frozenset[str]) -> Callable[[Request], str]:
+    def key(request: Request) -> str:
+        principal: Principal = request.state.principal
+        if principal.token_id is not None:
+            return principal.rate_key
+        return f"ip:{client_address(request, trusted)}"
+
+    return key
+
+
+def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Callable[[Endpoint], Endpoint]:
     """A decorator giving endpoints one shared budget per caller; a 429 carries ``Retry-After``.
 
     Every endpoint wrapped by the same decorator draws on the same budget (one slowapi scope), so
     a refused token, a GraphQL request and a file download all count against the same caller.
     """
+    health = health or BudgetHealth()
+    timeout = settings.rate_limit_timeout_ms / 1000
+    options: Any = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     limiter = Limiter(
-        key_func=_key,
+        key_func=_key_func(frozenset(settings.trusted_proxies)),
         storage_uri=settings.redis_url or "memory://",
+        # A hung Redis must not hold the event loop: the synchronous client gives up quickly.
+        storage_options=options if settings.redis_url else {},
         headers_enabled=True,
         key_prefix=settings.rate_limit_prefix,
         enabled=settings.rate_limits_enabled,
@@ -54,8 +118,25 @@ def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
     numbers = itertools.count(1)
     inject_headers = tested("slowapi", SLOWAPI_SERIES, purpose="X-RateLimit-* headers on a 429")
 
+    def standard_headers(request: Request, response: Response) -> None:
+        current = getattr(request.state, "view_rate_limit", None)
+        if current is None:
+            return
+        item, identifiers = current
+        cost = int(getattr(request.state, "query_cost", 1) or 1)
+        if cost > 1:  # the first unit was spent on the way in
+            limiter.limiter.hit(item, *identifiers, cost=cost - 1)
+        reset_at, remaining = limiter.limiter.get_window_stats(item, *identifiers)
+        amount, window = _policy(item)
+        reset = max(0, int(reset_at - time.time()) + 1)
+        response.headers["RateLimit-Policy"] = f'"default";q={amount};w={window}'
+        response.headers["RateLimit"] = f'"default";r={max(0, remaining)};t={reset}'
+        if response.status_code != 429 and "Retry-After" in response.headers:
+            del response.headers["Retry-After"]
+
     def wrap(endpoint: Endpoint) -> Endpoint:
         async def call(request: Request) -> Response:
+            request.state.rate_checked = True
             return await endpoint(request)
 
         # slowapi registers limits by function name, and a name registered twice is charged twice per
@@ -64,8 +145,16 @@ def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
         limited = limiter.shared_limit(limit_for, scope="gongshi")(call)
 
         async def guarded(request: Request) -> Response:
+            if not settings.rate_limits_enabled:
+                return await endpoint(request)
+            request.state.rate_checked = False
             try:
                 response: Response = await limited(request)
+            except redis.RedisError as exc:
+                if request.state.rate_checked:
+                    raise  # the endpoint's own error, not the budget store's
+                health.failed(exc)
+                return await endpoint(request)
             except RateLimitExceeded:
                 current = request.state.view_rate_limit
                 reset_at, _remaining = limiter.limiter.get_window_stats(current[0], *current[1])
@@ -81,7 +170,12 @@ def rate_limiter(settings: Settings) -> Callable[[Endpoint], Endpoint]:
                     return refused
                 # slowapi's private helper writes the X-RateLimit-* headers exactly as on a 200.
                 result: Response = limiter._inject_headers(refused, current)
+                standard_headers(request, result)
                 return result
+            try:
+                standard_headers(request, response)
+            except redis.RedisError as exc:
+                health.failed(exc)
             return response
 
         return guarded

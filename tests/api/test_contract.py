@@ -114,12 +114,14 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
         "status": "ready",
         "database": "ok",
         "migrations": "ok",
+        "rateLimits": "ok",
     }
 
 
 async def test_graphiql_is_served(client: httpx.AsyncClient) -> None:
-    page = await client.get("/graphql", headers={"accept": "text/html"})
+    page = await client.get("/graphql", headers={"accept": "text/html"}, follow_redirects=True)
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert page.url.path == "/api/graphiql" and "/static/" in page.text and "cdn" not in page.text.lower()
 
 
 async def test_validation_cache_hits_on_repeated_queries() -> None:

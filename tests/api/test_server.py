@@ -91,5 +91,5 @@ def test_readme_query_answers_with_demo_data(served: str, number: int) -> None:
 
 
 def test_served_page_is_graphiql(served: str) -> None:
-    page = httpx.get(f"{served}/graphql", headers={"accept": "text/html"}, timeout=10)
+    page = httpx.get(f"{served}/graphql", headers={"accept": "text/html"}, timeout=10, follow_redirects=True)
     assert page.status_code == 200 and "graphiql" in page.text.lower()

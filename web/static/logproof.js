@@ -51,7 +51,9 @@
     var cut = note.lastIndexOf("\n\n");
     if (cut < 0) return false;
     var text = note.slice(0, cut + 1), lines = note.slice(cut + 2).split("\n");
-    var parts = verifierKey.trim().split("+");
+    // name+keyid+base64: the name holds no "+", the base64 may (split at the first two only).
+    var text0 = verifierKey.trim(), first = text0.indexOf("+"), second = text0.indexOf("+", first + 1);
+    var parts = [text0.slice(0, first), text0.slice(first + 1, second), text0.slice(second + 1)];
     var raw = b64(parts[2]);
     if (raw.length !== 33 || raw[0] !== 1) return false;
     var key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]);

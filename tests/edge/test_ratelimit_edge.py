@@ -1,0 +1,114 @@
+"""Rate limits fail open on a dead or hung Redis, speak the IETF fields, and charge query cost."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from tests.api.conftest import app_client
+
+QUERY = {"query": "{ resultCategories { code } }"}
+REDIS_URL = os.environ.get("GONGSHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def hung_redis() -> Iterator[str]:
+    """A server that accepts connections and never answers (a hung Redis)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+@pytest.mark.parametrize("kind", ["refused", "hung"])
+async def test_an_unreachable_redis_lets_requests_through_and_readyz_says_degraded(
+    session: AsyncSession, engine: AsyncEngine, hung_redis: str, kind: str
+) -> None:
+    url = "redis://127.0.0.1:1/0" if kind == "refused" else hung_redis
+    async with app_client(session, engine, redis_url=url, rate_limit_timeout_ms=50) as client:
+        for _ in range(3):
+            response = await client.post("/graphql", json=QUERY)
+            assert response.status_code == 200, response.text
+            assert response.json()["data"]["resultCategories"]
+            assert "Retry-After" not in response.headers
+        ready = await client.get("/readyz")
+        assert ready.json()["rateLimits"] == "degraded"
+
+
+async def test_ietf_fields_no_retry_after_on_a_200_and_cost_is_charged(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    async with app_client(
+        session,
+        engine,
+        redis_url=REDIS_URL,
+        anonymous_rate_limit="100/minute",
+        rate_limit_prefix=uuid.uuid4().hex,
+    ) as client:
+        first = await client.post("/graphql", json=QUERY)
+        assert first.status_code == 200
+        assert first.headers["RateLimit-Policy"] == '"default";q=100;w=60'
+        remaining, reset = first.headers["RateLimit"].removeprefix('"default";').split(";")
+        assert remaining == "r=99" and 1 <= int(reset.removeprefix("t=")) <= 61
+        assert "Retry-After" not in first.headers
+        # cost 1 + 1 + 5 x 10 = 52 (see test_refusals): 52 units of the budget, 47 left.
+        costly = (
+            "{ results(first: 5) { edges { node { entity { "
+            + " ".join(f"r{k}: results(first: 100) {{ totalCount }}" for k in range(10))
+            + " } } } } }"
+        )
+        second = await client.post("/graphql", json={"query": costly})
+        assert second.status_code == 200 and second.json()["extensions"]["cost"]["requestedQueryCost"] == 52
+        assert second.headers["RateLimit"].startswith('"default";r=47;')
+        third = await client.post("/graphql", json=QUERY)
+        assert third.headers["RateLimit"].startswith('"default";r=46;')
+
+
+async def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    # httpx's ASGI transport connects from 127.0.0.1.
+    for trusted, spoofers_share in (((), True), (("127.0.0.1",), False)):
+        async with app_client(
+            session,
+            engine,
+            anonymous_rate_limit="2/minute",
+            rate_limit_prefix=uuid.uuid4().hex,
+            trusted_proxies=trusted,
+        ) as client:
+            statuses = []
+            for n in range(3):
+                # The left-most address is the caller's claim; the proxy appends the real one.
+                forwarded = {"X-Forwarded-For": f"6.6.6.6, 10.0.0.{n}"}
+                statuses.append((await client.post("/graphql", json=QUERY, headers=forwarded)).status_code)
+            # Untrusted: all three share 127.0.0.1's budget of 2. Trusted: three callers, one each.
+            assert statuses == ([200, 200, 429] if spoofers_share else [200, 200, 200])
