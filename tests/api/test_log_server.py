@@ -13,7 +13,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from tests.api.test_server import _free_port
+from tests.serving import free_port, serving
 
 
 class Served:
@@ -54,7 +53,7 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Demo data, a key, a signed checkpoint, then `gongshi serve` with the key configured."""
     directory = tmp_path_factory.mktemp("served-log")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{directory / 'gongshi.db'}",
@@ -67,31 +66,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert keygen.returncode == 0, keygen.stderr
     assert served.gongshi("demo").returncode == 0
     assert served.gongshi("log", "sign").returncode == 0
-    log = directory / "serve.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve"],
-            env=env,
-            cwd=directory,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{served.base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail(f"server did not become ready:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
+    with serving(env, directory, served.base):
         yield served
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 # ---- an independent verifier, from the specifications -------------------------------------------

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.serving import free_port, serving
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -24,17 +24,11 @@ def readme_queries() -> list[str]:
     return re.findall(r"```graphql\n(.*?)```", section, flags=re.DOTALL)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`gongshi demo` then `gongshi serve` on a fresh SQLite file, as `make run` does."""
     directory = tmp_path_factory.mktemp("served")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{directory / 'gongshi.db'}",
@@ -42,28 +36,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     cli = [sys.executable, "-m", "api.cli"]
     subprocess.run([*cli, "demo"], env=env, cwd=directory, check=True, capture_output=True, timeout=300)
-    log = directory / "serve.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [*cli, "serve"], env=env, cwd=directory, stdout=sink, stderr=subprocess.STDOUT
-        )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail(f"server did not become ready:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
+    with serving(env, directory, base):
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_readme_has_three_queries() -> None:
