@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
 from inspections.access import require_department
+from inspections.directory import entity_in_directory
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import InvalidInput, NotFound, PermissionDenied
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.tokens import IssuedToken, issue_token
-from schema import credit_code
 from schema.models import ActivationCode, ApiToken, Entity
 
 # Crockford's base32 without I, L, O, U: nothing a clerk's handwriting or a photocopy can confuse.
@@ -56,17 +56,6 @@ def new_code() -> str:
     return "-".join(raw[i : i + GROUP_LENGTH] for i in range(0, len(raw), GROUP_LENGTH))
 
 
-async def _entity(session: AsyncSession, entity_credit_code: str) -> Entity:
-    try:
-        code = credit_code.validate(entity_credit_code)
-    except credit_code.InvalidCreditCode as exc:
-        raise InvalidInput(exc.message, code=exc.code, field="creditCode") from exc
-    entity = await session.scalar(select(Entity).where(Entity.credit_code == code))
-    if entity is None:
-        raise NotFound(f"名录库中没有统一社会信用代码为“{code}”的市场主体", code=Code.ENTITY_NOT_FOUND)
-    return entity
-
-
 async def issue_activation_code(
     session: AsyncSession, *, by: Principal, entity_credit_code: str, valid_days: int, now: datetime
 ) -> IssuedActivation:
@@ -76,7 +65,7 @@ async def issue_activation_code(
         raise InvalidInput(
             f"激活码有效期应为1到{MAX_VALID_DAYS}天", code=Code.VALIDITY_OUT_OF_RANGE, field="validDays"
         )
-    entity = await _entity(session, entity_credit_code)
+    entity = await entity_in_directory(session, entity_credit_code, field="creditCode")
     code = new_code()
     row = ActivationCode(
         code_sha256=code_digest(code),
@@ -113,7 +102,7 @@ async def redeem_activation_code(
     session: AsyncSession, *, entity_credit_code: str, code: str, holder_name: str, now: datetime
 ) -> IssuedToken:
     """The entity exchanges its code for a token of its own (anyone may try; the code is the proof)."""
-    entity = await _entity(session, entity_credit_code)
+    entity = await entity_in_directory(session, entity_credit_code, field="creditCode")
     row = await session.scalar(
         select(ActivationCode).where(ActivationCode.code_sha256 == code_digest(code)).with_for_update()
     )

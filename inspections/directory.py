@@ -78,6 +78,18 @@ async def entity_by_code(session: AsyncSession, code: str) -> Entity | None:
     return await session.scalar(select(Entity).where(Entity.credit_code == code))
 
 
+async def entity_in_directory(session: AsyncSession, raw_code: str, *, field: str | None = None) -> Entity:
+    """The entity a caller names by a 统一社会信用代码 it typed: checked, then looked up, or refused."""
+    try:
+        code = credit_code.validate(raw_code)
+    except credit_code.InvalidCreditCode as exc:
+        raise InvalidInput(exc.message, code=exc.code, field=field) from exc
+    entity = await entity_by_code(session, code)
+    if entity is None:
+        raise NotFound(f"名录库中没有统一社会信用代码为“{code}”的市场主体", code=Code.ENTITY_NOT_FOUND)
+    return entity
+
+
 async def register_entity(
     session: AsyncSession,
     *,

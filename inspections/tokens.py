@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
+from inspections.directory import entity_in_directory
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import InvalidInput, NotFound
 from inspections.principals import Principal, Role, department_user, entity_user
-from schema import credit_code
 from schema.base import utcnow
 from schema.errors import CodedError
-from schema.models import ApiToken, Department, Entity
+from schema.models import ApiToken, Department
 
 TOKEN_PREFIX = "gs_"
 
@@ -74,13 +74,7 @@ async def issue_token(
         row.kind, row.department_id, row.role = "department", department.id, role.value
     else:
         assert entity_credit_code is not None
-        try:
-            code = credit_code.validate(entity_credit_code)
-        except credit_code.InvalidCreditCode as exc:
-            raise InvalidInput(exc.message, code=exc.code) from exc
-        entity = await session.scalar(select(Entity).where(Entity.credit_code == code))
-        if entity is None:
-            raise NotFound(f"名录库中没有统一社会信用代码为“{code}”的市场主体", code=Code.ENTITY_NOT_FOUND)
+        entity = await entity_in_directory(session, entity_credit_code)
         row.kind, row.entity_id = "entity", entity.id
     session.add(row)
     await session.flush()

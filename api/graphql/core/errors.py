@@ -9,7 +9,7 @@ is masked as 服务器内部错误.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import strawberry
 from graphql import GraphQLError
@@ -99,11 +99,6 @@ def as_error(exc: DomainError) -> Errors:
             result: Errors = graphql_type(code=exc.code, message=exc.message, field=exc.field)
             return result
     return ConflictError(code=exc.code, message=exc.message, field=exc.field)
-
-
-def payload(success: Any, name: str) -> Any:
-    """A mutation's result union: its success type or one of the expected errors."""
-    return Annotated[success | Errors, strawberry.union(name)]
 
 
 def coded_error(error: GraphQLError, exc: CodedError) -> GraphQLError:
