@@ -14,17 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from demo.names import DEMO_REGIONS, EntityFaker, Region
 from demo.seeds import DEPARTMENTS, ITEMS, QHD_ITEMS_BY_INDUSTRY, TASKS, TaskSeed
-from inspections import directory, draws, items, plans, results
+from inspections import directory, draws, items, plans, results, teams
 from inspections.calendar import load_calendar
 from inspections.principals import system
 from schema.enums import EntityType, InspectionMethod, PlanStatus
 from schema.models import (
     AnnualPlan,
     Department,
+    Draw,
     Entity,
     Inspection,
     InspectionItem,
     InspectionResult,
+    Inspector,
     Task,
 )
 from workdays import WorkCalendar, add_working_days
@@ -189,6 +191,41 @@ async def _items(
     return found
 
 
+# Enough for a leader and a member per inspection with room for recusals and replacements.
+INSPECTORS_PER_DEPARTMENT = 6
+
+
+async def _inspectors(session: AsyncSession, departments: dict[str, Department], report: DemoReport) -> None:
+    """The inspector directory (执法检查人员名录库) of every demo department: never public."""
+    rng = random.Random("demo-inspectors")
+    faker = EntityFaker(rng)
+    registered = set(await session.scalars(select(Inspector.department_id).distinct()))
+    for seed in DEPARTMENTS:
+        department = departments[seed.code]
+        if department.id in registered:
+            report.count("inspectors", created=False)
+            continue
+        for n in range(INSPECTORS_PER_DEPARTMENT):
+            await directory.register_inspector(
+                session,
+                by=DEMO,
+                department_id=department.id,
+                badge_number=f"{seed.code}-{n + 1:03d}",
+                name=faker.person_name(),
+            )
+            report.count("inspectors", created=True)
+
+
+async def _teams(session: AsyncSession, seed: TaskSeed, task: Task, report: DemoReport) -> None:
+    """Draw the task's inspection teams once (a complete team is needed to submit a result)."""
+    draw = await session.scalar(select(Draw).where(Draw.task_id == task.id))
+    if draw is not None and draw.inspectors_drawn_at is not None:
+        report.count("teams drawn", created=False)
+        return
+    await teams.draw_inspectors(session, by=DEMO, task_id=task.id, seed=f"demo-inspectors-{seed.seed}")
+    report.count("teams drawn", created=True)
+
+
 async def _task(
     session: AsyncSession,
     seed: TaskSeed,
@@ -350,9 +387,11 @@ async def load_demo(
     departments = await _departments(session, report)
     await _entities(session, rng, report)
     found_items = await _items(session, departments, report)
+    await _inspectors(session, departments, report)
     calendar = await load_calendar(session)
     for task_seed in TASKS:
         task = await _task(session, task_seed, departments, found_items, report)
+        await _teams(session, task_seed, task, report)
         await _results(
             session,
             task_seed,

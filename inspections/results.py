@@ -14,6 +14,7 @@ from inspections.access import ReviewLevel, require_reviewer, require_task_part,
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
+from inspections.teams import team_shortfall
 from schema.enums import ResultStatus
 from schema.models import (
     Inspection,
@@ -170,12 +171,31 @@ def _move(result: InspectionResult, allowed: set[ResultStatus], target: ResultSt
     return before
 
 
+async def require_complete_team(session: AsyncSession, result: InspectionResult) -> None:
+    """Refuse a result whose inspection has no complete team, unless no inspection was needed.
+
+    Seed 002 art.13 (two on site), 001 art.17 (leader of the initiating department); seed 002 art.15
+    lets a department form a result without inspection (无法联系, 不配合, 已注销…): such categories
+    need no team.
+    """
+    inspection = await session.get(Inspection, result.inspection_id)
+    assert inspection is not None and inspection.ended_on is not None
+    categories = await categories_in_force(session, result.category_codes, inspection.ended_on)
+    if categories and all(category.without_inspection for category in categories):
+        return
+    problem = await team_shortfall(session, inspection_id=inspection.id, department_id=result.department_id)
+    if problem is not None:
+        raise Conflict(f"{problem}，不能上报或公示该结果", code=Code.TEAM_INCOMPLETE)
+
+
 async def submit_result(session: AsyncSession, *, by: Principal, result_id: int) -> InspectionResult:
-    """Send a draft or returned result for review (上报审核)."""
+    """Send a draft or returned result for review (上报审核); its inspection needs a complete team."""
     result = await _result(session, result_id)
     await require_task_part(
         session, by, result.task_id, result.department_id, Role.CLERK, Role.ADMIN, missing=result_missing()
     )
+    _require_state(result, {ResultStatus.DRAFT, ResultStatus.RETURNED})
+    await require_complete_team(session, result)
     before = _move(result, {ResultStatus.DRAFT, ResultStatus.RETURNED}, ResultStatus.UNDER_REVIEW)
     _clear_approvals(result)
     await audit.record(
@@ -284,6 +304,9 @@ async def approve_result(
     if result.own_approved_by is None or result.lead_approved_by is None:
         await session.flush()
         return result
+    # Checked again at publication: the team was complete at submission, but publication is the
+    # promise made to the public.
+    await require_complete_team(session, result)
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.PUBLISHED)
     result.published_on = today
     await _write_version(session, result, today=today, change_reason=None, approved_by=name)
