@@ -129,18 +129,22 @@ async def joint_task(
         method=InspectionMethod.ON_SITE,
         effective_from=date(2021, 1, 1),
     )
+    # The task's period holds the inspection (its dates must fall within it) in the plan's year.
+    year = ended_on.year
+    period_start = max(date(year, 1, 1), ended_on - timedelta(days=15))
+    period_end = min(date(year, 12, 31), ended_on + timedelta(days=14))
     plan = await plans.create_plan(
         session,
         by=TEST,
         department_id=initiating.id,
-        year=2021,
-        title=f"2021年度计划{next(_serial)}",
+        year=year,
+        title=f"{year}年度计划{next(_serial)}",
     )
-    await plans.publish_plan(session, by=TEST, plan_id=plan.id, today=date(2021, 2, 26))
+    await plans.publish_plan(session, by=TEST, plan_id=plan.id, today=date(year, 2, 26))
     task = await plans.create_task(
         session,
         by=TEST,
-        name="2021年度二手车市场监管联合抽查",
+        name=f"{year}年度二手车市场监管联合抽查",
         initiating_department_id=initiating.id,
         participating_department_ids=[participating.id],
         items=[
@@ -148,8 +152,8 @@ async def joint_task(
             plans.TaskItemSpec(item_b.id, participating.id),
         ],
         strata=[plans.StratumSpec("二手车经营主体", 10000, industry=industry)],
-        period_start=date(2021, 11, 1),
-        period_end=date(2021, 11, 30),
+        period_start=period_start,
+        period_end=period_end,
         level=DepartmentLevel.COUNTY,
         method=InspectionMethod.ON_SITE,
         region_code=region,
@@ -165,8 +169,9 @@ async def joint_task(
             session,
             by=TEST,
             inspection_id=inspection.id,
-            inspected_on=ended_on - timedelta(days=1),
+            inspected_on=max(period_start, ended_on - timedelta(days=1)),
             ended_on=ended_on,
+            today=ended_on,
         )
         for item in (item_a, item_b):
             result = await results.enter_result(

@@ -97,6 +97,7 @@ async def _inspections(session: AsyncSession, task: Task) -> dict[int, Inspectio
             inspection_id=inspection.id,
             inspected_on=date(2021, 6, 10),
             ended_on=date(2021, 6, 11),
+            today=date(2021, 6, 11),
         )
     return found
 

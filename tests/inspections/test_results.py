@@ -209,6 +209,7 @@ async def test_inspection_dates_are_frozen_once_results_exist(session: AsyncSess
             inspection_id=inspection.id,
             inspected_on=date(2021, 11, 20),
             ended_on=date(2021, 11, 22),
+            today=date(2021, 11, 22),
         )
     assert refused.value.code == "RESULTS_EXIST"
     assert await table_counts(session) == before
