@@ -11,6 +11,7 @@ from inspections import audit
 from inspections.access import require_department, require_own_department
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from inspections.jurisdiction import require_within
 from inspections.principals import Principal, PrincipalKind, Role
 from schema import credit_code
 from schema.enums import DepartmentLevel, EntityStatus, EntityType
@@ -121,6 +122,7 @@ async def register_entity(
             code=Code.ENTITY_EXISTS,
             field="creditCode",
         )
+    await require_within(session, by, check_region_code(region_code))
     entity = Entity(
         credit_code=normalized,
         name=name.strip(),
@@ -189,6 +191,7 @@ async def change_entity_status(
     entity = await session.get(Entity, entity_id)
     if entity is None:
         raise NotFound("未找到该市场主体", code=Code.ENTITY_NOT_FOUND)
+    await require_within(session, by, entity.region_code)
     if status == entity.status:
         raise Conflict("登记状态未改变", code=Code.ENTITY_STATUS_UNCHANGED, field="status")
     if changed_on > today:

@@ -14,6 +14,7 @@ from inspections.access import require_department, require_own_department
 from inspections.directory import check_region_code
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from inspections.jurisdiction import require_within
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import (
     DepartmentLevel,
@@ -134,6 +135,7 @@ async def create_task(
     if period_end < period_start:
         raise InvalidInput("检查结束日期不能早于开始日期", code=Code.PERIOD_ORDER, field="periodEnd")
     check_region_code(region_code)
+    await require_within(session, by, region_code)
     if not strata:
         raise InvalidInput("至少需要设置一个抽查比例", code=Code.STRATA_EMPTY, field="strata")
     for stratum in strata:

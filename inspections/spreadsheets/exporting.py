@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inspections import audit
 from inspections.access import require_department, task_role
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import InvalidInput
+from inspections.jurisdiction import caller_area
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.recognition import record_read
 from inspections.result_views import build_views
@@ -160,6 +162,14 @@ async def task_results_table(session: AsyncSession, *, by: Principal, task_id: i
             .order_by(InspectionResult.department_id, InspectionResult.id)
         )
     )
+    await audit.record(  # drafts, returns and internal views leave the system: traceably (art.25)
+        session,
+        actor=by.actor,
+        action="export.task_results",
+        object_type="Task",
+        object_id=task_id,
+        after={"rows": len(rows)},
+    )
     table = Table(RESULTS.title, [c.header for c in RESULTS.columns] + list(RESULTS.extra_headers))
     for view in await build_views(session, rows, with_team=False):
         table.rows.append(
@@ -192,7 +202,13 @@ async def entities_table(session: AsyncSession, *, by: Principal, region_code: s
         .order_by(Entity.credit_code)
     )
     table = Table(ENTITIES.title, [c.header for c in ENTITIES.columns])
+    # Contact details are not public (seed 001 art.25): they leave only within the caller's area.
+    area = await caller_area(session, by)
+    contacts = 0
     for entity, phone in rows:
+        if area is not None and not entity.region_code.startswith(area):
+            phone = ""
+        contacts += bool(phone)
         table.rows.append(
             [
                 entity.credit_code,
@@ -208,6 +224,14 @@ async def entities_table(session: AsyncSession, *, by: Principal, region_code: s
                 phone or "",
             ]
         )
+    await audit.record(
+        session,
+        actor=by.actor,
+        action="export.entities",
+        object_type="EntityDirectory",
+        object_id=region_code,
+        after={"rows": len(table.rows), "withContacts": contacts},
+    )
     return table
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -49,6 +49,9 @@ ERR = "... on UserError { code message }"
 
 async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSession) -> None:
     today = china_today()
+    # The inspections end three days ago; the plan is that year's (a task lies within its plan's year).
+    ended = today - timedelta(days=3)
+    year = ended.year
     commerce = await factories.department(session, "姚安县工业信息化商务科技局")
     market = await factories.department(session, "姚安县市场监督管理局")
     industry = "二手车交易-e2e"
@@ -96,7 +99,7 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
     plan = ok(
         (
             await call["c_clerk"](
-                f'mutation {{ createPlan(year: {today.year + 1}, title: "联合抽查计划") {{ __typename ... on PlanRecord {{ id }} {ERR} }} }}'
+                f'mutation {{ createPlan(year: {year}, title: "联合抽查计划") {{ __typename ... on PlanRecord {{ id }} {ERR} }} }}'
             )
         )["createPlan"],
         "PlanRecord",
@@ -111,10 +114,10 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
         )["publishPlan"],
         "PlanRecord",
     )
-    assert published["status"] == "PUBLISHED" and published["publishedLate"] is False
-    assert (
-        published["publicationDeadline"] == f"{today.year + 1}-03-31"
-    )  # 云南: end of March (seed 002 art.6)
+    # 云南: the end of March (seed 002 art.6); a plan published after it is marked late.
+    assert published["status"] == "PUBLISHED"
+    assert published["publicationDeadline"] == f"{year}-03-31"
+    assert published["publishedLate"] is (today > date(year, 3, 31))
 
     # Task: the commerce bureau initiates, the market bureau joins; 40% of 5 rounds up to 2.
     task = ok(
@@ -131,8 +134,8 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
                         {"itemId": item_m["id"], "departmentId": to_base64("Department", market.id)},
                     ],
                     "strata": [{"name": "二手车经营主体", "ratioPercent": "40", "industry": industry}],
-                    "periodStart": (today - timedelta(days=30)).isoformat(),
-                    "periodEnd": today.isoformat(),
+                    "periodStart": max(today - timedelta(days=30), date(year, 1, 1)).isoformat(),
+                    "periodEnd": min(today, date(year, 12, 31)).isoformat(),
                     "level": "COUNTY",
                     "method": "ON_SITE",
                     "regionCode": "532325",
@@ -230,7 +233,6 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
             ("MEMBER", to_base64("Department", market.id)),
         }
 
-    ended = today - timedelta(days=3)
     for inspection in inspections:
         ok(
             (
@@ -238,7 +240,7 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
                     "mutation($i: ID!, $a: Date!, $b: Date!) { recordInspection(inspectionId: $i, inspectedOn: $a, endedOn: $b) "
                     f"{{ __typename {ERR} }} }}",
                     i=inspection,
-                    a=(ended - timedelta(days=1)).isoformat(),
+                    a=max(ended - timedelta(days=1), date(year, 1, 1)).isoformat(),
                     b=ended.isoformat(),
                 )
             )["recordInspection"],

@@ -240,7 +240,12 @@ async def test_tasks_with_everything(client: httpx.AsyncClient, session: AsyncSe
     }
     body = await graphql(client, TASKS, departmentId=gid("Department", joint.initiating.id), year=2022)
     assert body["data"]["tasks"]["totalCount"] == 0
+    # Every result is published: the task is completed (issue 14 point 9), no longer drawn.
     body = await graphql(client, TASKS, departmentId=gid("Department", joint.initiating.id), status="DRAWN")
+    assert body["data"]["tasks"]["totalCount"] == 0
+    body = await graphql(
+        client, TASKS, departmentId=gid("Department", joint.initiating.id), status="COMPLETED"
+    )
     assert body["data"]["tasks"]["totalCount"] == 1
 
 
