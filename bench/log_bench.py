@@ -187,7 +187,10 @@ async def _publications(url: str, ids: list[int]) -> None:
                 sa.select(ResultVersion).where(ResultVersion.result_id == result_id)
             )
             assert version is not None
-            await tlog.log_result_version(session, result, version)
+            credit_code, item_code = await tlog.result_codes(session, result)
+            await tlog.log_result_version(
+                session, result, version, credit_code=credit_code, item_code=item_code
+            )
         await session.commit()
     async with sessions() as session:
         size, _ = await tlog.head(session)
