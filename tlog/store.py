@@ -73,13 +73,13 @@ async def _append_remembered(
     moved = {"size": size, "blob": blob, "new": size + 1, "packed": packed}
     if connection.dialect.name == "postgresql":
         levels, indexes, hashes = ([m[k] for m in made] for k in range(3))
-        nodes_row = {"levels": levels, "idxs": indexes, "hashes": hashes}
+        nodes_row: dict[str, object] = {"levels": levels, "idxs": indexes, "hashes": hashes}
         done = await connection.scalar(_APPEND_PG, {**moved, **leaf_row, **nodes_row})
         return packed if done else None
     # The nodes a leaf completes are levels 1, 2, ... at index >> level: the trigger needs only
     # the levels and the hashes, concatenated.
-    levels = json.dumps([level for level, _, _ in made])
-    nodes_row = {"levels": levels, "nodes": b"".join(h for _, _, h in made), "at": utcnow()}
+    levels_json = json.dumps([level for level, _, _ in made])
+    nodes_row = {"levels": levels_json, "nodes": b"".join(h for _, _, h in made), "at": utcnow()}
     try:
         await connection.execute(_APPEND_SQLITE, {**moved, **leaf_row, **nodes_row})
     except sa.exc.IntegrityError as refused:
