@@ -1,7 +1,7 @@
 """The public log on SQLite: a one-statement append (the ``log_append`` view and its trigger).
 
 Revision ID: lf18000016
-Revises: cecece000015
+Revises: ld14a0000016
 Create Date: 2026-12-02 17:20:00
 
 Why (tlog/store.py, issue 18's ≤ 1 ms target): on SQLite every statement through the async driver
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "lf18000016"
-down_revision: str | None = "cecece000015"
+down_revision: str | None = "ld14a0000016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
