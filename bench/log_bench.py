@@ -151,7 +151,15 @@ async def _publications(url: str, ids: list[int]) -> None:
     async def no_log(*args: Any, **kwargs: Any) -> int:
         return -1
 
+    statements = [0]
+
+    def count(*args: Any) -> None:
+        statements[0] += 1
+
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
+
     async def publish(result_id: int) -> float:
+        statements[0] = 0
         started = time.perf_counter()
         async with sessions() as session:
             await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
@@ -163,6 +171,7 @@ async def _publications(url: str, ids: list[int]) -> None:
 
     baseline: list[float] = []
     logged: list[float] = []
+    counted: dict[bool, list[int]] = {False: [], True: []}
     try:
         for warm in ids[:4]:  # connections, caches and statement caches warm on both sides
             tlog.log_result_version = no_log if warm % 2 else real
@@ -171,13 +180,24 @@ async def _publications(url: str, ids: list[int]) -> None:
             with_log = n % 2 == 1
             tlog.log_result_version = real if with_log else no_log
             (logged if with_log else baseline).append(await publish(result_id))
+            counted[with_log].append(statements[0])
     finally:
         tlog.log_result_version = real
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", count)
     print(f"publication without the log (baseline): {_ms(baseline)}")
     print(f"publication with the log:               {_ms(logged)}")
     added = statistics.median(logged) - statistics.median(baseline)
     ratio = statistics.median(logged) / statistics.median(baseline)
     print(f"added by the log: {added * 1000:.3f} ms (median difference), x{ratio:.2f}")
+    # Each logged publication against the baseline one just before it: drift in the machine's
+    # load (other processes) cancels out of a pair, so this median is steadier than the one above.
+    paired = [b - a for a, b in zip(baseline, logged, strict=False)]
+    print(f"added by the log, per pair: median {statistics.median(paired) * 1000:.3f} ms (n={len(paired)})")
+    mean = {side: statistics.mean(n) for side, n in counted.items()}
+    print(
+        f"statements per publication (BEGIN and COMMIT not counted): without the log {mean[False]:.2f}, "
+        f"with it {mean[True]:.2f}"
+    )
     async with sessions() as session:  # the baseline's publications, logged now: the log stays complete
         await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         for result_id in ids[4:][0::2] + [i for i in ids[:4] if i % 2]:
@@ -187,7 +207,10 @@ async def _publications(url: str, ids: list[int]) -> None:
                 sa.select(ResultVersion).where(ResultVersion.result_id == result_id)
             )
             assert version is not None
-            await tlog.log_result_version(session, result, version)
+            credit_code, item_code = await tlog.result_codes(session, result)
+            await tlog.log_result_version(
+                session, result, version, credit_code=credit_code, item_code=item_code
+            )
         await session.commit()
     async with sessions() as session:
         size, _ = await tlog.head(session)

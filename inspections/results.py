@@ -307,8 +307,12 @@ async def _write_version(
     for category in categories:
         session.add(ResultCategoryCode(result_id=result.id, category_id=category.id, code=category.code))
     await session.flush()
-    await index_result(session, result.id)  # search is never behind the data (same transaction)
-    await tlog.log_result_version(session, result, version)  # the public log, same transaction
+    document = await index_result(session, result.id)  # search is never behind the data (same transaction)
+    if document is None:  # the result was just published: its document is there, or publishing broke
+        raise RuntimeError(f"published result {result.id} has no search document")
+    # The public log, same transaction; its leaf's two codes come from the index's read of the rows.
+    codes = {"credit_code": document.credit_code, "item_code": document.item_code}
+    await tlog.log_result_version(session, result, version, **codes)
     return version
 
 

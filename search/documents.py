@@ -38,6 +38,10 @@ class Document:
     published_on: date
     name_key: str
     category_codes: tuple[str, ...]
+    # The entity's 统一社会信用代码 and the item's code: the publication's public-log leaf takes
+    # them from here (inspections/results.py), so publishing reads them once.
+    credit_code: str
+    item_code: str
     # Space-joined tokens: the entity's names and code (weighted up), and everything else.
     name_tokens: str
     body_tokens: str
@@ -117,7 +121,7 @@ def joined_tokens(texts: tuple[str, ...]) -> str:
 _LOAD_SQL = (
     "SELECT r.id, v.id, r.entity_id, r.department_id, r.task_id, e.region_code, r.year, e.entity_type, "
     "r.published_on, e.name, e.former_names, e.credit_code, d.name, d.short_name, i.name, t.name, "
-    "v.category_codes, v.description "
+    "v.category_codes, v.description, i.code "
     "FROM inspection_results r "
     "JOIN result_versions v ON v.result_id = r.id AND v.version = r.current_version "
     "JOIN entities e ON e.id = r.entity_id "
@@ -164,6 +168,7 @@ def _document(row: Sequence[Any], labels: dict[str, str]) -> Document:
         task,
         codes,
         description,
+        item_code,
     ) = row
     codes = _json_list(codes)
     return Document(
@@ -178,6 +183,8 @@ def _document(row: Sequence[Any], labels: dict[str, str]) -> Document:
         published_on=published_on if isinstance(published_on, date) else date.fromisoformat(published_on),
         name_key=name_key(name)[:200],
         category_codes=tuple(codes),
+        credit_code=code,
+        item_code=item_code,
         name_tokens=joined_tokens((name, *_json_list(former_names), code)),
         body_tokens=joined_tokens(
             (

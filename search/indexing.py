@@ -107,16 +107,23 @@ async def write_documents(
     await connection.exec_driver_sql(_SQLITE_UPSERT, [_sqlite_row(d) for d in docs])
 
 
-async def index_results(session: AsyncSession, result_ids: Sequence[int]) -> int:
-    """Index these results if published; queue them for Elasticsearch when configured."""
+async def index_results(session: AsyncSession, result_ids: Sequence[int]) -> list[Document]:
+    """Index these results if published; queue them for Elasticsearch when configured.
+
+    Returns the documents written (one per published result, in result id order).
+    """
     docs = await documents_for(session, list(result_ids))
     await write_documents(session, docs)
     if config.current().elasticsearch_url:
         session.add_all(SearchOutbox(result_id=d.result_id) for d in docs)
         await session.flush()
-    return len(docs)
+    return docs
 
 
-async def index_result(session: AsyncSession, result_id: int) -> None:
-    """Index one result after its publication or correction (same transaction)."""
-    await index_results(session, [result_id])
+async def index_result(session: AsyncSession, result_id: int) -> Document | None:
+    """Index one result after its publication or correction (same transaction); its document.
+
+    None when the result is not published (it has no document).
+    """
+    docs = await index_results(session, [result_id])
+    return docs[0] if docs else None

@@ -8,6 +8,7 @@ from tlog.errors import LogError
 from tlog.events import draw_committed as log_draw_committed
 from tlog.events import draw_revealed as log_draw_revealed
 from tlog.events import plan_published as log_plan_published
+from tlog.events import result_codes
 from tlog.events import result_version as log_result_version
 from tlog.events import under_objection as log_under_objection
 from tlog.hashing import leaf_hash, node_hash, root_of
@@ -40,6 +41,7 @@ __all__ = [
     "parse_checkpoint",
     "parse_path",
     "read_tile",
+    "result_codes",
     "root_of",
     "sign_checkpoint",
     "verify_consistency",

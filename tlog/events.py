@@ -16,11 +16,20 @@ from schema.models import AnnualPlan, Draw, Entity, InspectionItem, InspectionRe
 from tlog import leaves, store
 
 
-async def result_version(session: AsyncSession, result: InspectionResult, version: ResultVersion) -> int:
-    """Log a published version: the first publication (version 1) or a correction."""
-    entity = sa.select(Entity.credit_code).where(Entity.id == result.entity_id).scalar_subquery()
-    item = sa.select(InspectionItem.code).where(InspectionItem.id == result.item_id).scalar_subquery()
-    credit_code, item_code = (await (await session.connection()).execute(sa.select(entity, item))).one()
+async def result_version(
+    session: AsyncSession,
+    result: InspectionResult,
+    version: ResultVersion,
+    *,
+    credit_code: str,
+    item_code: str,
+) -> int:
+    """Log a published version: the first publication (version 1) or a correction.
+
+    ``credit_code`` and ``item_code`` are the result's entity's 统一社会信用代码 and its item's code,
+    as the caller has just read them with the published row (a separate read here cost a round
+    trip per publication; result_codes() reads them for a caller that has not).
+    """
     data = leaves.result_version(
         result_id=result.id,
         version=version.version,
@@ -34,6 +43,14 @@ async def result_version(session: AsyncSession, result: InspectionResult, versio
     )
     kind = leaves.RESULT_PUBLISHED if version.version == 1 else leaves.RESULT_CORRECTED
     return await store.append(session, kind=kind, ref_id=version.id, data=data)
+
+
+async def result_codes(session: AsyncSession, result: InspectionResult) -> tuple[str, str]:
+    """The entity's 统一社会信用代码 and the item's code of a result, in one statement."""
+    entity = sa.select(Entity.credit_code).where(Entity.id == result.entity_id).scalar_subquery()
+    item = sa.select(InspectionItem.code).where(InspectionItem.id == result.item_id).scalar_subquery()
+    credit_code, item_code = (await (await session.connection()).execute(sa.select(entity, item))).one()
+    return str(credit_code), str(item_code)
 
 
 async def plan_published(session: AsyncSession, plan: AnnualPlan) -> int:

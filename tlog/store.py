@@ -1,19 +1,24 @@
 """The log in the database: append in the caller's transaction, read tiles, bundles and proofs.
 
-Appending takes the head row's lock first (an UPDATE), so concurrent publications queue and leaf
-indexes are unique with no gaps; it writes the leaf, the interior nodes the leaf completes and the
-new frontier: four statements, whatever the size of the log. Like every use case it flushes,
-never commits (seed 002 art.17: the event and its leaf stand or fall together).
+Appending moves the head row first (a conditional UPDATE, or its lock when this process's memory
+of the head is stale), so concurrent publications queue and leaf indexes are unique with no gaps;
+it writes the leaf, the interior nodes the leaf completes and the new frontier. With a fresh memory
+that is ONE statement on either database: a CTE on PostgreSQL, an insert into the ``log_append``
+view on SQLite, whose INSTEAD OF trigger (migration lf18000016) checks and moves the head, writes
+the leaf and the nodes. Like every use case it flushes, never commits (seed 002 art.17: the event
+and its leaf stand or fall together).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from schema.base import utcnow
 from schema.models import LogCheckpoint, LogHead, LogLeaf, LogNode
 from tlog import hashing, proofs
 from tlog.error_codes import LogErrorCode as Code
@@ -32,14 +37,12 @@ def not_initialised() -> LogError:
 
 
 # The head this process last wrote, per database: the next append tries it first, in ONE
-# conditional UPDATE (size and frontier both as remembered). A stale memory (another process
-# appended, or the transaction that wrote it rolled back) matches no row and costs a fallback.
+# statement that moves the head only if its size and frontier are as remembered. A stale memory
+# (another process appended, or the transaction that wrote it rolled back) writes nothing and
+# costs a fallback to the locking path.
 _last_head: dict[str, tuple[int, bytes]] = {}
-_MOVE_HEAD = sa.text(
-    "UPDATE log_head SET size = :new, frontier = :packed WHERE id = 1 AND size = :size AND frontier = :blob"
-)
-# PostgreSQL does the whole append in one round trip: the inserts read from the head's update, so
-# when the remembered head is stale nothing at all is written and the locking path runs instead.
+# PostgreSQL: the inserts read from the head's update, so when the remembered head is stale
+# nothing at all is written.
 _APPEND_PG = sa.text(
     "WITH head AS (UPDATE log_head SET size = :new, frontier = :packed "
     "WHERE id = 1 AND size = :size AND frontier = :blob RETURNING size), "
@@ -50,6 +53,40 @@ _APPEND_PG = sa.text(
     "AS n(level, idx, hash)) "
     "SELECT count(*) FROM head"
 )
+# SQLite has no writable CTE: the same single round trip is an insert into a view whose trigger
+# refuses a stale head with RAISE(ABORT, ...) (that statement is undone, the transaction goes on).
+_STALE = "log_head moved"
+_APPEND_SQLITE = sa.text(
+    "INSERT INTO log_append (idx, kind, ref_id, data, hash, logged_at, "
+    "frontier, new_frontier, levels, nodes) "
+    "VALUES (:size, :kind, :ref_id, :data, :hash, :at, :blob, :packed, :levels, :nodes)"
+).bindparams(sa.bindparam("at", type_=_leaves.c.logged_at.type))
+
+
+async def _append_remembered(
+    connection: AsyncConnection, size: int, blob: bytes, leaf: bytes, leaf_row: dict[str, object]
+) -> bytes | None:
+    """Append at the remembered head in one statement; the new frontier, or None if the head moved."""
+    frontier = hashing.unpack_frontier(blob)
+    made = hashing.push_frontier(frontier, size, leaf)
+    packed = hashing.pack_frontier(frontier)
+    moved = {"size": size, "blob": blob, "new": size + 1, "packed": packed}
+    if connection.dialect.name == "postgresql":
+        levels, indexes, hashes = ([m[k] for m in made] for k in range(3))
+        nodes_row: dict[str, object] = {"levels": levels, "idxs": indexes, "hashes": hashes}
+        done = await connection.scalar(_APPEND_PG, {**moved, **leaf_row, **nodes_row})
+        return packed if done else None
+    # The nodes a leaf completes are levels 1, 2, ... at index >> level: the trigger needs only
+    # the levels and the hashes, concatenated.
+    levels_json = json.dumps([level for level, _, _ in made])
+    nodes_row = {"levels": levels_json, "nodes": b"".join(h for _, _, h in made), "at": utcnow()}
+    try:
+        await connection.execute(_APPEND_SQLITE, {**moved, **leaf_row, **nodes_row})
+    except sa.exc.IntegrityError as refused:
+        if _STALE not in str(refused.orig):
+            raise
+        return None
+    return packed
 
 
 async def append(session: AsyncSession, *, kind: str, ref_id: int | None, data: bytes) -> int:
@@ -57,43 +94,31 @@ async def append(session: AsyncSession, *, kind: str, ref_id: int | None, data: 
     connection = await session.connection()  # Core statements: the ORM's flush machinery is not needed
     key = str(connection.engine.url)
     leaf = hashing.leaf_hash(data)
+    leaf_row: dict[str, object] = {"kind": kind, "ref_id": ref_id, "data": data, "hash": leaf}
     remembered = _last_head.get(key)
-    index: int | None = None
     if remembered is not None:
         size, blob = remembered
-        frontier = hashing.unpack_frontier(blob)
-        made = hashing.push_frontier(frontier, size, leaf)
-        packed = hashing.pack_frontier(frontier)
-        moved = {"size": size, "blob": blob, "new": size + 1, "packed": packed}
-        if connection.dialect.name == "postgresql":
-            levels, indexes, hashes = ([m[k] for m in made] for k in range(3))
-            leaf_row = {"kind": kind, "ref_id": ref_id, "data": data, "hash": leaf}
-            nodes_row = {"levels": levels, "idxs": indexes, "hashes": hashes}
-            done = await connection.scalar(_APPEND_PG, {**moved, **leaf_row, **nodes_row})
-            if done:
-                _last_head[key] = (size + 1, packed)
-                return size
-        else:
-            index = size if (await connection.execute(_MOVE_HEAD, moved)).rowcount == 1 else None
-    if index is None:  # take the head's lock first, then read it: appenders queue here
-        row = (
-            await connection.execute(
-                sa.update(_head)
-                .where(_head.c.id == HEAD_ID)
-                .values(size=_head.c.size + 1)
-                .returning(_head.c.size, _head.c.frontier)
-            )
-        ).one_or_none()
-        if row is None:
-            raise not_initialised()
-        index = int(row.size) - 1
-        frontier = hashing.unpack_frontier(row.frontier)
-        made = hashing.push_frontier(frontier, index, leaf)
-        packed = hashing.pack_frontier(frontier)
-        await connection.execute(sa.update(_head).where(_head.c.id == HEAD_ID).values(frontier=packed))
-    await connection.execute(
-        sa.insert(_leaves).values(idx=index, kind=kind, ref_id=ref_id, data=data, hash=leaf)
-    )
+        packed = await _append_remembered(connection, size, blob, leaf, leaf_row)
+        if packed is not None:
+            _last_head[key] = (size + 1, packed)
+            return size
+    # Take the head's lock first, then read it: appenders queue here.
+    row = (
+        await connection.execute(
+            sa.update(_head)
+            .where(_head.c.id == HEAD_ID)
+            .values(size=_head.c.size + 1)
+            .returning(_head.c.size, _head.c.frontier)
+        )
+    ).one_or_none()
+    if row is None:
+        raise not_initialised()
+    index = int(row.size) - 1
+    frontier = hashing.unpack_frontier(row.frontier)
+    made = hashing.push_frontier(frontier, index, leaf)
+    packed = hashing.pack_frontier(frontier)
+    await connection.execute(sa.update(_head).where(_head.c.id == HEAD_ID).values(frontier=packed))
+    await connection.execute(sa.insert(_leaves).values(idx=index, **leaf_row))
     if made:
         await connection.execute(
             sa.insert(_nodes).values([{"level": lv, "idx": i, "hash": h} for lv, i, h in made])

@@ -35,6 +35,7 @@ query Search($query: String!, $first: Int, $after: String, $departmentId: ID, $r
       categories { category { code label } count }
       departments { department { id name } count }
       years { year count }
+      regions { code name count }
     }
     edges { cursor highlights { field marked } node { ...ResultFields } }
   }

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from search.regions import region_path
 from web import documents
 from web.explain import plain
 from web.ids import global_id, local_id
@@ -100,6 +101,8 @@ class Pages:
             return RedirectResponse(f"/entities/{found['entity']['creditCode']}", status_code=303)
         for facet in found["facets"]["departments"]:
             facet["pk"] = local_id(facet["department"]["id"])
+        # The chosen region and those above it (names from the division list), each a link up.
+        region_trail = [{"code": code, "name": name} for code, name in region_path(f["region"])]
         canonical = query_url(
             "/search",
             q=f["q"],
@@ -122,6 +125,7 @@ class Pages:
             types=ENTITY_TYPES,
             # 只匹配了…: no result holds every word, so the page names the words it did find.
             matched_terms=None if found["allTermsMatched"] else found["matchedTerms"],
+            region_trail=region_trail,
             plain=plain,
         )
 

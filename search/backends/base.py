@@ -72,11 +72,16 @@ class Hit(NamedTuple):
 
 @dataclass
 class Facets:
-    """Counts of matches by category code, department id and year."""
+    """Counts of matches by category code, department id, year and region.
+
+    ``regions``: by the region one level below the filter's (search/regions.py: provinces,
+    a province's prefectures, a prefecture's counties), keyed by that region's code prefix.
+    """
 
     categories: dict[str, int] = field(default_factory=dict)
     departments: dict[int, int] = field(default_factory=dict)
     years: dict[int, int] = field(default_factory=dict)
+    regions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from pyroaring import BitMap
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from search import regions
 from search.backends import postgres, postings
 from search.backends.base import Hit, SearchFilters, SearchHits, SearchRequest
 from search.backends.sqlite_rows import fetch_value
@@ -86,6 +87,26 @@ def _match(tokens: Sequence[str]) -> str:
 _CATEGORY_COUNTS = sa.text(
     "SELECT code, count(*) FROM result_category_codes WHERE result_id IN :ids GROUP BY code"
 ).bindparams(sa.bindparam("ids", expanding=True))
+
+
+_REGION_COUNTS = sa.text(
+    "SELECT substr(region_code, 1, :length) AS r, count(*) FROM search_documents "
+    "WHERE result_id IN :ids GROUP BY r"
+).bindparams(sa.bindparam("ids", expanding=True))
+
+
+async def region_counts(
+    connection: AsyncConnection, result_ids: Sequence[int], region_prefix: str | None
+) -> dict[str, int]:
+    """The region facet of these matches (PostgreSQL, and SQLite without a page): one statement.
+
+    Kept apart from the match itself so that the statement reading the matches stays as it is.
+    """
+    if not result_ids:
+        return {}
+    length = regions.facet_length(region_prefix)
+    rows = await connection.execute(_REGION_COUNTS, {"ids": list(result_ids), "length": length})
+    return {str(key): int(n) for key, n in rows}
 
 
 class _Bitmaps:
@@ -273,11 +294,15 @@ def _ranking_sql(source: str, where: str, tokens: int, chars: int, facets: bool,
         # CROSS JOIN keeps this order: SQLite otherwise scanned every result's categories.
         "(SELECT c.code, count(*) AS n FROM counted k "
         "CROSS JOIN result_category_codes c ON c.result_id = k.result_id GROUP BY c.code))"
+        ", 'regions', (SELECT json_group_object(r, n) FROM "
+        "(SELECT substr(region_code, 1, :region_length) AS r, count(*) AS n FROM counted GROUP BY r))"
         if facets
         else ""
     )
     return (
-        f"WITH m AS MATERIALIZED (SELECT {_RANKED} FROM {_SOURCES[source].format(where=where)} "
+        # The region column only where the region facet needs it (one statement, SQLite only).
+        f"WITH m AS MATERIALIZED (SELECT {_RANKED}{', d.region_code' if facets else ''} "
+        f"FROM {_SOURCES[source].format(where=where)} "
         "LIMIT :limit), "
         "counted AS (SELECT * FROM m LIMIT :count_limit), "
         # The newest matches, and the exact-name ones among the rest: UNION ALL and NOT IN rather
@@ -329,6 +354,8 @@ async def _sqlite_page(
         # The last words first: a query typed as name, trade, outcome ends with what names lack.
         **{f"c{i}": char for i, char in enumerate(chars)},
     }
+    if request.facets:
+        values["region_length"] = regions.facet_length(request.filters.region_prefix)
     if page.after is not None:
         values.update(zip(("after_exact", "after_score", "after_day", "after_id"), page.after, strict=True))
     pool = await _bitmap_plan(connection, request, where) if request.lookup else None
@@ -377,6 +404,7 @@ def _page_hits(request: SearchRequest, answer: dict[str, Any]) -> SearchHits:
         found.facets.departments = {int(k): n for k, n in answer["departments"].items()}
         found.facets.years = {int(k): n for k, n in answer["years"].items()}
         found.facets.categories = dict(answer["categories"])
+        found.facets.regions = dict(answer["regions"])
     return found
 
 
@@ -436,4 +464,5 @@ class DatabaseBackend:
             answer.facets.categories = {
                 code: int(n) for code, n in await session.execute(_CATEGORY_COUNTS, {"ids": ids})
             }
+            answer.facets.regions = await region_counts(connection, ids, request.filters.region_prefix)
         return answer

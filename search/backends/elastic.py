@@ -17,7 +17,7 @@ import elastic_transport
 import elasticsearch
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from search import config
+from search import config, regions
 from search.backends.base import Facets, Hit, SearchFilters, SearchHits, SearchRequest
 from search.documents import Document
 from search.ranking import relevance, score
@@ -26,6 +26,8 @@ from search.ranking import relevance, score
 # (TransportError) or an error answer such as a missing index (ApiError).
 UNAVAILABLE: tuple[type[Exception], ...] = (elastic_transport.TransportError, elasticsearch.ApiError)
 
+# Buckets of the region aggregation: more than there are county-level codes (about 3,200).
+REGION_BUCKETS = 5000
 _KEYWORD = {"type": "keyword"}
 INDEX_BODY: dict[str, Any] = {
     "settings": {
@@ -122,6 +124,9 @@ def query_bodies(request: SearchRequest) -> tuple[dict[str, Any], dict[str, Any]
             "categories": {"terms": {"field": "category_codes", "size": 50}},
             "departments": {"terms": {"field": "department_id", "size": 500}},
             "years": {"terms": {"field": "year", "size": 100}},
+            # Whole codes (there are about 3,200 counties), summed to the facet's level below:
+            # no script and no extra field in the mapping, so existing indexes answer it.
+            "regions": {"terms": {"field": "region_code", "size": REGION_BUCKETS}},
         }
     exact = {
         "size": request.rank_limit,
@@ -129,6 +134,16 @@ def query_bodies(request: SearchRequest) -> tuple[dict[str, Any], dict[str, Any]
         "query": {"bool": {"filter": [{"term": {"name_key": request.name_key}}, *filters]}},
     }
     return ranked, exact
+
+
+def _rolled_up(buckets: list[dict[str, Any]], region_prefix: str | None) -> dict[str, int]:
+    """Counts by whole region code summed by the facet's level (search/regions.py)."""
+    length = regions.facet_length(region_prefix)
+    counts: dict[str, int] = {}
+    for bucket in buckets:
+        key = regions.facet_key(str(bucket["key"]), length)
+        counts[key] = counts.get(key, 0) + int(bucket["doc_count"])
+    return counts
 
 
 def parse_answers(request: SearchRequest, ranked: dict[str, Any], exact: dict[str, Any]) -> SearchHits:
@@ -156,6 +171,7 @@ def parse_answers(request: SearchRequest, ranked: dict[str, Any], exact: dict[st
                 int(b["key"]): b["doc_count"] for b in aggs.get("departments", {}).get("buckets", [])
             },
             years={int(b["key"]): b["doc_count"] for b in aggs.get("years", {}).get("buckets", [])},
+            regions=_rolled_up(aggs.get("regions", {}).get("buckets", []), request.filters.region_prefix),
         )
     return answer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
@@ -68,7 +69,9 @@ def test_query_bodies_and_every_token_filter_and_count() -> None:
     ]
     assert ranked["size"] == 1000 and ranked["track_total_hits"] == 1000
     assert ranked["sort"] == [{"version_id": "desc"}]
-    assert set(ranked["aggs"]) == {"categories", "departments", "years"}
+    assert set(ranked["aggs"]) == {"categories", "departments", "years", "regions"}
+    # Whole region codes, enough buckets for every county; summed per level in parse_answers.
+    assert ranked["aggs"]["regions"] == {"terms": {"field": "region_code", "size": 5000}}
     assert exact["query"]["bool"]["filter"][0] == {"term": {"name_key": "鑫达二手车"}}
     uncounted, _ = elastic.query_bodies(SearchRequest(parsed.tokens, parsed.name_key))
     assert uncounted["track_total_hits"] is False and "aggs" not in uncounted
@@ -80,7 +83,7 @@ def test_answers_rank_exact_and_name_matches_like_the_database() -> None:
     def hit(result_id: int, key: str) -> dict[str, object]:
         return {"_id": str(result_id), "_source": {"published_on": "2021-05-01", "name_key": key}}
 
-    ranked = {
+    ranked: dict[str, Any] = {
         "hits": {
             "total": {"value": 10_000, "relation": "gte"},
             "hits": [hit(1, "姚安县鑫达二手车交易有限公司"), hit(2, "某某公司")],
@@ -89,6 +92,14 @@ def test_answers_rank_exact_and_name_matches_like_the_database() -> None:
             "categories": {"buckets": [{"key": "NO_PROBLEM", "doc_count": 7}]},
             "departments": {"buckets": [{"key": "3", "doc_count": 9}]},
             "years": {"buckets": [{"key": 2021, "doc_count": 9}]},
+            "regions": {
+                "buckets": [
+                    {"key": "532325", "doc_count": 4},
+                    {"key": "532301", "doc_count": 2},
+                    {"key": "530102", "doc_count": 2},
+                    {"key": "110105", "doc_count": 1},
+                ]
+            },
         },
     }
     exact = {"hits": {"hits": [hit(3, "鑫达商行")]}}
@@ -98,6 +109,18 @@ def test_answers_rank_exact_and_name_matches_like_the_database() -> None:
     assert by_id[1].score > by_id[2].score == 0.0
     assert answer.total == 10_000 and answer.total_exact is False
     assert answer.facets.departments == {3: 9} and answer.facets.categories == {"NO_PROBLEM": 7}
+    assert answer.facets.regions == {"53": 8, "11": 1}  # no region filter: by province
+    # Filtered to 云南 (53): by prefecture; to 楚雄州 (5323): by county; to 北京 (a municipality):
+    # by district at once. The cluster only ever sees the filter; the buckets are summed here.
+    for prefix, regions in (
+        ("53", {"5323": 6, "5301": 2}),
+        ("5323", {"532325": 4, "532301": 2}),
+        ("11", {"110105": 1}),
+    ):
+        within = [b for b in ranked["aggregations"]["regions"]["buckets"] if b["key"].startswith(prefix)]
+        narrowed = {**ranked, "aggregations": {"regions": {"buckets": within}}}
+        filtered = SearchRequest(("鑫达",), "鑫达商行", SearchFilters(region_prefix=prefix), facets=True)
+        assert elastic.parse_answers(filtered, narrowed, exact).facets.regions == regions, prefix
 
 
 async def test_bulk_actions_index_by_result_id(session: AsyncSession) -> None:
@@ -212,6 +235,7 @@ async def test_elasticsearch_answers_like_the_database(session: AsyncSession) ->
         from_db = await DATABASE.search(session, request)
         assert {h.result_id for h in from_es.hits} == {h.result_id for h in from_db.hits}
         assert from_es.total == from_db.total
+        assert from_es.facets.regions == from_db.facets.regions
         await backend.client.indices.delete(index=made.index)
         await backend.close()
     finally:

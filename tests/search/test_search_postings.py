@@ -65,6 +65,8 @@ def _documents(count: int, rng: random.Random, version_ids: list[int]) -> list[D
                 published_on=date(2019 + n % 5, 1 + n % 12, 1 + n % 28),
                 name_key=name_key(entity.name),
                 category_codes=(),
+                credit_code=entity.credit_code,
+                item_code=f"ITEM-{n % len(BODIES)}",
                 name_tokens=joined_tokens((entity.name, *entity.former_names, entity.credit_code)),
                 body_tokens=joined_tokens((department, item, category, description)),
             )

@@ -115,6 +115,47 @@ async def test_an_append_rolled_back_leaves_no_trace_in_the_next_one(engine: Asy
         assert root == hashing.root_of(hashes) == await store.root_at(session, size)
 
 
+async def test_an_append_at_the_remembered_head_is_one_statement(session: AsyncSession) -> None:
+    """Issue 18's append cost is round trips: once the head is known, an append is one of them."""
+    await tlog.append(session, kind="test", ref_id=None, data=b"warm")  # this process now knows the head
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        made = [await tlog.append(session, kind="test", ref_id=n, data=f"one {n}".encode()) for n in range(4)]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == 4, seen  # leaves completing 0, 1 or 2 interior nodes alike
+    size, root = await tlog.head(session)
+    assert made == list(range(size - 4, size))
+    hashes = await _all_leaf_hashes(session)
+    assert root == hashing.root_of(hashes) == await store.root_at(session, size)
+    for index in range(size - 4, size):  # the nodes the trigger or CTE wrote serve proofs
+        proof = await tlog.inclusion_proof(session, index=index, size=size)
+        assert tlog.verify_inclusion(index, size, hashes[index], proof, root)
+
+
+async def test_a_remembered_head_of_the_right_size_but_another_tree_is_not_trusted(
+    session: AsyncSession,
+) -> None:
+    """Same size, other frontier (another writer replaced a rolled-back leaf): the append re-reads the head."""
+    await tlog.append(session, kind="test", ref_id=None, data=b"a")
+    key = str((await session.connection()).engine.url)
+    size, blob = store._last_head[key]
+    store._last_head[key] = (size, bytes(32) + blob[32:])  # what this process would hold after such a race
+    index = await tlog.append(session, kind="test", ref_id=None, data=b"b")
+    assert index == size
+    stored_size, root = await tlog.head(session)
+    hashes = await _all_leaf_hashes(session)
+    assert stored_size == size + 1 == len(hashes)
+    assert root == hashing.root_of(hashes) == await store.root_at(session, stored_size)
+    assert store._last_head[key][0] == size + 1
+
+
 async def test_signer_refuses_without_a_key_file(tmp_path: object) -> None:
     for path in (None, "", "/nonexistent/gongshi-log.key"):
         with pytest.raises(LogError) as refused:

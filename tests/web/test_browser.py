@@ -106,6 +106,32 @@ def test_a_facet_filter_makes_a_url_that_shows_the_same_page_to_someone_else(
     other.context.close()
 
 
+def test_a_region_facet_drills_down_and_its_url_shows_the_same_page_to_someone_else(
+    page: Page, browser: Browser, server: Server
+) -> None:
+    """Issue 15: filter by region (a province, then within it), then share the URL."""
+    page.goto(server.base + "/search?q=" + "二手车")
+    before = int(page.locator("#count strong").inner_text())
+    province = page.locator("#region-facets a").first
+    name, count = re.fullmatch(r"(.+)（(\d+)）", province.inner_text()).groups()  # type: ignore[union-attr]
+    province.click()
+    expect(page).to_have_url(re.compile(r"region=\d{2}(&|$)"))
+    expect(page.locator("#region-trail [aria-current]")).to_have_text(name)
+    assert int(page.locator("#count strong").inner_text()) == int(count) <= before
+    inner = page.locator("#region-facets a").first
+    inner_name, inner_count = re.fullmatch(r"(.+)（(\d+)）", inner.inner_text()).groups()  # type: ignore[union-attr]
+    inner.click()
+    expect(page).to_have_url(re.compile(r"region=\d{4,6}(&|$)"))
+    assert int(page.locator("#count strong").inner_text()) == int(inner_count) <= int(count)
+    shared = page.url
+    other = browser.new_context().new_page()
+    other.goto(shared)
+    assert other.locator("#count strong").inner_text() == inner_count
+    expect(other.locator("#region-trail")).to_contain_text(name)
+    expect(other.locator("#region-trail [aria-current]")).to_have_text(inner_name)
+    other.context.close()
+
+
 def test_a_corrected_result_shows_every_version(page: Page, server: Server) -> None:
     found = server.graphql(
         "{ results(first: 100) { edges { node { id version history { version changeReason } } } } }"

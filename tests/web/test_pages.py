@@ -211,3 +211,37 @@ async def test_a_query_only_partly_matched_says_which_words_were_found(
     assert data["a"]["matchedTerms"] == ["鑫达"] and data["a"]["allTermsMatched"] is False
     assert data["a"]["totalCount"] > 0
     assert sorted(data["b"]["matchedTerms"]) == ["二手车", "鑫达"] and data["b"]["allTermsMatched"] is True
+
+
+async def test_the_region_facet_drills_down_by_links_and_the_url_carries_the_region(
+    session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    """Issue 15: region facets as links (province, then prefecture, then county), shareable by URL."""
+    for region, count in (("532325", 2), ("532301", 1), ("370102", 1)):
+        names = [f"琥珀港{region}测{n}号商行" for n in range(count)]
+        await factories.joint_task(session, region=region, names=names)
+    q = "%E7%90%A5%E7%8F%80%E6%B8%AF"  # 琥珀港
+    page = (await client.get("/search", params={"q": "琥珀港"})).text
+    assert "找到 <strong>8</strong> 条检查结果" in page
+    assert f'<a href="/search?q={q}&amp;region=53">云南省（6）</a>' in page
+    assert f'<a href="/search?q={q}&amp;region=37">山东省（2）</a>' in page
+    province = (await client.get(f"/search?q={q}&region=53")).text
+    assert "找到 <strong>6</strong> 条检查结果" in province
+    assert f'<link rel="canonical" href="/search?q={q}&amp;region=53">' in province
+    assert '<strong aria-current="true">云南省</strong>' in province
+    assert f'<a href="/search?q={q}&amp;region=5323">楚雄彝族自治州（6）</a>' in province
+    assert "山东省（" not in province
+    prefecture = (await client.get(f"/search?q={q}&region=5323")).text
+    assert (
+        f'<a href="/search?q={q}&amp;region=53">云南省</a> › <strong aria-current="true">楚雄彝族自治州</strong>'
+        in prefecture
+    )
+    assert f'<a href="/search?q={q}&amp;region=532325">姚安县（4）</a>' in prefecture
+    assert f'<a href="/search?q={q}&amp;region=532301">楚雄市（2）</a>' in prefecture
+    county = (await client.get(f"/search?q={q}&region=532301")).text
+    assert "找到 <strong>2</strong> 条检查结果" in county
+    assert '<strong aria-current="true">楚雄市</strong>' in county
+    assert f'<a href="/search?q={q}">取消<span class="sr">楚雄市</span></a>' in county
+    # A region code that is not 2, 4 or 6 digits: a Chinese refusal, not a 500.
+    wrong = await client.get(f"/search?q={q}&region=5")
+    assert wrong.status_code == 400 and "行政区划" in wrong.text

@@ -146,6 +146,7 @@ class SearchQuery:
                 category_counts=outcome.facets.categories,
                 department_counts=outcome.facets.departments,
                 year_counts=outcome.facets.years,
+                region_counts=outcome.facets.regions,
             ),
             entity=EntityNode.from_row(entities[outcome.entity_id]) if outcome.entity_id else None,
             did_you_mean=[

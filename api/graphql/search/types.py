@@ -11,6 +11,7 @@ from api.graphql.nodes import DepartmentNode, EntityNode, InspectionResultNode, 
 from api.graphql.prefetch import PageRow
 from search.highlight import snippet
 from search.query import ParsedQuery
+from search.regions import region_name
 
 
 @strawberry.type(description="命中片段")
@@ -85,13 +86,25 @@ class YearFacet:
     count: int
 
 
+@strawberry.type(description="按行政区划计数")
+class RegionFacet:
+    """Matches of entities in one region, one level below the region filter (or provinces)."""
+
+    code: str = strawberry.field(
+        description="行政区划代码前缀：省2位、地级4位、县级6位（GB/T 2260），可作 regionCode 筛选"
+    )
+    name: str = strawberry.field(description="行政区划名称")
+    count: int
+
+
 @strawberry.type(description="当前搜索的分面计数")
 class SearchFacets:
-    """Counts of the current query's matches by category, department and year."""
+    """Counts of the current query's matches by category, department, year and region."""
 
     category_counts: strawberry.Private[dict[str, int]]
     department_counts: strawberry.Private[dict[int, int]]
     year_counts: strawberry.Private[dict[int, int]]
+    region_counts: strawberry.Private[dict[str, int]]
 
     @strawberry.field(description="按结果类型，按字典顺序")
     async def categories(self, info: Info) -> list[CategoryFacet]:
@@ -118,6 +131,14 @@ class SearchFacets:
             YearFacet(year=year, count=self.year_counts[year])
             for year in sorted(self.year_counts, reverse=True)
         ]
+
+    @strawberry.field(
+        description="按行政区划，数量从多到少：未按地区筛选时按省，选了省按地级市（直辖市按区县），"
+        "选了地级市按区县"
+    )
+    def regions(self) -> list[RegionFacet]:
+        ordered = sorted(self.region_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [RegionFacet(code=code, name=region_name(code), count=count) for code, count in ordered]
 
 
 @strawberry.type(description="搜索结果")
