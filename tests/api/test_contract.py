@@ -51,6 +51,8 @@ DEPARTMENT_ONLY_QUERIES |= {
 # Issue 14: a department's results work list and one's own tokens (tests/api/test_result_work_list.py,
 # tests/api/test_account_roles.py): every caller but the department's or the holder's gets a refusal.
 DEPARTMENT_ONLY_QUERIES |= {"resultWorkList", "myTokens"}
+# Issue 14 points 4-5: the objection and follow-up work lists (tests/api/test_objection_work.py).
+DEPARTMENT_ONLY_QUERIES |= {"objectionWorkList", "followUpWorkList"}
 
 
 def _public_fields() -> set[str]:
