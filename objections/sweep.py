@@ -108,7 +108,7 @@ async def sweep(
                 )
                 report.marked += 1
                 report.reminders += int(reminded)
-            elif due <= horizon and calendar is not None:
+            elif due <= horizon and calendar is not None and remind_before > 0:
                 left = working_days_between(calendar, today, due)
                 message = (
                     f"异议（编号{objection.id}）的{CLOCK_LABELS[name]}期限为{due.isoformat()}，"
