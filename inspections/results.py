@@ -16,6 +16,7 @@ from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import ResultStatus
 from schema.models import (
+    FollowUp,
     Inspection,
     InspectionResult,
     ResultCategory,
@@ -242,6 +243,12 @@ async def _write_version(
     await session.flush()
     await index_result(session, result.id)  # search is never behind the data (same transaction)
     await tlog.log_result_version(session, result, version)  # the public log, same transaction
+    if version.version == 1:  # an enforcement outcome recorded before publication is public now
+        follow_up = await session.scalar(
+            select(FollowUp).where(FollowUp.result_id == result.id, FollowUp.outcome.is_not(None))
+        )
+        if follow_up is not None:
+            await tlog.log_enforcement_outcome(session, follow_up)
     return version
 
 

@@ -217,9 +217,10 @@ async def test_objection_worked_from_the_lists_with_evidence_for_both_department
     invented = await scene.client.get("/objections/evidence/99999999", headers=scene.auth("init_clerk"))
     assert invented.status_code == 404
     assert invented.json() == {"code": "EVIDENCE_NOT_FOUND", "message": "未找到该证明材料", "field": None}
-    for who in ("stranger", "other_clerk", "other_head", None):
-        refused = await scene.client.get(urls[0], headers=scene.auth(who))
-        assert (refused.status_code, refused.content) == (404, invented.content), who
+    outsiders: tuple[str | None, ...] = ("stranger", "other_clerk", "other_head", None)
+    for outsider in outsiders:
+        refused = await scene.client.get(urls[0], headers=scene.auth(outsider))
+        assert (refused.status_code, refused.content) == (404, invented.content), outsider
     rows = (
         await session.scalars(
             select(AuditEvent)
