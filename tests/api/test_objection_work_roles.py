@@ -22,11 +22,14 @@ from schema.enums import ObjectionDecision
 from schema.models import AuditEvent, Entity, InspectionResult
 from tests import factories
 from tests.api.conftest import app_client
-from tests.api.roles import gid
+from tests.api.roles import Case, gid
 from tests.api.world import CALLERS, World, build_world
 from tests.factories import CALENDAR, TEST
 from workdays import CHINA_TZ
 
+# No new mutation here (test_mutation_roles collects every *_roles module's CASES): the queries and
+# the download route get their own every-caller matrices below.
+CASES: list[Case] = []
 NOW = datetime(2021, 12, 10, 10, 0, tzinfo=CHINA_TZ)
 PDF = b"%PDF-1.4 evidence of the world"
 OBJECTION_WORK = """{ objectionWorkList { __typename ... on ObjectionWorkList { entries { action objection { id } } }
