@@ -26,6 +26,7 @@ from api.http.caching import http_caching
 from api.http.collector import CollectBetweenRequests, freeze_startup_objects
 from api.http.downloads import download_routes
 from api.http.errors import graphql_error
+from api.http.evidence import evidence_routes
 from api.http.log import log_routes, log_signer
 from api.http.observe import Metrics, Observe
 from api.http.ratelimit import BudgetHealth, rate_limiter
@@ -130,6 +131,7 @@ def create_app(
             *download_routes(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)
+            *evidence_routes(sessions, settings, limit),  # objection evidence for its parties (issue 14)
             # The website (issue 15) last: its final route answers every unknown GET with a 404 page.
             *web.routes(reader=SchemaReader(sessions, settings, clock), settings=settings, limit=limit),
         ],

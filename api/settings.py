@@ -81,6 +81,9 @@ class Settings:
     snapshot_dir: str = "snapshots"
     # Where `gongshi reminders send` posts each overdue-clock reminder (None: nowhere).
     reminder_webhook_url: str | None = None
+    # The daily sweep also reminds this many working days before each objection due date (0: only
+    # after it). Seed 002 art.17's clocks are 5 to 20 working days long.
+    remind_before_workdays: int = 3
     # The public log's Ed25519 signing key (tlog/README.md), a file outside the database; without it
     # the log still grows but no checkpoint is signed.
     log_key_file: str | None = None
@@ -129,6 +132,7 @@ class Settings:
             ),
             elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
             reminder_webhook_url=env.get("GONGSHI_REMINDER_WEBHOOK") or None,
+            remind_before_workdays=_int(env, "GONGSHI_REMIND_BEFORE_WORKDAYS", cls.remind_before_workdays),
             log_key_file=env.get("GONGSHI_LOG_KEY_FILE") or None,
             elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,
         )

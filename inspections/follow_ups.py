@@ -7,12 +7,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import tlog
 from inspections import audit
 from inspections.access import require_task_part
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from inspections.results import result_missing
+from schema.enums import ResultStatus
 from schema.models import FollowUp, Inspection, InspectionResult, ResultCategory
 from workdays import WorkCalendar, add_working_days
 
@@ -110,6 +112,10 @@ async def record_outcome(
     before = {"outcome": follow_up.outcome}
     follow_up.outcome = outcome.strip()
     follow_up.outcome_on = on
+    if result.status == ResultStatus.PUBLISHED:
+        # Public from now on (InspectionResult.enforcementOutcome): no public fact changes unseen.
+        # One recorded before publication is logged when the result is published (results.py).
+        await tlog.log_enforcement_outcome(session, follow_up)
     await audit.record(
         session,
         actor=by.actor,

@@ -18,6 +18,7 @@ from inspections.teams import team_shortfall
 from schema.enums import EntityStatus, ResultStatus, TaskStatus
 from schema.models import (
     Entity,
+    FollowUp,
     Inspection,
     InspectionResult,
     ResultCategory,
@@ -313,6 +314,12 @@ async def _write_version(
     # The public log, same transaction; its leaf's two codes come from the index's read of the rows.
     codes = {"credit_code": document.credit_code, "item_code": document.item_code}
     await tlog.log_result_version(session, result, version, **codes)
+    if version.version == 1:  # an enforcement outcome recorded before publication is public now
+        follow_up = await session.scalar(
+            select(FollowUp).where(FollowUp.result_id == result.id, FollowUp.outcome.is_not(None))
+        )
+        if follow_up is not None:
+            await tlog.log_enforcement_outcome(session, follow_up)
     return version
 
 

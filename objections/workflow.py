@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import tlog
 from inspections import audit, results
 from inspections.access import require_department
-from inspections.errors import Conflict, InvalidInput, NotFound
+from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from inspections.principals import Principal, PrincipalKind, Role
 from objections import clocks
 from objections.error_codes import ObjectionErrorCode as Code
@@ -228,9 +228,22 @@ async def _addressed(session: AsyncSession, by: Principal, objection_id: int, *r
         else None
     )
     if objection is None or (own is not None and objection.department_id != own):
+        if objection is not None and own is not None and await _owns_result(session, objection, own):
+            # The owning department sees the objection (its queue, the evidence) but the initiating
+            # department receives, reviews and answers it (seed 002 art.17: 向发起部门提交).
+            raise PermissionDenied(
+                "异议由发起部门签收、复查和反馈；结果所属部门负责更正", code=Code.INITIATING_DEPARTMENT_ONLY
+            )
         raise missing()
     require_department(by, *roles)
     return objection
+
+
+async def _owns_result(session: AsyncSession, objection: Objection, department_id: int) -> bool:
+    owner = await session.scalar(
+        select(InspectionResult.department_id).where(InspectionResult.id == objection.result_id)
+    )
+    return owner == department_id
 
 
 async def withdraw(session: AsyncSession, *, by: Principal, objection_id: int, today: date) -> Objection:

@@ -95,12 +95,14 @@ async def joint_task(
     names: Sequence[str] = (),
     place: str = "姚安县",
     teams_drawn: bool = True,
+    calendar: WorkCalendar = CALENDAR,
 ) -> JointTask:
     """A joint task over ``entities`` fresh entities, drawn at 100%, each with one result per item.
 
     ``names``: the entities' names (their count replaces ``entities``); ``place``: what the
     departments' names start with; ``teams_drawn``: two inspectors per department registered and the
-    teams drawn (a complete team is needed to submit, seed 002 art.13).
+    teams drawn (a complete team is needed to submit, seed 002 art.13); ``calendar``: the one
+    publication due dates are computed with.
     """
     industry = industry or f"测试行业{next(_serial)}"
     initiating = await department(session, f"{place}工业信息化商务科技局", region)
@@ -182,7 +184,7 @@ async def joint_task(
                 item_id=item.id,
                 category_codes=[categories[n % len(categories)]],
                 description="现场检查情况",
-                calendar=CALENDAR,
+                calendar=calendar,
                 publication_working_days=20,
             )
             if publish:

@@ -7,6 +7,7 @@ encoding, the formats, what the log proves and what it does not. Imports only ``
 from tlog.errors import LogError
 from tlog.events import draw_committed as log_draw_committed
 from tlog.events import draw_revealed as log_draw_revealed
+from tlog.events import enforcement_outcome as log_enforcement_outcome
 from tlog.events import plan_published as log_plan_published
 from tlog.events import result_codes
 from tlog.events import result_version as log_result_version
@@ -34,6 +35,7 @@ __all__ = [
     "load_signer",
     "log_draw_committed",
     "log_draw_revealed",
+    "log_enforcement_outcome",
     "log_plan_published",
     "log_result_version",
     "log_under_objection",

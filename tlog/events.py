@@ -12,7 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schema.models import AnnualPlan, Draw, Entity, InspectionItem, InspectionResult, ResultVersion
+from schema.models import AnnualPlan, Draw, Entity, FollowUp, InspectionItem, InspectionResult, ResultVersion
 from tlog import leaves, store
 
 
@@ -96,3 +96,16 @@ async def under_objection(session: AsyncSession, *, result_id: int, under: bool,
     """Log a result's public ``underObjection`` flag turning on (filed) or off (withdrawn, answered)."""
     data = leaves.objection_state(result_id=result_id, under_objection=under, on=on)
     return await store.append(session, kind=leaves.OBJECTION_STATE, ref_id=result_id, data=data)
+
+
+async def enforcement_outcome(session: AsyncSession, follow_up: FollowUp) -> int:
+    """Log a published result's enforcement outcome (the public fields of its follow-up, no notes)."""
+    assert follow_up.outcome is not None
+    data = leaves.enforcement_outcome(
+        result_id=follow_up.result_id,
+        transferred_to=follow_up.authority,
+        transferred_on=follow_up.transferred_on,
+        outcome=follow_up.outcome,
+        outcome_on=follow_up.outcome_on,
+    )
+    return await store.append(session, kind=leaves.ENFORCEMENT_OUTCOME, ref_id=follow_up.result_id, data=data)

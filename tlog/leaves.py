@@ -26,6 +26,7 @@ DRAW_COMMITTED = "draw.committed"
 DRAW_REVEALED = "draw.revealed"
 OBJECTION_STATE = "objection.state"
 BACKFILL_MARKER = "log.backfilled"
+ENFORCEMENT_OUTCOME = "result.enforcement"
 KINDS = (
     RESULT_PUBLISHED,
     RESULT_CORRECTED,
@@ -34,6 +35,7 @@ KINDS = (
     DRAW_REVEALED,
     OBJECTION_STATE,
     BACKFILL_MARKER,
+    ENFORCEMENT_OUTCOME,  # last: the back-filling migration orders same-instant events by this tuple
 )
 RESULT_KINDS = (RESULT_PUBLISHED, RESULT_CORRECTED)
 
@@ -143,6 +145,25 @@ def draw_revealed(
 def objection_state(*, result_id: int, under_objection: bool, on: date) -> bytes:
     """A result's public ``underObjection`` flag turned on or off (no grounds, no names)."""
     return _leaf(OBJECTION_STATE, resultId=result_id, underObjection=under_objection, on=on.isoformat())
+
+
+def enforcement_outcome(
+    *,
+    result_id: int,
+    transferred_to: str,
+    transferred_on: date | None,
+    outcome: str,
+    outcome_on: date | None,
+) -> bytes:
+    """A published result's enforcement outcome (查处结果, seed 004 三(二)4) made public or changed."""
+    return _leaf(
+        ENFORCEMENT_OUTCOME,
+        resultId=result_id,
+        transferredTo=transferred_to,
+        transferredOn=transferred_on.isoformat() if transferred_on else None,
+        outcome=outcome,
+        outcomeOn=outcome_on.isoformat() if outcome_on else None,
+    )
 
 
 def backfill_marker(*, backfilled: int, on: date) -> bytes:

@@ -61,6 +61,7 @@ query Entity($creditCode: String!) {
       totalCount
       edges { node {
         id publishedOn version underObjection description
+        enforcementOutcome { transferredTo transferredOn outcome outcomeOn }
         department { name }
         item { code name }
         task { id name }
@@ -75,7 +76,8 @@ query Entity($creditCode: String!) {
 RESULT = """
 query Result($id: ID!) {
   result(id: $id) {
-    id year publishedOn publicationDue version underObjection description
+    id year publishedOn publicationDue publicationDueProvisional version underObjection description
+    enforcementOutcome { transferredTo transferredOn outcome outcomeOn }
     entity { creditCode name entityTypeLabel }
     department { name }
     item { code name legalBasis }

@@ -14,17 +14,25 @@ from api.settings import Settings
 
 
 def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
+    from inspections.calendar import load_calendar
     from objections.sweep import sweep
     from workdays import china_today
+
+    if not 0 <= settings.remind_before_workdays <= 20:
+        print("GONGSHI_REMIND_BEFORE_WORKDAYS 应在0到20之间", file=sys.stderr)
+        return 2
 
     async def work(session: AsyncSession) -> int:
         # Provisional clocks first (a schedule loaded since, or clocks a migration reset),
         # so the sweep judges every clock by the calendar in force.
         recomputed = await recompute_objection_clocks(session, settings)
-        report = await sweep(session, today=china_today())
+        calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
+        report = await sweep(
+            session, today=china_today(), calendar=calendar, remind_before=settings.remind_before_workdays
+        )
         print(
             f"重新计算暂定期限{recomputed}项；检查{report.examined}项，新标记逾期{report.marked}项，"
-            f"写入提醒{report.reminders}条"
+            f"写入提醒{report.reminders}条（含期限前{settings.remind_before_workdays}个工作日的提前提醒）"
         )
         return 0
 

@@ -18,6 +18,7 @@ from schema.models import (
     Draw,
     DrawEntry,
     Entity,
+    FollowUp,
     InspectionItem,
     InspectionResult,
     ObjectionEvidence,
@@ -103,6 +104,21 @@ class Loaders:
             lambda row: row[0].objection_id,
         )
         self.objection_evidence_count = self._evidence_count(session)
+        self.objection_evidence = _grouped(
+            session,
+            lambda ids: (
+                sa.select(ObjectionEvidence)
+                .where(ObjectionEvidence.objection_id.in_(ids))
+                .order_by(ObjectionEvidence.id)
+            ),
+            lambda row: row[0].objection_id,
+        )
+        # A problem result's follow-up (后续处理): its public outcome (seed 004 三(二)4).
+        self.follow_up = _grouped(
+            session,
+            lambda ids: sa.select(FollowUp).where(FollowUp.result_id.in_(ids)),
+            lambda row: row[0].result_id,
+        )
         self.draw = self._draw(session)
         self.drawn_entities = _grouped(
             session,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, TypeAlias
 
 import strawberry
@@ -31,6 +31,38 @@ class ObjectionStep:
     from_state: enums.ObjectionState | None
     to_state: enums.ObjectionState
     on: date
+
+
+@strawberry.type(description="证明材料文件（提出异议的主体、发起部门和结果所属部门可见，不公开）")
+class EvidenceFileRecord:
+    """One uploaded file of an objection; its bytes come from ``downloadUrl`` with the same token."""
+
+    id: relay.GlobalID
+    file_name: str
+    content_type: str = strawberry.field(description="按文件内容识别的类型（PDF、JPEG、PNG）")
+    size: int = strawberry.field(description="字节数")
+    sha256: str = strawberry.field(description="SHA-256 摘要（十六进制），下载后可核对")
+    uploaded_at: datetime
+    download_url: str = strawberry.field(
+        description="下载地址（相对本站）：以相同的令牌（Authorization: Bearer）请求；每次下载留痕"
+    )
+
+    @classmethod
+    def from_row(cls, row: models.ObjectionEvidence) -> EvidenceFileRecord:
+        return cls(
+            id=gid("ObjectionEvidence", row.id),
+            file_name=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+            uploaded_at=row.uploaded_at,
+            download_url=evidence_url(row.id),
+        )
+
+
+def evidence_url(evidence_id: int) -> str:
+    """Where one evidence file is downloaded (api/http/evidence.py serves it)."""
+    return f"/objections/evidence/{evidence_id}"
 
 
 @strawberry.type(description="异议（提出异议的主体和受理部门可见，不公开）")
@@ -68,6 +100,13 @@ class ObjectionRecord:
     async def evidence_count(self, info: Info) -> int:
         count: int = await info.context.loaders.objection_evidence_count.load(self.id_)
         return count
+
+    @strawberry.field(description="证明材料：文件名、类型、大小、摘要和下载地址（按上传顺序）")
+    async def evidence(self, info: Info) -> list[EvidenceFileRecord]:
+        # A record is only ever built for a party to the objection (the entity, the initiating or
+        # the owning department): the queue, the work list, myObjections and the mutations check it.
+        rows = await info.context.loaders.objection_evidence.load(self.id_)
+        return [EvidenceFileRecord.from_row(r) for r in rows]
 
     @strawberry.field(description="全部状态变化")
     async def steps(self, info: Info) -> list[ObjectionStep]:
@@ -119,6 +158,12 @@ class QueuedObjection:
     clock: str | None = strawberry.field(description="正在计算的期限：review、correction 或 answer")
     due: date | None
     remaining_working_days: int | None = strawberry.field(description="剩余工作日；负数为已逾期的工作日数")
+    as_initiating_department: bool = strawberry.field(
+        description="本部门为发起部门：签收、复查、反馈（seed 002 art.17）"
+    )
+    as_owning_department: bool = strawberry.field(
+        description="本部门为异议所涉结果的所属部门：确有错误时由本部门主要负责人更正"
+    )
 
 
 @strawberry.type(description="异议队列")
@@ -335,6 +380,8 @@ class ObjectionQuery:
                     clock=e.clock,
                     due=e.due,
                     remaining_working_days=e.remaining_working_days,
+                    as_initiating_department=e.initiating,
+                    as_owning_department=e.owning,
                 )
                 for e in entries
             ]

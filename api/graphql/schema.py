@@ -22,6 +22,7 @@ from api.graphql.inspections.statistics import StatisticsQuery
 from api.graphql.inspections.work import DepartmentQuery
 from api.graphql.limits import LimitedValidation, Limits
 from api.graphql.nodes.log import LogQuery
+from api.graphql.objection_work import ObjectionWorkQuery
 from api.graphql.objections import ObjectionMutation, ObjectionQuery
 from api.graphql.public import PublicQuery
 from api.graphql.search.query import SearchQuery
@@ -51,6 +52,7 @@ Query = merge_types(
         SearchQuery,
         DepartmentQuery,
         ObjectionQuery,
+        ObjectionWorkQuery,
         RecognitionQuery,
         StatisticsQuery,
         LogQuery,

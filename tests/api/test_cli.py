@@ -157,3 +157,17 @@ async def test_objections_sweep_command_runs_on_an_empty_database(
     await asyncio.to_thread(upgrade, url)
     assert await asyncio.to_thread(main, ["objections", "sweep"]) == 0
     assert "新标记逾期0项" in capsys.readouterr().out
+
+
+async def test_objections_sweep_refuses_an_advance_reminder_setting_out_of_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sweep.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    await asyncio.to_thread(upgrade, url)
+    monkeypatch.setenv("GONGSHI_REMIND_BEFORE_WORKDAYS", "21")
+    assert await asyncio.to_thread(main, ["objections", "sweep"]) == 2
+    assert "GONGSHI_REMIND_BEFORE_WORKDAYS" in capsys.readouterr().err
+    monkeypatch.setenv("GONGSHI_REMIND_BEFORE_WORKDAYS", "5")
+    assert await asyncio.to_thread(main, ["objections", "sweep"]) == 0
+    assert "期限前5个工作日的提前提醒" in capsys.readouterr().out

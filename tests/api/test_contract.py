@@ -54,6 +54,8 @@ DEPARTMENT_ONLY_QUERIES |= {"resultWorkList", "myTokens"}
 # Issue 14 point 4: a task's inspections, teams and results, for the task's departments only
 # (tests/api/test_task_inspections_roles.py: everyone else gets what a missing task gets).
 DEPARTMENT_ONLY_QUERIES |= {"taskInspections"}
+# Issue 14 points 4-5: the objection and follow-up work lists (tests/api/test_objection_work.py).
+DEPARTMENT_ONLY_QUERIES |= {"objectionWorkList", "followUpWorkList"}
 
 
 def _public_fields() -> set[str]:

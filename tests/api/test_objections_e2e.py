@@ -168,13 +168,14 @@ async def test_upheld_corrected_and_answered(scene: Scene) -> None:
     )
     assert public["result"] == {"underObjection": True, "version": 1}
 
-    # It goes to the initiating department; the participating one cannot act on it.
+    # It goes to the initiating department; the participating one, whose result it is, sees it
+    # (its queue, the evidence) but cannot receive it.
     receive = (
         f'mutation($o: ID!) {{ receiveObjection(objectionId: $o, receivedOn: "2026-09-18") {{ {RECORD} }} }}'
     )
     assert (await scene.call("part_clerk", receive, o=oid))["receiveObjection"][
         "code"
-    ] == "OBJECTION_NOT_FOUND"
+    ] == "INITIATING_DEPARTMENT_ONLY"
     received = (await scene.call("init_clerk", receive, o=oid))["receiveObjection"]
     # From Fri Sep 18: Sun 20 (make-up) 1, 21-24 5, [25-27 中秋], 28-30 8, [国庆], Oct 8-9 10, Sat 10 11,
     # 12-16 16, 19-22 20 -> Thu 2026-10-22.
@@ -200,7 +201,29 @@ async def test_upheld_corrected_and_answered(scene: Scene) -> None:
     assert [(e["clock"], e["due"], e["remainingWorkingDays"]) for e in entries] == [
         ("review", "2026-10-22", 18)
     ]
-    assert (await scene.call("part_reviewer", queue))["objectionQueue"]["entries"] == []
+    # The owning department (participating here) has it in its queue too, marked as its result's.
+    owning = (
+        "{ objectionQueue { ... on ObjectionQueue { entries { clock due asInitiatingDepartment "
+        "asOwningDepartment objection { id } } } } }"
+    )
+    assert (await scene.call("part_reviewer", owning))["objectionQueue"]["entries"] == [
+        {
+            "clock": "review",
+            "due": "2026-10-22",
+            "asInitiatingDepartment": False,
+            "asOwningDepartment": True,
+            "objection": {"id": oid},
+        }
+    ]
+    assert (await scene.call("init_reviewer", owning))["objectionQueue"]["entries"] == [
+        {
+            "clock": "review",
+            "due": "2026-10-22",
+            "asInitiatingDepartment": True,
+            "asOwningDepartment": False,
+            "objection": {"id": oid},
+        }
+    ]
     assert (await scene.call("entity_a", queue))["objectionQueue"]["code"] == "DEPARTMENT_ONLY"
 
     scene.clock.set(2026, 9, 30)

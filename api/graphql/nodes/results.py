@@ -118,6 +118,28 @@ class ResultVersionType:
         )
 
 
+@strawberry.type(description="查处结果（公开）：移送的部门、日期和登记的处理结果，不含内部备注")
+class EnforcementOutcome:
+    """The public part of a follow-up (后续处理) once its outcome is recorded."""
+
+    transferred_to: str = strawberry.field(description="移送（转办）的有管辖权部门")
+    transferred_on: date | None = strawberry.field(description="移送日期")
+    outcome: str = strawberry.field(description="处理结果")
+    outcome_on: date | None = strawberry.field(description="处理结果日期")
+
+    @classmethod
+    def from_rows(cls, rows: list[models.FollowUp]) -> EnforcementOutcome | None:
+        row = rows[0] if rows else None  # at most one per result (unique)
+        if row is None or row.outcome is None:
+            return None
+        return cls(
+            transferred_to=row.authority,
+            transferred_on=row.transferred_on,
+            outcome=row.outcome,
+            outcome_on=row.outcome_on,
+        )
+
+
 @strawberry.type(name="InspectionResult", description="已公示的检查结果")
 class InspectionResultNode(relay.Node):
     """A published result: one department, one item, one entity, one task."""
@@ -131,6 +153,9 @@ class InspectionResultNode(relay.Node):
     year: int
     published_on: date = strawberry.field(description="首次公示日期")
     publication_due: date | None = strawberry.field(description="应公示截止日期（检查结束后20个工作日）")
+    publication_due_provisional: bool = strawberry.field(
+        description="应公示截止日期为暂定：所在年度放假安排尚未载入，按工作日推算，载入后重新计算"
+    )
     version: int = strawberry.field(description="当前版本号；大于1表示已更正")
     entity_id: strawberry.Private[int]
     task_id: strawberry.Private[int]
@@ -175,6 +200,12 @@ class InspectionResultNode(relay.Node):
     async def under_objection(self, info: Info) -> bool:
         return await info.context.loaders.under_objection.load(self.id)
 
+    @strawberry.field(
+        description="查处结果（seed 004 三(二)4）：移送有管辖权部门后登记的处理结果；未登记为空"
+    )
+    def enforcement_outcome(self, info: Info) -> EnforcementOutcome | None:
+        return cached(info.context.loaders.follow_up, self.id, EnforcementOutcome.from_rows)
+
     @strawberry.field(description="全部公示版本，从首次公示到当前")
     def history(self, info: Info) -> list[ResultVersionType]:
         return cached(
@@ -205,6 +236,7 @@ class InspectionResultNode(relay.Node):
             year=row.year,
             published_on=row.published_on,
             publication_due=row.publication_due,
+            publication_due_provisional=row.publication_due_provisional,
             version=row.current_version,
             entity_id=row.entity_id,
             task_id=row.task_id,
