@@ -45,7 +45,9 @@ _ADD = sa.text(
 )
 
 
-async def _known(connection: AsyncConnection, tokens: Collection[str]) -> dict[str, tuple[int, int | None]]:
+async def known_tokens(
+    connection: AsyncConnection, tokens: Collection[str]
+) -> dict[str, tuple[int, int | None]]:
     """Number and document count (None: not counted) of those of ``tokens`` that have a number."""
     if not tokens:
         return {}
@@ -55,7 +57,7 @@ async def _known(connection: AsyncConnection, tokens: Collection[str]) -> dict[s
 
 async def known_ids(connection: AsyncConnection, tokens: Collection[str]) -> dict[str, int]:
     """The numbers of those of ``tokens`` that some document holds (or held)."""
-    return {token: id_ for token, (id_, _) in (await _known(connection, tokens)).items()}
+    return {token: id_ for token, (id_, _) in (await known_tokens(connection, tokens)).items()}
 
 
 async def token_ids(
@@ -82,12 +84,12 @@ async def token_ids(
     return {token: cache[token] for token in tokens}
 
 
-def plan(counts: Sequence[int | None], rare_up_to: int = RARE_UP_TO) -> str:
+def plan(counts: Sequence[int | None], rare_up_to: int | None = None) -> str:
     """How to read a query's matches, from its tokens' document counts: ``"bitmap"`` (every
     match through GIN), ``"newest"`` (the key newest first) or ``"planner"`` (PostgreSQL's own
     choice, for tokens without counts)."""
     counted = [n for n in counts if n is not None]
-    if counted and min(counted) <= rare_up_to:
+    if counted and min(counted) <= (RARE_UP_TO if rare_up_to is None else rare_up_to):
         return "bitmap"
     if counted and len(counted) == len(counts):
         return "newest"
@@ -101,9 +103,9 @@ def matches_sql(plan_name: str, ids: Sequence[int], columns: str, where: str) ->
     array = "'{" + ",".join(str(int(number)) for number in sorted(ids)) + "}'::integer[]"
     if plan_name == "bitmap":
         return (
-            f"WITH m AS MATERIALIZED (SELECT d.version_id, {columns} FROM search_documents d "
+            f"WITH m AS MATERIALIZED (SELECT d.version_id AS m_order, {columns} FROM search_documents d "
             f"WHERE d.token_ids @> {array}{where}) "
-            f"SELECT {columns} FROM m d ORDER BY d.version_id DESC LIMIT :limit"
+            f"SELECT {columns} FROM m d ORDER BY d.m_order DESC LIMIT :limit"
         )
     contains = f"arraycontains(d.token_ids, {array})" if plan_name == "newest" else f"d.token_ids @> {array}"
     return (
@@ -119,16 +121,15 @@ async def newest_matches(
     where: str,
     params: dict[str, Any],
     limit: int,
-    rare_up_to: int = RARE_UP_TO,
 ) -> list[Sequence[Any]]:
     """The newest ``limit`` documents ``d`` holding every token and meeting ``where``, newest first.
 
     ``columns``: plain ``d.<column>`` references (the bitmap plan reads them back from its CTE).
     """
-    known = await _known(connection, set(tokens))
+    known = await known_tokens(connection, set(tokens))
     if len(known) < len(set(tokens)):
         return []  # a token no document holds
-    chosen = plan([docs for _, docs in known.values()], rare_up_to)
+    chosen = plan([docs for _, docs in known.values()])
     statement = sa.text(matches_sql(chosen, [id_ for id_, _ in known.values()], columns, where))
     return list(await connection.execute(statement, {**params, "limit": limit}))
 
