@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.backends import postgres
-from search.backends.base import SearchRequest
+from search.backends.base import SearchFilters, SearchRequest
 from search.query import parse_query
 from search.reindex import rebuild_database
 from search.service import DATABASE
@@ -85,6 +85,9 @@ def test_the_plan_follows_the_rarest_counted_token() -> None:
     assert postgres.plan([None, 10], 20_000) == "bitmap"
     assert postgres.plan([None, 30_000], 20_000) == "planner"
     assert postgres.plan([None], 20_000) == "planner"
+    # Filters: a rare token still bounds the matches; common ones leave it to PostgreSQL.
+    assert postgres.plan([5, 30_000], 20_000, filtered=True) == "bitmap"
+    assert postgres.plan([20_001, 30_000], 20_000, filtered=True) == "planner"
 
 
 async def _tokens_by_document(session: AsyncSession) -> list[tuple[int, int, set[str]]]:
@@ -161,7 +164,7 @@ _PLANS = {"bitmap": 1_000_000, "newest": 0}
         "优e购",  # a rare name mixing scripts (two documents)
         "二手车交易",  # a phrase: bigrams common on their own
         "有限公司",  # in every document
-        "秦皇岛 电子商务 责令改正",  # three words, each common, rare together
+        "海港区 电子商务 有限公司",  # three words
     ],
 )
 async def test_every_plan_finds_the_same_newest_matches_counts_and_facets(
@@ -210,6 +213,14 @@ async def test_every_plan_finds_the_same_newest_matches_counts_and_facets(
         assert found.facets.departments == dict(Counter(filed[r][0] for r in counted))
         assert found.facets.years == dict(Counter(filed[r][1] for r in counted))
         assert found.facets.categories == dict(Counter(c for r, c in codes if r in set(counted)))
+    # With a filter (bound; inside the bitmap plan's CTE): the newest match's department.
+    department = filed[expected[0]][0]
+    in_department = [r for r in expected if filed[r][0] == department]
+    filters = SearchFilters(department_id=department)
+    request = SearchRequest(parsed.tokens, parsed.name_key, filters, count=True, match=parsed.match)
+    found = await DATABASE.search(session, request)
+    assert (found.total, found.total_exact) == (len(in_department), True)
+    assert {hit.result_id for hit in found.hits} >= set(in_department)
     rows = await postgres.newest_matches(
         await session.connection(), lookup, "d.result_id, d.version_id", "", {}, 3
     )
