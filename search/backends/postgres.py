@@ -12,33 +12,45 @@ query exactly when its array contains every token's number, and a token no docum
 number, so the query finds nothing without touching the index.
 
 Reading: the newest ``n`` matches, by one of two plans chosen here rather than by PostgreSQL
-(_plan). PostgreSQL multiplies the frequencies of a query's tokens as if they were independent,
-and the bigrams of a phrase are not: 族自治县's three bigrams are each in ~18% of the documents
-and nearly always together, so it took the GIN bitmap of 180,000 rows; a name whose bigrams are
-common but rare together walked most of the table. The rarest token's document count is an
-upper bound on the matches, so: up to RARE_UP_TO, the GIN bitmap of every match, sorted
-(a MATERIALIZED CTE, which PostgreSQL cannot turn into a walk); above it, the primary key
-newest first, each row tested, stopping at the ``n``-th match (the containment written as the
-function ``arraycontains``, which no index can answer, so PostgreSQL cannot take the bitmap).
-Tokens without a count (numbered after the last rebuild, or before migration ps1700000016)
-leave the choice to PostgreSQL's statistics, as before.
+(``plan``). PostgreSQL multiplies the frequencies of a query's tokens as if they were
+independent, and the bigrams of a word are not: 族自治县's three bigrams are each in ~18% of the
+documents and nearly always together, so it took the GIN bitmap of 180,000 rows; a name whose
+bigrams are common but rare together walked most of the table. Here, from each token's document
+count (``search_tokens.docs``): the rarest token bounds the matches, and a word's overlapping
+bigrams count as their rarest while separate words multiply (``estimate``). Few expected
+matches (below ``walk_from``, 20,000 at a million): every match through the GIN bitmap, sorted,
+in a MATERIALIZED CTE, which PostgreSQL cannot turn into a walk. Many: the primary key newest
+first, each row tested, stopping at the ``n``-th match (the containment written as the function
+``arraycontains``, which no index answers, so PostgreSQL cannot take the bitmap). Tokens without
+a count (numbered after the last rebuild, or before migration ps1700000016), and common tokens
+with filters, leave the choice to PostgreSQL's statistics, as before.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# A query whose rarest token is in at most this many documents reads every match through the
-# GIN bitmap; one whose tokens are all commoner walks the newest documents (BENCHMARKS.md,
-# "PostgreSQL at a million").
-RARE_UP_TO = 20_000
+# The number of matches from which walking the newest documents finds the newest thousand
+# sooner than the GIN bitmap reads them all: the bitmap costs a heap row per match (rows
+# scattered over the table), the walk a row per document it passes (consecutive pages) and
+# passes 1,000 x documents / matches of them, so they cross at sqrt(k x documents). k = 400
+# (20,000 at a million) from timing both plans on the benchmark's queries at a million
+# (BENCHMARKS.md): 装饰材料 (12,651 documents hold its rarest bigram) took as long either way,
+# and a word's rarest bigram overstates its matches (服装有限公: 17,851), which favours the bitmap.
+# None: from the table's size; set, a fixed number (the tests set it to make every plan happen).
+WALK_FROM: int | None = None
+_COST_RATIO = 400
 
-_LOOKUP = sa.text("SELECT token, id, docs FROM search_tokens WHERE token = ANY(CAST(:tokens AS text[]))")
+_LOOKUP = sa.text(
+    "SELECT token, id, docs, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('search_documents')) "
+    "FROM search_tokens WHERE token = ANY(CAST(:tokens AS text[]))"
+)
 _ADD = sa.text(
     "INSERT INTO search_tokens (token) SELECT unnest(CAST(:tokens AS text[])) "
     "ON CONFLICT (token) DO NOTHING RETURNING token, id"
@@ -47,17 +59,20 @@ _ADD = sa.text(
 
 async def known_tokens(
     connection: AsyncConnection, tokens: Collection[str]
-) -> dict[str, tuple[int, int | None]]:
-    """Number and document count (None: not counted) of those of ``tokens`` that have a number."""
+) -> tuple[dict[str, tuple[int, int | None]], float]:
+    """Number and document count (None: not counted) of those of ``tokens`` that have a number,
+    and the number of documents as PostgreSQL last estimated it (below 0: never)."""
     if not tokens:
-        return {}
-    found = await connection.execute(_LOOKUP, {"tokens": list(tokens)})
-    return {token: (id_, docs) for token, id_, docs in found}
+        return {}, -1.0
+    found = list(await connection.execute(_LOOKUP, {"tokens": list(tokens)}))
+    documents = float(found[0][3]) if found else -1.0
+    return {token: (id_, docs) for token, id_, docs, _ in found}, documents
 
 
 async def known_ids(connection: AsyncConnection, tokens: Collection[str]) -> dict[str, int]:
     """The numbers of those of ``tokens`` that some document holds (or held)."""
-    return {token: id_ for token, (id_, _) in (await known_tokens(connection, tokens)).items()}
+    known, _ = await known_tokens(connection, tokens)
+    return {token: id_ for token, (id_, _) in known.items()}
 
 
 async def token_ids(
@@ -84,18 +99,45 @@ async def token_ids(
     return {token: cache[token] for token in tokens}
 
 
-def plan(counts: Sequence[int | None], rare_up_to: int | None = None, *, filtered: bool = False) -> str:
+def walk_from(documents: float) -> int:
+    """Expected matches from which the newest documents are walked rather than bitmapped."""
+    return WALK_FROM if WALK_FROM is not None else int(math.sqrt(_COST_RATIO * max(documents, 1.0)))
+
+
+def _words(tokens: Iterable[str]) -> list[list[str]]:
+    """The tokens grouped by shared characters: a word's overlapping bigrams (族自 自治 治县) form
+    one group, separate words (and a long run's character-disjoint cover) separate groups."""
+    groups: list[tuple[set[str], list[str]]] = []
+    for token in tokens:
+        chars = set(token)
+        joined = [g for g in groups if g[0] & chars]
+        merged = (chars.union(*(g[0] for g in joined)), [t for g in joined for t in g[1]] + [token])
+        groups = [g for g in groups if not g[0] & chars] + [merged]
+    return [members for _, members in groups]
+
+
+def estimate(counts: Mapping[str, int], documents: float) -> float:
+    """Expected matches: each word as common as its rarest bigram (a word's bigrams come together:
+    the planner's product of them made 族自治县 look rare), the words independent of each other."""
+    expected = documents
+    for word in _words(counts):
+        expected *= min(counts[token] for token in word) / documents
+    return expected
+
+
+def plan(counts: Mapping[str, int | None], documents: float, *, filtered: bool = False) -> str:
     """How to read a query's matches, from its tokens' document counts: ``"bitmap"`` (every
-    match through GIN), ``"newest"`` (the key newest first) or ``"planner"`` (PostgreSQL's own
-    choice: for tokens without counts, and for common tokens with filters, whose selectivity
-    only PostgreSQL's column statistics know: one department's 有限公司 walked newest first would
-    read thirty times the rows)."""
-    counted = [n for n in counts if n is not None]
-    if counted and min(counted) <= (RARE_UP_TO if rare_up_to is None else rare_up_to):
-        return "bitmap"
-    if counted and len(counted) == len(counts) and not filtered:
-        return "newest"
-    return "planner"
+    match through GIN, sorted), ``"newest"`` (the key newest first) or ``"planner"``
+    (PostgreSQL's own choice: for tokens without counts, and for common tokens with filters,
+    whose selectivity only PostgreSQL's column statistics know: one department's 有限公司
+    walked newest first would pass thirty times the rows)."""
+    bound = walk_from(documents)
+    known = {token: n for token, n in counts.items() if n is not None}
+    if known and min(known.values()) <= bound:
+        return "bitmap"  # the rarest token bounds the matches
+    if len(known) < len(counts) or documents < 1 or filtered:
+        return "planner"
+    return "newest" if estimate(known, documents) >= bound else "bitmap"
 
 
 def matches_sql(plan_name: str, ids: Sequence[int], columns: str, where: str) -> str:
@@ -128,10 +170,10 @@ async def newest_matches(
 
     ``columns``: plain ``d.<column>`` references (the bitmap plan reads them back from its CTE).
     """
-    known = await known_tokens(connection, set(tokens))
+    known, documents = await known_tokens(connection, set(tokens))
     if len(known) < len(set(tokens)):
         return []  # a token no document holds
-    chosen = plan([docs for _, docs in known.values()], filtered=bool(where))
+    chosen = plan({token: docs for token, (_, docs) in known.items()}, documents, filtered=bool(where))
     statement = sa.text(matches_sql(chosen, [id_ for id_, _ in known.values()], columns, where))
     return list(await connection.execute(statement, {**params, "limit": limit}))
 

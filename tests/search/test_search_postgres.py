@@ -76,18 +76,38 @@ async def test_newest_matches_first_and_a_token_no_document_holds(session: Async
     assert await postgres.known_ids(connection, {"无此"}) == {}
 
 
-def test_the_plan_follows_the_rarest_counted_token() -> None:
-    assert postgres.plan([5, 30_000], 20_000) == "bitmap"
-    assert postgres.plan([20_000, 30_000], 20_000) == "bitmap"
-    assert postgres.plan([20_001, 30_000], 20_000) == "newest"
+def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
+    million = 1_000_000.0
+    assert postgres.walk_from(million) == 20_000
+    # The rarest token bounds the matches: few, so every one is read through GIN.
+    assert postgres.plan({"鑫达": 500, "有限": 300_000}, million) == "bitmap"
+    assert postgres.plan({"鑫达": 20_000, "有限": 300_000}, million) == "bitmap"
+    # One word's overlapping bigrams count as its rarest (they come together): walk newest first.
+    phrase = {"族自": 200_000, "自治": 300_000, "治县": 190_000}
+    assert postgres.estimate(phrase, million) == 190_000
+    assert postgres.plan(phrase, million) == "newest"
+    # Separate words are independent: each common, together rare, so the bitmap.
+    three = {
+        "海港": 91_641,
+        "港区": 91_641,
+        "二手": 183_909,
+        "手车": 183_909,
+        "未发": 730_463,
+        "发现": 840_615,
+        "现问": 810_678,
+        "问题": 810_678,
+    }
+    assert round(postgres.estimate(three, million)) == round(91_641 * 183_909 * 730_463 / million**2)
+    assert postgres.plan(three, million) == "bitmap"
     # A token without a count (numbered since the last rebuild) may be rare or common: a counted
-    # rare one still bounds the matches; otherwise PostgreSQL's statistics decide.
-    assert postgres.plan([None, 10], 20_000) == "bitmap"
-    assert postgres.plan([None, 30_000], 20_000) == "planner"
-    assert postgres.plan([None], 20_000) == "planner"
-    # Filters: a rare token still bounds the matches; common ones leave it to PostgreSQL.
-    assert postgres.plan([5, 30_000], 20_000, filtered=True) == "bitmap"
-    assert postgres.plan([20_001, 30_000], 20_000, filtered=True) == "planner"
+    # rare one still bounds the matches; otherwise PostgreSQL's statistics decide, as they do
+    # for common tokens with filters, and before the table was ever analysed.
+    assert postgres.plan({"甄嬛": None, "鑫达": 10}, million) == "bitmap"
+    assert postgres.plan({"甄嬛": None, "有限": 300_000}, million) == "planner"
+    assert postgres.plan({"甄嬛": None}, million) == "planner"
+    assert postgres.plan({"鑫达": 5, "有限": 300_000}, million, filtered=True) == "bitmap"
+    assert postgres.plan(phrase, million, filtered=True) == "planner"
+    assert postgres.plan(phrase, -1.0) == "planner"
 
 
 async def _tokens_by_document(session: AsyncSession) -> list[tuple[int, int, set[str]]]:
@@ -153,6 +173,7 @@ async def test_a_rebuild_counts_each_tokens_documents_and_swaps_in_whole_tables(
     assert "甄嬛" in (await _tokens_by_document(session))[0][2]
 
 
+# WALK_FROM for each plan: every token (at most 12 documents) rare, or every query walked.
 _PLANS = {"bitmap": 1_000_000, "newest": 0}
 
 
@@ -174,11 +195,11 @@ async def test_every_plan_finds_the_same_newest_matches_counts_and_facets(
     if chosen != "planner":
         # Counted by the rebuild; every count above 0 and at most a million: one plan for all.
         await rebuild_database(session)
-        monkeypatch.setattr(postgres, "RARE_UP_TO", _PLANS[chosen])
+        monkeypatch.setattr(postgres, "WALK_FROM", _PLANS[chosen])
     parsed = parse_query(query)
     lookup = SearchRequest(parsed.tokens, parsed.name_key, match=parsed.match).lookup
-    known = await postgres.known_tokens(await session.connection(), set(lookup))
-    assert postgres.plan([docs for _, docs in known.values()]) == chosen
+    known, table_size = await postgres.known_tokens(await session.connection(), set(lookup))
+    assert postgres.plan({token: docs for token, (_, docs) in known.items()}, table_size) == chosen
     documents = await _tokens_by_document(session)
     expected = [result_id for _, result_id, tokens in documents if set(lookup) <= tokens]
     assert expected, "the query matches something"

@@ -130,9 +130,9 @@ async def test_relevance_of_the_demo_queries_is_above_the_floors(
         connection = await session.connection()
         assert await connection.scalar(sa.text("SELECT count(DISTINCT token) FROM search_fts_postings")) > 100
     elif bitmaps:
-        # Tokens in up to 10 of the ~250 results count as rare (at a million: 20,000), so queries
-        # take both plans: the GIN bitmap and the newest documents first.
-        monkeypatch.setattr(postgres, "RARE_UP_TO", 10)
+        # From 10 expected matches of the ~250 results the newest are walked (at a million:
+        # 20,000), so queries take both plans: the GIN bitmap and the newest documents first.
+        monkeypatch.setattr(postgres, "WALK_FROM", 10)
         await rebuild_database(session)
         connection = await session.connection()
         common = await connection.execute(sa.text("SELECT docs > 10, count(*) FROM search_tokens GROUP BY 1"))
