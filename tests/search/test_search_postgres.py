@@ -264,3 +264,12 @@ async def test_each_plan_reads_the_index_it_is_meant_to(session: AsyncSession) -
     assert "CTE m" in plans["bitmap"]
     assert "Index Scan Backward using pk_search_documents" in plans["newest"]
     assert "ix_search_documents_tokens" not in plans["newest"]
+
+
+async def test_a_rebuild_of_nothing_leaves_empty_working_tables(session: AsyncSession) -> None:
+    assert await rebuild_database(session) == 0
+    assert await session.scalar(sa.text("SELECT count(*) FROM search_documents")) == 0
+    assert await session.scalar(sa.text("SELECT count(*) FROM search_tokens")) == 0
+    # Publishing afterwards indexes and finds as before.
+    joint = await factories.joint_task(session, entities=1)
+    assert await _ranked_ids(session, "鑫达") == sorted((r.id for r in joint.results), reverse=True)
