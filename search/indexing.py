@@ -54,11 +54,9 @@ def _sqlite_row(doc: Document) -> tuple[Any, ...]:
     return tuple(values[c] for c in _COLUMNS)
 
 
-async def _write_postgresql(
-    session: AsyncSession, docs: Sequence[Document], numbers: dict[str, int] | None
-) -> None:
+async def _write_postgresql(session: AsyncSession, docs: Sequence[Document]) -> None:
     tokens = [set(f"{d.name_tokens} {d.body_tokens}".split()) for d in docs]
-    known = await postgres.token_ids(await session.connection(), set().union(*tokens), numbers)
+    known = await postgres.token_ids(await session.connection(), set().union(*tokens))
     rows = [
         {**doc.filter_values(), "token_ids": sorted(known[t] for t in held)}
         for doc, held in zip(docs, tokens, strict=True)
@@ -71,18 +69,16 @@ async def write_documents(
     docs: Sequence[Document],
     *,
     empty: bool = False,
-    numbers: dict[str, int] | None = None,
 ) -> None:
     """Upsert documents into the database index (skipping versions already indexed).
 
-    ``empty``: the index was just emptied (a rebuild), so there is nothing to skip.
-    ``numbers``: on PostgreSQL, the token numbers known in this transaction (a rebuild keeps
-    one dictionary for all its batches rather than looking every token up again).
+    ``empty``: the index was just emptied (a SQLite rebuild), so there is nothing to skip.
+    (A PostgreSQL rebuild copies into new tables instead: search/backends/postgres.py, Rebuild.)
     """
     if not docs:
         return
     if session.get_bind().dialect.name != "sqlite":
-        await _write_postgresql(session, docs, numbers)
+        await _write_postgresql(session, docs)
         return
     # A version is written to FTS5 once: its rowid is the version id, and a contentless table
     # cannot take a second row with the same rowid.

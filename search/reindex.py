@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.enums import ResultStatus
 from schema.models import InspectionResult, SearchDocument, SearchOutbox
-from search.backends import postings
+from search.backends import postgres, postings
 from search.backends.elastic import INDEX_BODY, ElasticBackend, bulk_actions
 from search.documents import Document, build_documents, category_labels, load_range
 from search.indexing import write_documents
@@ -142,20 +142,6 @@ async def _sqlite_after(session: AsyncSession, frequent_from: int) -> None:
     await session.execute(sa.text("PRAGMA cache_size = -2000"))
 
 
-async def _postgresql_before(session: AsyncSession) -> None:
-    # Numbered afresh: tokens of documents gone since the last rebuild go with them.
-    await session.execute(sa.text("DELETE FROM search_tokens"))
-
-
-async def _postgresql_after(session: AsyncSession) -> None:
-    # The rows went into GIN's pending list, which every search reads from end to end until it
-    # is merged; and the planner's element frequencies (which decide between the GIN bitmap and
-    # reading newest first) must describe the new tokens, not the old numbering.
-    await session.execute(sa.text("SELECT gin_clean_pending_list('ix_search_documents_tokens')"))
-    await session.execute(sa.text("ANALYZE search_documents"))
-    await session.execute(sa.text("ANALYZE search_tokens"))
-
-
 async def rebuild_database(
     session: AsyncSession,
     *,
@@ -170,22 +156,26 @@ async def rebuild_database(
     (search/backends/postings.py).
     """
     sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite:
+    # PostgreSQL: new tables, filled by COPY and swapped in (search/backends/postgres.py).
+    pg = None if sqlite else postgres.Rebuild(await session.connection())
+    if pg is None:
         await _sqlite_before(session)
+        await session.execute(sa.delete(SearchDocument))
     else:
-        await _postgresql_before(session)
-    await session.execute(sa.delete(SearchDocument))
+        await pg.start()
     done = 0
-    numbers: dict[str, int] = {}
     async for docs in _batches(session, batch, _workers(await published_count(session))):
-        await write_documents(session, docs, empty=True, numbers=numbers)
+        if pg is None:
+            await write_documents(session, docs, empty=True)
+        else:
+            await pg.write(docs)
         done += len(docs)
         if progress:
             progress(len(docs))
-    if sqlite:
+    if pg is None:
         await _sqlite_after(session, frequent_from)
     else:
-        await _postgresql_after(session)
+        await pg.finish()
     return done
 
 

@@ -2,8 +2,9 @@
 
 The full-text part lives outside the metadata because it differs per database: an FTS5 virtual
 table ``search_fts`` on SQLite; on PostgreSQL a ``token_ids`` integer array with a GIN index and
-the ``search_tokens`` table that numbers the tokens (migrations c0ffee000004 and cecece000015,
-search/backends/postgres.py; env.py keeps ``alembic check`` away from them).
+the ``search_tokens`` table that numbers the tokens and counts their documents (migrations
+c0ffee000004, cecece000015 and ps1700000016, search/backends/postgres.py; env.py keeps
+``alembic check`` away from them).
 """
 
 from __future__ import annotations

@@ -1,44 +1,78 @@
 """PostgreSQL's full-text index: token ids in a GIN-indexed integer array, read newest first.
 
-Layout: ``search_tokens`` numbers every token once; a document's ``search_documents.token_ids``
-holds the numbers of its tokens, and a GIN index (the built-in array_ops) answers ``token_ids
-@> ARRAY[...]``, an AND of tokens. Why not a tsvector: a tsvector keeps each token's text with a
-4-byte entry (and to_tsvector a position per token): 1,227 bytes a document at a million
-results, 1.36 GB with the table, against 345 bytes for the same tokens as integers (measured on
-50,000 generated documents: 46 MB of tsvectors, 19 MB of arrays; the GIN indexes 10 and 9 MB,
-and the arrays' built in 0.7 s rather than 2.5 s). Matches are the same: a document holds every
-token of the query exactly when its array contains every token's number, and a token no
-document has has no number, so the query finds nothing without touching the index.
+Layout: ``search_tokens`` numbers every token once and keeps how many documents held it at the
+last full rebuild (``docs``); a document's ``search_documents.token_ids`` holds the numbers of
+its tokens, and a GIN index (the built-in array_ops) answers ``token_ids @> ARRAY[...]``, an
+AND of tokens. Why not a tsvector: a tsvector keeps each token's text with a 4-byte entry (and
+to_tsvector a position per token): 1,227 bytes a document at a million results, 1.36 GB with
+the table, against 345 bytes for the same tokens as integers (measured on 50,000 generated
+documents: 46 MB of tsvectors, 19 MB of arrays; the GIN indexes 10 and 9 MB, and the arrays'
+built in 0.7 s rather than 2.5 s). Matches are the same: a document holds every token of the
+query exactly when its array contains every token's number, and a token no document has has no
+number, so the query finds nothing without touching the index.
 
-Reading: one ``WHERE token_ids @> ids ORDER BY version_id DESC LIMIT n`` statement, planned
-by PostgreSQL from the array's element statistics (ANALYZE at the end of every rebuild, and
-autovacuum's after): a query matching many documents (有限公司, 族自治县) walks the primary key
-newest first and stops after ``n`` matches (0.4-2.9 ms at a million), a rare one takes the GIN
-bitmap and sorts its few matches. Reading in windows of version ids instead (the newest 32,768,
-then eight times wider) measured worse: 族自治县 46 ms, as the planner then chose the bitmap
-within the window (BENCHMARKS.md, "Search").
+Reading: the newest ``n`` matches, by one of two plans chosen here rather than by PostgreSQL
+(``plan``). PostgreSQL multiplies the frequencies of a query's tokens as if they were
+independent, and the bigrams of a word are not: 族自治县's three bigrams are each in ~18% of the
+documents and nearly always together, so it took the GIN bitmap of 180,000 rows; a name whose
+bigrams are common but rare together walked most of the table. Here, from each token's document
+count (``search_tokens.docs``): the rarest token bounds the matches, and a word's overlapping
+bigrams count as their rarest while separate words multiply (``estimate``). Few expected
+matches (below ``walk_from``, 20,000 at a million): every match through the GIN bitmap, sorted,
+in a MATERIALIZED CTE, which PostgreSQL cannot turn into a walk. Many: the primary key newest
+first, each row tested, stopping at the ``n``-th match (the containment written as the function
+``arraycontains``, which no index answers, so PostgreSQL cannot take the bitmap). Tokens without
+a count (numbered after the last rebuild, or before migration ps1700000016), and common tokens
+with filters, leave the choice to PostgreSQL's statistics, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import math
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-_LOOKUP = sa.text("SELECT token, id FROM search_tokens WHERE token = ANY(CAST(:tokens AS text[]))")
+# The number of matches from which walking the newest documents finds the newest thousand
+# sooner than the GIN bitmap reads them all: the bitmap costs a heap row per match (rows
+# scattered over the table), the walk a row per document it passes (consecutive pages) and
+# passes 1,000 x documents / matches of them, so they cross at sqrt(k x documents). k = 400
+# (20,000 at a million) from timing both plans on the benchmark's queries at a million
+# (BENCHMARKS.md): 装饰材料 (12,651 documents hold its rarest bigram) took as long either way,
+# and a word's rarest bigram overstates its matches (服装有限公: 17,851), which favours the bitmap.
+# None: from the table's size; set, a fixed number (the tests set it to make every plan happen).
+WALK_FROM: int | None = None
+_COST_RATIO = 400
+
+_LOOKUP = sa.text(
+    "SELECT token, id, docs, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('search_documents')) "
+    "FROM search_tokens WHERE token = ANY(CAST(:tokens AS text[]))"
+)
 _ADD = sa.text(
     "INSERT INTO search_tokens (token) SELECT unnest(CAST(:tokens AS text[])) "
     "ON CONFLICT (token) DO NOTHING RETURNING token, id"
 )
 
 
+async def known_tokens(
+    connection: AsyncConnection, tokens: Collection[str]
+) -> tuple[dict[str, tuple[int, int | None]], float]:
+    """Number and document count (None: not counted) of those of ``tokens`` that have a number,
+    and the number of documents as PostgreSQL last estimated it (below 0: never)."""
+    if not tokens:
+        return {}, -1.0
+    found = list(await connection.execute(_LOOKUP, {"tokens": list(tokens)}))
+    documents = float(found[0][3]) if found else -1.0
+    return {token: (id_, docs) for token, id_, docs, _ in found}, documents
+
+
 async def known_ids(connection: AsyncConnection, tokens: Collection[str]) -> dict[str, int]:
     """The numbers of those of ``tokens`` that some document holds (or held)."""
-    if not tokens:
-        return {}
-    return {token: id_ for token, id_ in await connection.execute(_LOOKUP, {"tokens": list(tokens)})}
+    known, _ = await known_tokens(connection, tokens)
+    return {token: id_ for token, (id_, _) in known.items()}
 
 
 async def token_ids(
@@ -46,7 +80,7 @@ async def token_ids(
 ) -> dict[str, int]:
     """The numbers of ``tokens``, numbering the new ones (in the caller's transaction).
 
-    ``cache``: numbers already known in this transaction (a rebuild's), updated in place.
+    ``cache``: numbers already known in this transaction, updated in place.
     """
     cache = {} if cache is None else cache
     missing = [token for token in tokens if token not in cache]
@@ -65,6 +99,65 @@ async def token_ids(
     return {token: cache[token] for token in tokens}
 
 
+def walk_from(documents: float) -> int:
+    """Expected matches from which the newest documents are walked rather than bitmapped."""
+    return WALK_FROM if WALK_FROM is not None else int(math.sqrt(_COST_RATIO * max(documents, 1.0)))
+
+
+def _words(tokens: Iterable[str]) -> list[list[str]]:
+    """The tokens grouped by shared characters: a word's overlapping bigrams (族自 自治 治县) form
+    one group, separate words (and a long run's character-disjoint cover) separate groups."""
+    groups: list[tuple[set[str], list[str]]] = []
+    for token in tokens:
+        chars = set(token)
+        joined = [g for g in groups if g[0] & chars]
+        merged = (chars.union(*(g[0] for g in joined)), [t for g in joined for t in g[1]] + [token])
+        groups = [g for g in groups if not g[0] & chars] + [merged]
+    return [members for _, members in groups]
+
+
+def estimate(counts: Mapping[str, int], documents: float) -> float:
+    """Expected matches: each word as common as its rarest bigram (a word's bigrams come together:
+    the planner's product of them made 族自治县 look rare), the words independent of each other."""
+    expected = documents
+    for word in _words(counts):
+        expected *= min(counts[token] for token in word) / documents
+    return expected
+
+
+def plan(counts: Mapping[str, int | None], documents: float, *, filtered: bool = False) -> str:
+    """How to read a query's matches, from its tokens' document counts: ``"bitmap"`` (every
+    match through GIN, sorted), ``"newest"`` (the key newest first) or ``"planner"``
+    (PostgreSQL's own choice: for tokens without counts, and for common tokens with filters,
+    whose selectivity only PostgreSQL's column statistics know: one department's 有限公司
+    walked newest first would pass thirty times the rows)."""
+    bound = walk_from(documents)
+    known = {token: n for token, n in counts.items() if n is not None}
+    if known and min(known.values()) <= bound:
+        return "bitmap"  # the rarest token bounds the matches
+    if len(known) < len(counts) or documents < 1 or filtered:
+        return "planner"
+    return "newest" if estimate(known, documents) >= bound else "bitmap"
+
+
+def matches_sql(plan_name: str, ids: Sequence[int], columns: str, where: str) -> str:
+    """The statement that reads the newest ``:limit`` matches by that plan (numbers written in)."""
+    # Written into the statement, not bound: a prepared statement run often enough gets a
+    # generic plan, which cannot see how common these tokens are. Integers only.
+    array = "'{" + ",".join(str(int(number)) for number in sorted(ids)) + "}'::integer[]"
+    if plan_name == "bitmap":
+        return (
+            f"WITH m AS MATERIALIZED (SELECT d.version_id AS m_order, {columns} FROM search_documents d "
+            f"WHERE d.token_ids @> {array}{where}) "
+            f"SELECT {columns} FROM m d ORDER BY d.m_order DESC LIMIT :limit"
+        )
+    contains = f"arraycontains(d.token_ids, {array})" if plan_name == "newest" else f"d.token_ids @> {array}"
+    return (
+        f"SELECT {columns} FROM search_documents d WHERE {contains}{where} "
+        "ORDER BY d.version_id DESC LIMIT :limit"
+    )
+
+
 async def newest_matches(
     connection: AsyncConnection,
     tokens: Sequence[str],
@@ -73,16 +166,122 @@ async def newest_matches(
     params: dict[str, Any],
     limit: int,
 ) -> list[Sequence[Any]]:
-    """The newest ``limit`` documents ``d`` holding every token and meeting ``where``, newest first."""
-    numbers = await known_ids(connection, set(tokens))
-    if len(numbers) < len(set(tokens)):
+    """The newest ``limit`` documents ``d`` holding every token and meeting ``where``, newest first.
+
+    ``columns``: plain ``d.<column>`` references (the bitmap plan reads them back from its CTE).
+    """
+    known, documents = await known_tokens(connection, set(tokens))
+    if len(known) < len(set(tokens)):
         return []  # a token no document holds
-    # The numbers are written into the statement, not bound: a prepared statement run often
-    # enough gets a generic plan, which cannot see how common these tokens are, and one plan
-    # cannot serve both 有限公司 (newest first) and 恒鼎 (the GIN bitmap). Integers only.
-    ids = ",".join(str(int(number)) for number in sorted(numbers.values()))
-    statement = sa.text(
-        f"SELECT {columns} FROM search_documents d WHERE d.token_ids @> '{{{ids}}}'::integer[]"
-        f"{where} ORDER BY d.version_id DESC LIMIT :limit"
-    )
+    chosen = plan({token: docs for token, (_, docs) in known.items()}, documents, filtered=bool(where))
+    statement = sa.text(matches_sql(chosen, [id_ for id_, _ in known.values()], columns, where))
     return list(await connection.execute(statement, {**params, "limit": limit}))
+
+
+# The index's tables and what a rebuild names them until the swap: constraints and indexes are
+# made under the new names, then renamed once the old tables are dropped.
+_DOCUMENT_INDEXES = (
+    ("CONSTRAINT", "pk_search_documents", "PRIMARY KEY (version_id)"),
+    ("CONSTRAINT", "uq_search_documents_result_id", "UNIQUE (result_id)"),
+    ("INDEX", "ix_search_documents_entity_id", "(entity_id)"),
+    ("INDEX", "ix_search_documents_name_key", "(name_key)"),
+    ("INDEX", "ix_search_documents_tokens", "USING gin (token_ids)"),
+)
+_TOKEN_INDEXES = (
+    ("CONSTRAINT", "pk_search_tokens", "PRIMARY KEY (id)"),
+    ("CONSTRAINT", "uq_search_tokens_token", "UNIQUE (token)"),
+)
+
+
+class Rebuild:
+    """A full rebuild on PostgreSQL, in the caller's transaction: new tables filled by COPY,
+    indexed once at the end, then swapped in for the old ones.
+
+    Why: row by row, every insert updated the GIN index (or its pending list, merged at the
+    end) and the three B-trees, and tokens were numbered in a round trip per batch: 407 s at a
+    million. Here the tokens are numbered and counted in this process, the rows go in with COPY,
+    and each index is built once, sorted, with ``maintenance_work_mem`` raised for the
+    transaction. Readers keep the old tables until the swap at the end (which holds their lock
+    only for the drop and renames) and the commit; writers (a publication re-indexing its
+    result) wait for the commit, as the whole table is locked against changes while it is
+    copied.
+    """
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.numbers: dict[str, int] = {}
+        self.counts: Counter[int] = Counter()
+        self.columns: list[str] | None = None
+
+    async def _run(self, *statements: str) -> None:
+        for statement in statements:
+            await self.connection.exec_driver_sql(statement)
+
+    async def start(self) -> None:
+        """Lock the index against writers and make the empty new document table."""
+        await self._run(
+            "LOCK TABLE search_documents, search_tokens IN SHARE MODE",
+            "SET LOCAL maintenance_work_mem = '256MB'",
+            "DROP TABLE IF EXISTS search_documents_next, search_tokens_next",
+            "CREATE TABLE search_documents_next (LIKE search_documents INCLUDING DEFAULTS)",
+        )
+
+    async def write(self, docs: Sequence[Any]) -> None:
+        """Number the tokens of these documents (search/documents.py's Document) and copy them in."""
+        numbers, counts = self.numbers, self.counts
+        records = []
+        for doc in docs:
+            values = doc.filter_values()
+            if self.columns is None:
+                self.columns = [*values, "token_ids"]
+            ids = []
+            for token in set(f"{doc.name_tokens} {doc.body_tokens}".split()):
+                number = numbers.get(token)
+                if number is None:
+                    number = numbers[token] = len(numbers) + 1
+                ids.append(number)
+            ids.sort()
+            counts.update(ids)
+            records.append((*values.values(), ids))
+        if records:
+            await _copy(self.connection, "search_documents_next", self.columns or [], records)
+
+    async def finish(self) -> None:
+        """Write the numbered tokens, build the indexes, and swap the new tables in."""
+        counts = self.counts
+        await self._run(
+            "CREATE TABLE search_tokens_next (LIKE search_tokens INCLUDING DEFAULTS INCLUDING IDENTITY)"
+        )
+        await _copy(
+            self.connection,
+            "search_tokens_next",
+            ["id", "token", "docs"],
+            [(number, token, counts[number]) for token, number in self.numbers.items()],
+        )
+        following = len(self.numbers) + 1
+        await self._run(f"ALTER TABLE search_tokens_next ALTER COLUMN id RESTART WITH {following}")
+        for table, indexes in (("search_documents", _DOCUMENT_INDEXES), ("search_tokens", _TOKEN_INDEXES)):
+            for kind, name, target in indexes:
+                if kind == "CONSTRAINT":
+                    await self._run(f"ALTER TABLE {table}_next ADD CONSTRAINT {name}_next {target}")
+                else:
+                    await self._run(f"CREATE INDEX {name}_next ON {table}_next {target}")
+            # The planner's statistics (the filters' columns, the exact-name lookups).
+            await self._run(f"ANALYZE {table}_next")
+        await self._run("DROP TABLE search_documents, search_tokens")
+        for table, indexes in (("search_documents", _DOCUMENT_INDEXES), ("search_tokens", _TOKEN_INDEXES)):
+            await self._run(f"ALTER TABLE {table}_next RENAME TO {table}")
+            for kind, name, _ in indexes:
+                if kind == "CONSTRAINT":
+                    await self._run(f"ALTER TABLE {table} RENAME CONSTRAINT {name}_next TO {name}")
+                else:
+                    await self._run(f"ALTER INDEX {name}_next RENAME TO {name}")
+
+
+async def _copy(
+    connection: AsyncConnection, table: str, columns: list[str], records: list[tuple[Any, ...]]
+) -> None:
+    """COPY rows into ``table`` through the driver (asyncpg), in the session's transaction."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "the connection is open"
+    await driver.copy_records_to_table(table, records=records, columns=columns)

@@ -1,14 +1,18 @@
-"""PostgreSQL's index: numbered tokens, and the newest matches read window by window."""
+"""PostgreSQL's index: numbered tokens, their document counts, and the plans chosen from them."""
 
 from __future__ import annotations
+
+from collections import Counter
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.backends import postgres
-from search.backends.base import SearchRequest
+from search.backends.base import SearchFilters, SearchRequest
 from search.query import parse_query
+from search.reindex import rebuild_database
 from search.service import DATABASE
 from tests import factories
 
@@ -70,3 +74,202 @@ async def test_newest_matches_first_and_a_token_no_document_holds(session: Async
     # A token no document holds: nothing, without a number being made for it.
     assert await postgres.newest_matches(connection, ("鑫达", "无此"), "d.result_id", "", {}, 4) == []
     assert await postgres.known_ids(connection, {"无此"}) == {}
+
+
+def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
+    million = 1_000_000.0
+    assert postgres.walk_from(million) == 20_000
+    # The rarest token bounds the matches: few, so every one is read through GIN.
+    assert postgres.plan({"鑫达": 500, "有限": 300_000}, million) == "bitmap"
+    assert postgres.plan({"鑫达": 20_000, "有限": 300_000}, million) == "bitmap"
+    # One word's overlapping bigrams count as its rarest (they come together): walk newest first.
+    phrase = {"族自": 200_000, "自治": 300_000, "治县": 190_000}
+    assert postgres.estimate(phrase, million) == 190_000
+    assert postgres.plan(phrase, million) == "newest"
+    # Separate words are independent: each common, together rare, so the bitmap.
+    three = {
+        "海港": 91_641,
+        "港区": 91_641,
+        "二手": 183_909,
+        "手车": 183_909,
+        "未发": 730_463,
+        "发现": 840_615,
+        "现问": 810_678,
+        "问题": 810_678,
+    }
+    assert round(postgres.estimate(three, million)) == round(91_641 * 183_909 * 730_463 / million**2)
+    assert postgres.plan(three, million) == "bitmap"
+    # A token without a count (numbered since the last rebuild) may be rare or common: a counted
+    # rare one still bounds the matches; otherwise PostgreSQL's statistics decide, as they do
+    # for common tokens with filters, and before the table was ever analysed.
+    assert postgres.plan({"甄嬛": None, "鑫达": 10}, million) == "bitmap"
+    assert postgres.plan({"甄嬛": None, "有限": 300_000}, million) == "planner"
+    assert postgres.plan({"甄嬛": None}, million) == "planner"
+    assert postgres.plan({"鑫达": 5, "有限": 300_000}, million, filtered=True) == "bitmap"
+    assert postgres.plan(phrase, million, filtered=True) == "planner"
+    assert postgres.plan(phrase, -1.0) == "planner"
+
+
+async def _tokens_by_document(session: AsyncSession) -> list[tuple[int, int, set[str]]]:
+    """(version id, result id, tokens) of every document, newest first, read back through the
+    dictionary: the oracle the plans are checked against."""
+    rows = await session.execute(
+        sa.text(
+            "SELECT d.version_id, d.result_id, array_agg(t.token) FROM search_documents d "
+            "JOIN search_tokens t ON t.id = ANY(d.token_ids) GROUP BY d.version_id, d.result_id "
+            "ORDER BY d.version_id DESC"
+        )
+    )
+    return [(version_id, result_id, set(tokens)) for version_id, result_id, tokens in rows]
+
+
+async def _two_places(session: AsyncSession) -> None:
+    await factories.joint_task(session, entities=3, categories=("NO_PROBLEM",))
+    await factories.joint_task(
+        session,
+        region="130302",
+        place="秦皇岛市海港区",
+        names=["秦皇岛优e购电子商务有限公司", "秦皇岛鑫达建材有限公司"],
+        published_on=date(2022, 3, 1),
+    )
+
+
+async def test_a_rebuild_counts_each_tokens_documents_and_swaps_in_whole_tables(
+    session: AsyncSession,
+) -> None:
+    await _two_places(session)
+    indexed = await _tokens_by_document(session)
+    assert await rebuild_database(session) == len(indexed)
+    # The same documents hold the same tokens (numbered afresh).
+    assert await _tokens_by_document(session) == indexed
+    held = Counter(token for _, _, tokens in indexed for token in tokens)
+    counted = {t: n for t, n in await session.execute(sa.text("SELECT token, docs FROM search_tokens"))}
+    assert counted == dict(held)
+    assert held["鑫达"] == 8 and held["秦皇"] == 4 and held["优e"] == 2
+    # The swapped-in tables have the migrations' constraints and indexes, by the same names.
+    indexes = await session.execute(
+        sa.text(
+            "SELECT tablename, indexname FROM pg_indexes "
+            "WHERE tablename IN ('search_documents', 'search_tokens')"
+        )
+    )
+    assert sorted(indexes) == [
+        ("search_documents", "ix_search_documents_entity_id"),
+        ("search_documents", "ix_search_documents_name_key"),
+        ("search_documents", "ix_search_documents_tokens"),
+        ("search_documents", "pk_search_documents"),
+        ("search_documents", "uq_search_documents_result_id"),
+        ("search_tokens", "pk_search_tokens"),
+        ("search_tokens", "uq_search_tokens_token"),
+    ]
+    # Publishing after the rebuild numbers new tokens after the copied ones, without a count.
+    highest = await session.scalar(sa.text("SELECT max(id) FROM search_tokens"))
+    await factories.joint_task(session, names=["姚安县甄嬛茶叶有限公司"], published_on=date(2022, 5, 1))
+    new = {
+        t: (i, n) for t, i, n in await session.execute(sa.text("SELECT token, id, docs FROM search_tokens"))
+    }
+    assert new["甄嬛"][0] > highest and new["甄嬛"][1] is None
+    assert new["鑫达"] == (new["鑫达"][0], 8)
+    assert "甄嬛" in (await _tokens_by_document(session))[0][2]
+
+
+# WALK_FROM for each plan: every token (at most 12 documents) rare, or every query walked.
+_PLANS = {"bitmap": 1_000_000, "newest": 0}
+
+
+@pytest.mark.parametrize("chosen", ["bitmap", "newest", "planner"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "鑫达",  # 8 of the 12 documents: every plan
+        "优e购",  # a rare name mixing scripts (two documents)
+        "二手车交易",  # a phrase: bigrams common on their own
+        "有限公司",  # in every document
+        "海港区 电子商务 有限公司",  # three words
+    ],
+)
+async def test_every_plan_finds_the_same_newest_matches_counts_and_facets(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, query: str, chosen: str
+) -> None:
+    await _two_places(session)
+    if chosen != "planner":
+        # Counted by the rebuild; every count above 0 and at most a million: one plan for all.
+        await rebuild_database(session)
+        monkeypatch.setattr(postgres, "WALK_FROM", _PLANS[chosen])
+    parsed = parse_query(query)
+    lookup = SearchRequest(parsed.tokens, parsed.name_key, match=parsed.match).lookup
+    known, table_size = await postgres.known_tokens(await session.connection(), set(lookup))
+    assert postgres.plan({token: docs for token, (_, docs) in known.items()}, table_size) == chosen
+    documents = await _tokens_by_document(session)
+    expected = [result_id for _, result_id, tokens in documents if set(lookup) <= tokens]
+    assert expected, "the query matches something"
+    # What each matching result is filed under, read from the data (not the index).
+    filed = {
+        result_id: (department_id, year)
+        for result_id, department_id, year in await session.execute(
+            sa.text("SELECT id, department_id, year FROM inspection_results")
+        )
+    }
+    codes = [
+        (r, c) for r, c in await session.execute(sa.text("SELECT result_id, code FROM result_category_codes"))
+    ]
+    for count_limit in (len(expected), len(expected) - 1):
+        if count_limit == 0:
+            continue
+        request = SearchRequest(
+            parsed.tokens,
+            parsed.name_key,
+            facets=True,
+            count=True,
+            match=parsed.match,
+            rank_limit=count_limit,
+            count_limit=count_limit,
+        )
+        found = await DATABASE.search(session, request)
+        counted = expected[:count_limit]
+        assert found.total == count_limit
+        # Past the bound the count is an estimate, as on SQLite.
+        assert found.total_exact is (count_limit == len(expected))
+        assert {hit.result_id for hit in found.hits} >= set(counted)
+        assert found.facets.departments == dict(Counter(filed[r][0] for r in counted))
+        assert found.facets.years == dict(Counter(filed[r][1] for r in counted))
+        assert found.facets.categories == dict(Counter(c for r, c in codes if r in set(counted)))
+    # With a filter (bound; inside the bitmap plan's CTE): the newest match's department.
+    department = filed[expected[0]][0]
+    in_department = [r for r in expected if filed[r][0] == department]
+    filters = SearchFilters(department_id=department)
+    request = SearchRequest(parsed.tokens, parsed.name_key, filters, count=True, match=parsed.match)
+    found = await DATABASE.search(session, request)
+    assert (found.total, found.total_exact) == (len(in_department), True)
+    assert {hit.result_id for hit in found.hits} >= set(in_department)
+    rows = await postgres.newest_matches(
+        await session.connection(), lookup, "d.result_id, d.version_id", "", {}, 3
+    )
+    assert [row[0] for row in rows] == expected[:3]
+    assert [row[1] for row in rows] == sorted((row[1] for row in rows), reverse=True)
+
+
+async def test_each_plan_reads_the_index_it_is_meant_to(session: AsyncSession) -> None:
+    await _two_places(session)
+    await rebuild_database(session)
+    ids = list((await postgres.known_ids(await session.connection(), {"鑫达", "有限"})).values())
+    # Sequential scans off: on a dozen rows PostgreSQL would otherwise read the table for both.
+    await session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    plans = {}
+    for name in ("bitmap", "newest"):
+        sql = postgres.matches_sql(name, ids, "d.result_id", " AND d.year >= :year")
+        explained = await session.execute(sa.text(f"EXPLAIN {sql}"), {"limit": 5, "year": 2021})
+        plans[name] = "\n".join(row[0] for row in explained)
+    assert "Bitmap Index Scan on ix_search_documents_tokens" in plans["bitmap"]
+    assert "CTE m" in plans["bitmap"]
+    assert "Index Scan Backward using pk_search_documents" in plans["newest"]
+    assert "ix_search_documents_tokens" not in plans["newest"]
+
+
+async def test_a_rebuild_of_nothing_leaves_empty_working_tables(session: AsyncSession) -> None:
+    assert await rebuild_database(session) == 0
+    assert await session.scalar(sa.text("SELECT count(*) FROM search_documents")) == 0
+    assert await session.scalar(sa.text("SELECT count(*) FROM search_tokens")) == 0
+    # Publishing afterwards indexes and finds as before.
+    joint = await factories.joint_task(session, entities=1)
+    assert await _ranked_ids(session, "鑫达") == sorted((r.id for r in joint.results), reverse=True)
