@@ -130,6 +130,8 @@ def create_app(
             *download_routes(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)
+            # The workspaces (issue 16): signed-in pages for entities (/my) and departments (/dept).
+            *web.workspace_routes(web.Workspace(sessions, settings, clock, limit)),
             # The website (issue 15) last: its final route answers every unknown GET with a 404 page.
             *web.routes(reader=SchemaReader(sessions, settings, clock), settings=settings, limit=limit),
         ],
