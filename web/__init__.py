@@ -19,6 +19,7 @@ from web.errors import Endpoint, limited_page
 from web.pages import Pages
 from web.pages_account import AccountPages
 from web.pages_info import InfoPages, SiteSettings
+from web.pages_my import MyPages
 from web.pages_stats import StatisticsPage
 from web.pages_tasks import TaskPages
 from web.reader import PublicReader, ReadError
@@ -73,12 +74,12 @@ def routes(
     ]
 
 
-def workspace_routes(workspace: Workspace) -> list[BaseRoute]:
+def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRoute]:
     """The workspaces (issue 16): sign-in, the entity's /my pages, the department's /dept pages.
 
     Mount them before :func:`routes` (whose last route answers every unknown GET).
     """
-    ws, account = workspace, AccountPages(workspace)
+    ws, account, my = workspace, AccountPages(workspace), MyPages(workspace, reader)
     entity, department = PrincipalKind.ENTITY, PrincipalKind.DEPARTMENT
     dept_sign_in = "/dept/sign-in"
 
@@ -97,6 +98,11 @@ def workspace_routes(workspace: Workspace) -> list[BaseRoute]:
         post("/sign-out", ws.route(account.sign_out)),
         get("/account/sessions", ws.route(account.sessions, signed_in=True)),
         post("/account/sessions/{pk:int}/revoke", ws.route(account.revoke, signed_in=True)),
-        get("/my", ws.route(account.entity_home, kind=entity)),
+        get("/my", ws.route(my.home, kind=entity)),
+        get("/my/results/{pk:int}", ws.route(my.result, kind=entity)),
+        both("/my/results/{pk:int}/objection", ws.route(my.objection_form, kind=entity)),
+        get("/my/objections", ws.route(my.objections, kind=entity)),
+        get("/my/objections/{pk:int}", ws.route(my.objection, kind=entity)),
+        get("/my/objections/{pk:int}/evidence/{file:int}", ws.route(my.evidence, kind=entity)),
         get("/dept", ws.route(account.department_home, kind=department, sign_in=dept_sign_in)),
     ]

@@ -153,12 +153,6 @@ class AccountPages:
             return await self._sessions_page(ctx, errors_of(exc) | {"": errors_of(exc)[exc.field or ""]}, 404)
         return see_other("/account/sessions")
 
-    async def entity_home(self, ctx: Ctx) -> Response:
-        """The entity's workspace home."""
-        return ctx.page(
-            "ws_home.html", title="被检查对象工作台", intro="查看本单位的检查结果，提出和跟踪异议。"
-        )
-
     async def department_home(self, ctx: Ctx) -> Response:
         """The department's workspace home."""
         return ctx.page("ws_home.html", title="部门工作台", intro="本部门的待办工作。")

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -209,7 +210,7 @@ class Workspace:
                     ctx.form = await request.form(
                         max_files=self.settings.evidence_max_files + 1, max_fields=self.max_fields
                     )
-                except MultiPartException:
+                except (MultiPartException, HTTPException):  # Starlette wraps the first in the second
                     return bad_form(
                         request,
                         f"证明材料最多{self.settings.evidence_max_files}个文件，表单不能超过"
