@@ -181,6 +181,20 @@ class Workspace:
             SESSION_COOKIE, httponly=True, samesite="lax", secure=self.secure(request), path="/"
         )
 
+    async def _checked(self, ctx: Ctx, endpoint: WorkspaceEndpoint) -> Response:
+        """The endpoint, once a POST's form token is this browser's; with the form cookie if new."""
+        request = ctx.request
+        if request.method == "POST":
+            sent = ctx.field(CSRF_FIELD)
+            if not sent or not hmac.compare_digest(sent, ctx.csrf):
+                return forbidden_form(request)
+        response = await endpoint(ctx)
+        for name, value in ctx.cookies.items():
+            response.set_cookie(
+                name, value, httponly=True, samesite="lax", secure=self.secure(request), path="/"
+            )
+        return response
+
     def route(
         self,
         endpoint: WorkspaceEndpoint,
@@ -216,15 +230,11 @@ class Workspace:
                         f"证明材料最多{self.settings.evidence_max_files}个文件，表单不能超过"
                         f"{self.max_fields}项；未保存任何内容。",
                     )
-                sent = ctx.field(CSRF_FIELD)
-                if not sent or not hmac.compare_digest(sent, ctx.csrf):
-                    return forbidden_form(request)
-            response = await endpoint(ctx)
-            for name, value in ctx.cookies.items():
-                response.set_cookie(
-                    name, value, httponly=True, samesite="lax", secure=self.secure(request), path="/"
-                )
-            return response
+            try:
+                return await self._checked(ctx, endpoint)
+            finally:
+                if ctx.form is not None:
+                    await ctx.form.close()  # the spooled uploads, whatever became of the request
 
         limited = self.limit(inner) if self.limit is not None else inner
 
