@@ -18,6 +18,7 @@ from inspections.principals import PrincipalKind
 from web.errors import Endpoint, limited_page
 from web.pages import Pages
 from web.pages_account import AccountPages
+from web.pages_dept import DepartmentPages
 from web.pages_info import InfoPages, SiteSettings
 from web.pages_my import MyPages
 from web.pages_stats import StatisticsPage
@@ -80,6 +81,7 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
     Mount them before :func:`routes` (whose last route answers every unknown GET).
     """
     ws, account, my = workspace, AccountPages(workspace), MyPages(workspace, reader)
+    dept = DepartmentPages(workspace, reader)
     entity, department = PrincipalKind.ENTITY, PrincipalKind.DEPARTMENT
     dept_sign_in = "/dept/sign-in"
 
@@ -104,5 +106,10 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
         get("/my/objections", ws.route(my.objections, kind=entity)),
         get("/my/objections/{pk:int}", ws.route(my.objection, kind=entity)),
         get("/my/objections/{pk:int}/evidence/{file:int}", ws.route(my.evidence, kind=entity)),
-        get("/dept", ws.route(account.department_home, kind=department, sign_in=dept_sign_in)),
+        get("/dept", ws.route(dept.dashboard, kind=department, sign_in=dept_sign_in)),
+        get("/dept/results/{pk:int}", ws.route(dept.result, kind=department, sign_in=dept_sign_in)),
+        post("/dept/results/{pk:int}/submit", ws.route(dept.submit, kind=department)),
+        post("/dept/results/{pk:int}/approve", ws.route(dept.approve, kind=department)),
+        post("/dept/results/{pk:int}/return", ws.route(dept.return_, kind=department)),
+        post("/dept/results/{pk:int}/revise", ws.route(dept.revise, kind=department)),
     ]

@@ -152,7 +152,3 @@ class AccountPages:
         except DomainError as exc:
             return await self._sessions_page(ctx, errors_of(exc) | {"": errors_of(exc)[exc.field or ""]}, 404)
         return see_other("/account/sessions")
-
-    async def department_home(self, ctx: Ctx) -> Response:
-        """The department's workspace home."""
-        return ctx.page("ws_home.html", title="部门工作台", intro="本部门的待办工作。")

@@ -30,8 +30,8 @@ from schema.db import make_engine, make_sessionmaker
 from schema.migrate import upgrade
 from schema.models import InspectionResult
 from tests.api.world import World, build_world
-from tests.web.browser import FLAGS, SCREENSHOTS, require_chromium
 from tests.serving import free_port
+from tests.web.browser import FLAGS, SCREENSHOTS, require_chromium
 
 AXE = Path(__file__).with_name("assets") / "axe.min.js"
 DOCS = Path(__file__).parents[2] / "docs"
