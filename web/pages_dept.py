@@ -104,6 +104,7 @@ class DepartmentPages:
             left=working_days_between(await ctx.calendar(), ctx.today(), due) if due else None,
             late=due is not None and due < ctx.today() and row.status != ResultStatus.PUBLISHED,
             categories=data["resultCategories"],
+            category_labels={c["code"]: c["label"] for c in data["resultCategories"]},
             errors=errors or {},
             values={
                 "reason": ctx.field("reason"),

@@ -186,6 +186,57 @@ def test_an_entity_from_activation_code_to_a_filed_objection_and_reading_its_sta
     expect(page.locator("h1")).to_have_text("被检查对象登录")
 
 
+def sign_in_department(browser: Browser, site: Site, who: str) -> Page:
+    """A department user pastes its token once, in a browser of its own."""
+    tab = browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
+    tab.set_default_timeout(15000)
+    tab.goto(site.base + "/dept")
+    expect(tab.locator("h1")).to_have_text("部门登录")
+    tab.fill("#token", site.tokens[who])
+    tab.click("form.form button[type=submit]")
+    expect(tab.locator("h1")).to_have_text("部门工作台")
+    return tab
+
+
+def test_a_clerk_and_two_reviewers_take_a_result_through_return_revision_and_approval(
+    browser: Browser, site: Site
+) -> None:
+    clerk = sign_in_department(browser, site, "b_clerk")
+    shot(clerk, "workspace-department-work-list")
+    clerk.locator("tbody tr", has_text="上报审核").first.locator("a").click()
+    target = clerk.url.removeprefix(site.base)
+    clerk.click("form[action$='/submit'] button")
+    expect(clerk.locator("#status")).to_have_text("审核中")
+    lead = sign_in_department(browser, site, "a_reviewer")
+    lead.locator(f"tbody a[href='{target}']").click()
+    shot(lead, "workspace-department-review")
+    lead.fill("#reason", "缺少现场照片")
+    lead.click("text=退回检查小组")
+    expect(lead.locator("#status")).to_have_text("已退回")
+    clerk.goto(site.base + "/dept")
+    row = clerk.locator("tbody tr", has=clerk.locator(f"a[href='{target}']"))
+    expect(row).to_contain_text("修改后重新上报")
+    row.locator("a").click()
+    expect(clerk.locator("#note")).to_have_text("缺少现场照片")
+    clerk.fill("#description-input", "补充现场照片后复核：未发现问题")
+    clerk.click("text=保存修改")
+    expect(clerk.locator(".notice.ok")).to_contain_text("已保存修改")
+    clerk.click("form[action$='/submit'] button")
+    expect(clerk.locator("#status")).to_have_text("审核中")
+    own = sign_in_department(browser, site, "b_reviewer")
+    own.locator(f"tbody a[href='{target}']").click()
+    own.click("text=审核通过")
+    expect(own.locator(".notice.ok")).to_contain_text("等待另一部门审核")
+    lead.goto(site.base + "/dept")
+    lead.locator(f"tbody a[href='{target}']").click()
+    lead.click("text=审核通过")
+    expect(lead.locator("#status")).to_have_text("已公示")
+    expect(lead.locator("#description")).to_have_text("补充现场照片后复核：未发现问题")
+    shot(lead, "workspace-department-published")
+    for tab in (clerk, lead, own):
+        tab.context.close()
+
+
 @pytest.fixture(scope="module")
 def workspace_pages(browser: Browser, site: Site) -> list[tuple[str, Page, str]]:
     """One URL of each workspace page type, each in a browser of the principal that sees it."""
@@ -202,11 +253,11 @@ def workspace_pages(browser: Browser, site: Site) -> list[tuple[str, Page, str]]
     expect(entity.locator("h1")).to_have_text("异议详情")
     objection = entity.url.split("?")[0].removeprefix(site.base)
     signed_out = browser.new_context(locale="zh-CN").new_page()
-    department = browser.new_context(locale="zh-CN").new_page()
-    department.goto(site.base + "/dept/sign-in")
-    department.fill("#token", site.tokens["a_reviewer"])
-    department.click("button[type=submit]")
-    expect(department.locator("h1")).to_have_text("部门工作台")
+    department = sign_in_department(browser, site, "a_reviewer")
+    to_review = department.locator("tbody tr a").first.get_attribute("href")
+    clerk = sign_in_department(browser, site, "b_clerk")
+    to_revise = clerk.locator("tbody tr", has_text="修改后重新上报").first.locator("a").get_attribute("href")
+    assert to_review and to_revise
     return [
         ("entity-sign-in", signed_out, "/my/sign-in"),
         ("department-sign-in", signed_out, "/dept/sign-in"),
@@ -217,6 +268,8 @@ def workspace_pages(browser: Browser, site: Site) -> list[tuple[str, Page, str]]
         ("my-objection", entity, objection),
         ("sessions", entity, "/account/sessions"),
         ("department-home", department, "/dept"),
+        ("department-review", department, to_review),
+        ("department-revise", clerk, to_revise),
     ]
 
 
