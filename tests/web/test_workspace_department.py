@@ -216,3 +216,21 @@ async def test_each_form_post_answers_every_caller_as_the_api_does(
         nobody = b.new()
         token = csrf_of((await nobody.get("/dept/sign-in")).text)
         assert (await nobody.post(path, data={"csrf": token, **fields})).status_code == 403
+
+
+async def test_late_results_are_marked_on_the_work_list(session: AsyncSession, engine: AsyncEngine) -> None:
+    """Due Tue 2021-12-14; on Wed 12-15 one working day late, on Mon 12-20 four (Dec 15, 16, 17, 20)."""
+    world = await build_world(session)
+    async with browsers(session, engine, session_hours=24 * 30, session_idle_minutes=60 * 24 * 30) as b:
+        clerk = await _signed_in(b, world, "b_clerk")
+        target = f"/dept/results/{world.ids['rB_draft']}"
+        html = (await clerk.get("/dept")).text
+        assert 'class="late"' not in html
+        for day, late in ((14, None), (15, 1), (20, 4)):
+            b.clock.now = b.clock.now.replace(day=day)
+            html = (await clerk.get("/dept")).text
+            row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, re.S) if target in r)
+            if late is None:
+                assert row.startswith("<tr>") and "<td>0</td>" in row  # due today: 0 left, not late
+            else:
+                assert row.startswith('<tr class="late">') and f"已逾期（{late}个工作日）" in row

@@ -11,6 +11,7 @@ a make-up working day (调休上班) in that notice, so no roll-over.
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -19,8 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from inspections import activation
 from inspections.principals import Role, department_user
+from objections import clocks, workflow
+from schema.enums import ObjectionDecision
 from schema.models import AuditEvent, InspectionResult, Objection, ObjectionEvidence
 from tests.api.world import ROLES, World, build_world
+from tests.factories import CALENDAR
 from tests.web.workspace import (
     Browsers,
     browsers,
@@ -254,3 +258,53 @@ async def test_the_objection_form_post_against_every_caller(
         )
         assert ok.status_code == 303
         assert await session.scalar(select(func.count()).select_from(Objection)) == 1
+
+
+async def test_the_entity_reads_every_step_the_decision_and_the_answer_with_its_remedies(
+    session: AsyncSession, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Filed Mon 2021-12-06; received Tue 12-07; reviewed and maintained Fri 12-10; answered Mon 12-13. The answer clock:
+    15 working days from Fri 12-10 → Fri 2021-12-31 (Dec 13-17, 20-24, 27-31)."""
+    world = await build_world(session)
+    # A week of following one objection: sessions that last it (a setting).
+    settings = {"session_hours": 24 * 10, "session_idle_minutes": 60 * 24 * 10}
+    async with browsers(session, engine, evidence_dir=str(tmp_path), **settings) as b:
+        shop = await _signed_in_entity(session, world, b, await _owner(session, world, "rA_pub"))
+        filed, _ = await _file(shop, f"/my/results/{world.ids['rA_pub']}/objection", [])
+        detail = filed.headers["location"].split("?")[0]
+        pk = int(detail.rsplit("/", 1)[1])
+        reviewer = department_user(world.a.id, Role.REVIEWER, "审核员")
+        await workflow.receive(session, by=reviewer, objection_id=pk, today=date(2021, 12, 7))
+        await workflow.start_review(session, by=reviewer, objection_id=pk, today=date(2021, 12, 8))
+        await workflow.decide(
+            session,
+            by=reviewer,
+            objection_id=pk,
+            decision=ObjectionDecision.MAINTAINED,
+            reasons="现场记录显示住所无法联系",
+            decided_on=date(2021, 12, 10),
+            today=date(2021, 12, 10),
+            calendar=CALENDAR,
+        )
+        b.clock.now = datetime(2021, 12, 10, 2, tzinfo=UTC)
+        waiting = await shop.get(detail)
+        assert '<dd id="state">维持原结果</dd>' in waiting.text
+        assert "反馈期限</dt><dd>2021-12-31，剩余 15 个工作日" in waiting.text
+        await workflow.answer(
+            session, by=reviewer, objection_id=pk, text="经复查，维持原检查结果。", today=date(2021, 12, 13)
+        )
+        await session.flush()
+        b.clock.now = datetime(2021, 12, 13, 2, tzinfo=UTC)
+        answered = await shop.get(detail)
+        steps = re.findall(r'<li><time datetime="([\d-]+)">[\d-]+</time> (\S+)</li>', answered.text)
+        assert steps == [
+            ("2021-12-06", "已提交"),
+            ("2021-12-07", "已收到"),
+            ("2021-12-08", "复查中"),
+            ("2021-12-10", "维持原结果"),
+            ("2021-12-13", "已反馈"),
+        ]
+        answer = re.search(r'<blockquote id="answer">(.*?)</blockquote>', answered.text, re.S)
+        assert answer and answer.group(1) == "经复查，维持原检查结果。\n" + clocks.REMEDIES
+        listing = await shop.get("/my/objections")
+        assert "<td>已反馈</td>" in listing.text and "<td>—</td>" in listing.text
