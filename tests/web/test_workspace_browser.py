@@ -9,6 +9,7 @@ issued in the test through the use case, as a department's clerk would at the co
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import threading
 import time
@@ -123,11 +124,14 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def shot(page: Page, name: str) -> None:
-    """A screenshot for the README (build/screenshots, and docs/ where the README shows it)."""
+    """A screenshot for the README in build/screenshots; copied to docs/, where the README shows it,
+    only when GONGSHI_UPDATE_DOCS=1 (the world's names and codes are random, so a plain test run
+    leaves the committed pictures alone)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    shutil.copyfile(path, DOCS / f"{name}.png")
+    if os.environ.get("GONGSHI_UPDATE_DOCS") == "1":
+        shutil.copyfile(path, DOCS / f"{name}.png")
 
 
 def sign_in_entity(page: Page, site: Site, code: str, credit_code: str) -> None:
