@@ -14,17 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from demo.names import DEMO_REGIONS, EntityFaker, Region
 from demo.seeds import DEPARTMENTS, ITEMS, QHD_ITEMS_BY_INDUSTRY, TASKS, TaskSeed
-from inspections import directory, draws, items, plans, results
+from inspections import directory, draws, items, plans, results, teams
 from inspections.calendar import load_calendar
 from inspections.principals import system
+from inspections.results import STATUS_OF_CATEGORY
 from schema.enums import EntityType, InspectionMethod, PlanStatus
 from schema.models import (
     AnnualPlan,
     Department,
+    Draw,
     Entity,
     Inspection,
     InspectionItem,
     InspectionResult,
+    Inspector,
     Task,
 )
 from workdays import WorkCalendar, add_working_days
@@ -189,6 +192,41 @@ async def _items(
     return found
 
 
+# Enough for a leader and a member per inspection with room for recusals and replacements.
+INSPECTORS_PER_DEPARTMENT = 6
+
+
+async def _inspectors(session: AsyncSession, departments: dict[str, Department], report: DemoReport) -> None:
+    """The inspector directory (执法检查人员名录库) of every demo department: never public."""
+    rng = random.Random("demo-inspectors")
+    faker = EntityFaker(rng)
+    registered = set(await session.scalars(select(Inspector.department_id).distinct()))
+    for seed in DEPARTMENTS:
+        department = departments[seed.code]
+        if department.id in registered:
+            report.count("inspectors", created=False)
+            continue
+        for n in range(INSPECTORS_PER_DEPARTMENT):
+            await directory.register_inspector(
+                session,
+                by=DEMO,
+                department_id=department.id,
+                badge_number=f"{seed.code}-{n + 1:03d}",
+                name=faker.person_name(),
+            )
+            report.count("inspectors", created=True)
+
+
+async def _teams(session: AsyncSession, seed: TaskSeed, task: Task, report: DemoReport) -> None:
+    """Draw the task's inspection teams once (a complete team is needed to submit a result)."""
+    draw = await session.scalar(select(Draw).where(Draw.task_id == task.id))
+    if draw is not None and draw.inspectors_drawn_at is not None:
+        report.count("teams drawn", created=False)
+        return
+    await teams.draw_inspectors(session, by=DEMO, task_id=task.id, seed=f"demo-inspectors-{seed.seed}")
+    report.count("teams drawn", created=True)
+
+
 async def _task(
     session: AsyncSession,
     seed: TaskSeed,
@@ -281,21 +319,44 @@ async def _results(
             report.count("inspections with results", created=False)
             continue
         start = seed.period_start + timedelta(days=rng.randint(0, max(span - 3, 0)))
+        ended_on = start + timedelta(days=rng.randint(0, 2))
         await draws.record_inspection_dates(
             session,
             by=DEMO,
             inspection_id=inspection.id,
             inspected_on=start,
-            ended_on=start + timedelta(days=rng.randint(0, 2)),
+            ended_on=ended_on,
+            today=ended_on,
         )
         assert inspection.ended_on is not None
-        for code in _items_for(seed, entity):
+        # 已注销 and its kind are facts about the entity: every item of its inspection gets the same,
+        # and the directory records the status first (a department learns it from the registry).
+        registration: list[str] | None = None
+        for position, code in enumerate(_items_for(seed, entity)):
             item = found_items[code]
-            if counter < len(EVERY_CATEGORY):
+            walking = counter < len(EVERY_CATEGORY)
+            # The walk through every category is published, so each category is seen once.
+            covering = walking or registration is not None
+            if registration is not None:
+                categories = registration
+            elif walking and not (position > 0 and EVERY_CATEGORY[counter][0] in STATUS_OF_CATEGORY):
                 categories = EVERY_CATEGORY[counter]
+                counter += 1
             else:
                 categories = rng.choices([c for c, _ in USUAL], weights=[w for _, w in USUAL])[0]
-            counter += 1
+                if not walking:
+                    counter += 1  # a walk held back for the next inspection resumes where it stopped
+            if registration is None and categories[0] in STATUS_OF_CATEGORY:
+                registration = categories
+                await directory.change_entity_status(
+                    session,
+                    by=DEMO,
+                    entity_id=entity.id,
+                    status=STATUS_OF_CATEGORY[categories[0]],
+                    changed_on=start - timedelta(days=30),
+                    source="登记机关公告（演示数据）",
+                    today=start,
+                )
             result = await results.enter_result(
                 session,
                 by=DEMO,
@@ -309,6 +370,8 @@ async def _results(
             )
             report.count("results", created=True)
             fate = rng.random()
+            if covering:
+                fate = max(fate, 0.08)  # returned and revised at most: never left unpublished
             if fate < 0.04:
                 continue  # still a draft: not public
             await results.submit_result(session, by=DEMO, result_id=result.id)
@@ -326,7 +389,7 @@ async def _results(
             delay = rng.randint(21, 26) if rng.random() < 0.1 else rng.randint(2, 18)
             published_on = add_working_days(calendar, inspection.ended_on, delay).due
             await results.approve_result(session, by=DEMO, result_id=result.id, today=published_on)
-            if rng.random() < 0.05 or counter == 2:
+            if (rng.random() < 0.05 and not covering) or counter == 2:
                 corrected = ["NO_PROBLEM"] if categories != ["NO_PROBLEM"] else ["ORDERED_TO_CORRECT"]
                 await results.correct_result(
                     session,
@@ -350,9 +413,11 @@ async def load_demo(
     departments = await _departments(session, report)
     await _entities(session, rng, report)
     found_items = await _items(session, departments, report)
+    await _inspectors(session, departments, report)
     calendar = await load_calendar(session)
     for task_seed in TASKS:
         task = await _task(session, task_seed, departments, found_items, report)
+        await _teams(session, task_seed, task, report)
         await _results(
             session,
             task_seed,

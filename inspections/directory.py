@@ -14,7 +14,7 @@ from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from inspections.principals import Principal, PrincipalKind, Role
 from schema import credit_code
 from schema.enums import DepartmentLevel, EntityStatus, EntityType
-from schema.models import Department, Entity, EntityContact, Inspector
+from schema.models import Department, Entity, EntityContact, EntityStatusChange, Inspector
 
 
 def check_region_code(region_code: str) -> str:
@@ -167,3 +167,57 @@ async def register_inspector(
         after={"departmentId": department_id},
     )
     return inspector
+
+
+async def change_entity_status(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    entity_id: int,
+    status: EntityStatus,
+    changed_on: date,
+    source: str,
+    today: date,
+) -> EntityStatusChange:
+    """Record a change of registration status (登记状态) with its date and source, keeping history.
+
+    Seed 001 art.11, 004 三(一): the directory is kept current before every draw; an entity no longer
+    active is no longer drawn, and only an entity recorded so may get 已注销 and the like as a
+    result (seed 002 art.15).
+    """
+    require_department(by, Role.CLERK, Role.ADMIN)
+    entity = await session.get(Entity, entity_id)
+    if entity is None:
+        raise NotFound("未找到该市场主体", code=Code.ENTITY_NOT_FOUND)
+    if status == entity.status:
+        raise Conflict("登记状态未改变", code=Code.ENTITY_STATUS_UNCHANGED, field="status")
+    if changed_on > today:
+        raise InvalidInput("状态变更日期不能晚于今天", code=Code.DATE_IN_FUTURE, field="changedOn")
+    if not source.strip():
+        raise InvalidInput(
+            "请说明状态变更的来源（如登记机关的公告）", code=Code.SOURCE_REQUIRED, field="source"
+        )
+    if len(source.strip()) > 200:
+        raise InvalidInput("来源说明不能超过200个字符", code=Code.TOO_LONG, field="source")
+    change = EntityStatusChange(
+        entity_id=entity.id,
+        status_before=entity.status,
+        status=status,
+        changed_on=changed_on,
+        source=source.strip(),
+        recorded_by=by.actor,
+    )
+    session.add(change)
+    before = entity.status
+    entity.status = status
+    await session.flush()
+    await audit.record(
+        session,
+        actor=by.actor,
+        action="entity.status",
+        object_type="Entity",
+        object_id=entity.id,
+        before={"status": before.value},
+        after={"status": status.value, "changedOn": changed_on.isoformat(), "source": source.strip()},
+    )
+    return change

@@ -341,15 +341,39 @@ async def draw_entities(
 
 
 async def record_inspection_dates(
-    session: AsyncSession, *, by: Principal, inspection_id: int, inspected_on: date, ended_on: date
+    session: AsyncSession,
+    *,
+    by: Principal,
+    inspection_id: int,
+    inspected_on: date,
+    ended_on: date,
+    today: date,
 ) -> Inspection:
-    """Record when an inspection took place and ended (the publication clock starts at the end)."""
+    """Record when an inspection took place and ended (the publication clock starts at the end).
+
+    Both dates fall within the task's period (its 抽查时间, seed 001 art.12) and neither is later
+    than ``today``; the first inspection recorded moves the task from drawn to in progress.
+    """
     inspection = await session.get(Inspection, inspection_id)
     if inspection is None:
         raise inspection_missing()
     await require_initiating(session, by, inspection.task_id, *DRAWERS, missing=inspection_missing())
     if ended_on < inspected_on:
         raise InvalidInput("检查结束日期不能早于检查日期", code=Code.DATES_ORDER, field="endedOn")
+    for field_name, label, value in (
+        ("inspectedOn", "检查日期", inspected_on),
+        ("endedOn", "检查结束日期", ended_on),
+    ):
+        if value > today:
+            raise InvalidInput(f"{label}不能晚于今天", code=Code.DATE_IN_FUTURE, field=field_name)
+    task = await session.get(Task, inspection.task_id)
+    assert task is not None
+    if inspected_on < task.period_start or ended_on > task.period_end:
+        raise InvalidInput(
+            f"检查日期须在任务的抽查时间内（{task.period_start.isoformat()}至{task.period_end.isoformat()}）",
+            code=Code.OUTSIDE_TASK_PERIOD,
+            field="inspectedOn" if inspected_on < task.period_start else "endedOn",
+        )
     # Due dates were stored from the end date; moving it afterwards would move them silently.
     if await session.scalar(
         select(InspectionResult.id).where(InspectionResult.inspection_id == inspection.id).limit(1)
@@ -358,6 +382,8 @@ async def record_inspection_dates(
     before = {"inspectedOn": str(inspection.inspected_on), "endedOn": str(inspection.ended_on)}
     inspection.inspected_on = inspected_on
     inspection.ended_on = ended_on
+    if task.status == TaskStatus.DRAWN:
+        task.status = TaskStatus.IN_PROGRESS
     await audit.record(
         session,
         actor=by.actor,

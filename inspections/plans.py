@@ -183,6 +183,13 @@ async def create_task(
         plan = await session.get(AnnualPlan, plan_id)
         if plan is None or plan.department_id != initiating_department_id:
             raise NotFound("未找到该年度抽查计划", code=Code.PLAN_NOT_FOUND)
+        # An annual plan covers its own year (seed 001 art.7): a task of another year is not in it.
+        if period_start.year != plan.year or period_end.year != plan.year:
+            raise InvalidInput(
+                f"任务期间{period_start.isoformat()}至{period_end.isoformat()}不在{plan.year}年度抽查计划的年度内",
+                code=Code.PLAN_YEAR_MISMATCH,
+                field="planId",
+            )
     task = Task(
         plan_id=plan_id,
         initiating_department_id=initiating_department_id,

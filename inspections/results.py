@@ -14,13 +14,16 @@ from inspections.access import ReviewLevel, require_reviewer, require_task_part,
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
-from schema.enums import ResultStatus
+from inspections.teams import team_shortfall
+from schema.enums import EntityStatus, ResultStatus, TaskStatus
 from schema.models import (
+    Entity,
     Inspection,
     InspectionResult,
     ResultCategory,
     ResultCategoryCode,
     ResultVersion,
+    Task,
     TaskItem,
 )
 from search.indexing import index_result
@@ -59,6 +62,16 @@ async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: d
                 code=Code.CATEGORY_EXCLUSIVE,
                 field="categoryCodes",
             )
+        # A result formed without inspection (seed 002 art.15: 无法联系, 已注销…) has no findings of an
+        # inspection beside it: 无法联系 with 已责令改正 says the team both did and did not meet it.
+        direct = [row.label for row in ordered if row.without_inspection]
+        found = [row.label for row in ordered if not row.without_inspection]
+        if direct and found:
+            raise InvalidInput(
+                f"“{direct[0]}”是未经检查直接形成的结果，不能与检查发现“{found[0]}”同时选择",
+                code=Code.CATEGORY_WITHOUT_INSPECTION,
+                field="categoryCodes",
+            )
         groups: dict[str, list[str]] = {}
         for row in ordered:
             if row.exclusion_group:
@@ -71,6 +84,40 @@ async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: d
                     field="categoryCodes",
                 )
     return ordered
+
+
+# Seed 002 art.15's registration facts are read from the directory, not asserted by a team.
+STATUS_OF_CATEGORY = {
+    "DEREGISTERED": EntityStatus.DEREGISTERED,
+    "REGISTRATION_REVOKED": EntityStatus.REGISTRATION_REVOKED,
+    "LICENSE_REVOKED": EntityStatus.LICENSE_REVOKED,
+    "MIGRATED": EntityStatus.MIGRATED,
+}
+
+
+async def _require_registration_status(session: AsyncSession, entity_id: int, codes: Sequence[str]) -> None:
+    """已注销 and its kind only for an entity the directory records so (update the directory first)."""
+    wanted = [STATUS_OF_CATEGORY[code] for code in codes if code in STATUS_OF_CATEGORY]
+    if not wanted:
+        return
+    entity = await session.get(Entity, entity_id)
+    assert entity is not None
+    if entity.status != wanted[0]:
+        raise InvalidInput(
+            f"名录库中该市场主体的登记状态为“{STATUS_LABELS[entity.status]}”，与所选结果类型不符；"
+            "请先在名录库中更新其登记状态",
+            code=Code.CATEGORY_STATUS_MISMATCH,
+            field="categoryCodes",
+        )
+
+
+STATUS_LABELS = {
+    EntityStatus.ACTIVE: "存续",
+    EntityStatus.DEREGISTERED: "已注销",
+    EntityStatus.REGISTRATION_REVOKED: "被撤销设立登记",
+    EntityStatus.LICENSE_REVOKED: "被吊销营业执照或相关许可证",
+    EntityStatus.MIGRATED: "登记机关跨区域迁移",
+}
 
 
 async def enter_result(
@@ -102,6 +149,7 @@ async def enter_result(
             field="itemId",
         )
     await categories_in_force(session, category_codes, inspection.ended_on)
+    await _require_registration_status(session, inspection.entity_id, category_codes)
     exists = await session.scalar(
         select(InspectionResult.id).where(
             InspectionResult.inspection_id == inspection_id,
@@ -170,12 +218,31 @@ def _move(result: InspectionResult, allowed: set[ResultStatus], target: ResultSt
     return before
 
 
+async def require_complete_team(session: AsyncSession, result: InspectionResult) -> None:
+    """Refuse a result whose inspection has no complete team, unless no inspection was needed.
+
+    Seed 002 art.13 (two on site), 001 art.17 (leader of the initiating department); seed 002 art.15
+    lets a department form a result without inspection (无法联系, 不配合, 已注销…): such categories
+    need no team.
+    """
+    inspection = await session.get(Inspection, result.inspection_id)
+    assert inspection is not None and inspection.ended_on is not None
+    categories = await categories_in_force(session, result.category_codes, inspection.ended_on)
+    if categories and all(category.without_inspection for category in categories):
+        return
+    problem = await team_shortfall(session, inspection_id=inspection.id, department_id=result.department_id)
+    if problem is not None:
+        raise Conflict(f"{problem}，不能上报或公示该结果", code=Code.TEAM_INCOMPLETE)
+
+
 async def submit_result(session: AsyncSession, *, by: Principal, result_id: int) -> InspectionResult:
-    """Send a draft or returned result for review (上报审核)."""
+    """Send a draft or returned result for review (上报审核); its inspection needs a complete team."""
     result = await _result(session, result_id)
     await require_task_part(
         session, by, result.task_id, result.department_id, Role.CLERK, Role.ADMIN, missing=result_missing()
     )
+    _require_state(result, {ResultStatus.DRAFT, ResultStatus.RETURNED})
+    await require_complete_team(session, result)
     before = _move(result, {ResultStatus.DRAFT, ResultStatus.RETURNED}, ResultStatus.UNDER_REVIEW)
     _clear_approvals(result)
     await audit.record(
@@ -250,6 +317,31 @@ def _clear_approvals(result: InspectionResult) -> None:
     result.lead_approved_by = result.lead_approved_on = None
 
 
+async def _complete_task_when_all_published(session: AsyncSession, task_id: int) -> None:
+    """A task is completed once every inspection has ended and has results, all of them published."""
+    task = await session.get(Task, task_id)
+    assert task is not None
+    if task.status == TaskStatus.COMPLETED:
+        return
+    await session.flush()
+    open_inspection = await session.scalar(
+        select(Inspection.id)
+        .where(
+            Inspection.task_id == task_id,
+            (Inspection.ended_on.is_(None))
+            | ~select(InspectionResult.id).where(InspectionResult.inspection_id == Inspection.id).exists(),
+        )
+        .limit(1)
+    )
+    unpublished = await session.scalar(
+        select(InspectionResult.id)
+        .where(InspectionResult.task_id == task_id, InspectionResult.status != ResultStatus.PUBLISHED)
+        .limit(1)
+    )
+    if open_inspection is None and unpublished is None:
+        task.status = TaskStatus.COMPLETED
+
+
 async def approve_result(
     session: AsyncSession, *, by: Principal, result_id: int, today: date
 ) -> InspectionResult:
@@ -284,9 +376,13 @@ async def approve_result(
     if result.own_approved_by is None or result.lead_approved_by is None:
         await session.flush()
         return result
+    # Checked again at publication: the team was complete at submission, but publication is the
+    # promise made to the public.
+    await require_complete_team(session, result)
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.PUBLISHED)
     result.published_on = today
     await _write_version(session, result, today=today, change_reason=None, approved_by=name)
+    await _complete_task_when_all_published(session, result.task_id)
     await audit.record(
         session,
         actor=by.actor,

@@ -376,6 +376,12 @@ async def compute(
             .where(Draw.task_id.in_(in_scope), Draw.locked.is_(True), *_in_region(scope))
         )
     )
+    if scope.region_code is not None:
+        # A region's figures count the tasks (and their departments) that drew an entity in it,
+        # not every task of the year elsewhere in the province.
+        touching = {task_id for task_id, _ in drawn}
+        tasks = [t for t in tasks if t.id in touching]
+        parts = [p for p in parts if p.task_id in touching]
     views: list[ResultView] = []
     if details:
         stmt = (

@@ -220,3 +220,28 @@ async def replace_inspector(
         after={"inspectorId": replacement.id, "reason": reason.value, "approvedBy": approved_by.strip()},
     )
     return new
+
+
+async def team_shortfall(session: AsyncSession, *, inspection_id: int, department_id: int) -> str | None:
+    """Why an inspection's current team cannot stand behind ``department_id``'s result, or None.
+
+    Seed 002 art.13: at least two inspectors on site; seed 001 art.17: the leader comes from the
+    initiating department; 谁检查、谁录入 (seed 000): the department that enters a result has a member
+    on the team. Replaced members no longer count; their replacements do.
+    """
+    members = list(
+        await session.scalars(
+            select(TeamMember).where(
+                TeamMember.inspection_id == inspection_id, TeamMember.replaced_by_id.is_(None)
+            )
+        )
+    )
+    if not members:
+        return "该检查尚未组成检查组（未抽取执法检查人员）"
+    if not any(m.role == TeamRole.LEADER for m in members):
+        return "检查组没有组长"
+    if len({m.inspector_id for m in members}) < 2:
+        return "检查组现场检查人员不足两名"
+    if not any(m.department_id == department_id for m in members):
+        return "检查组中没有录入本结果的部门的执法检查人员"
+    return None

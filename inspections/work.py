@@ -15,12 +15,12 @@ from enum import StrEnum
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inspections.access import require_department
+from inspections.access import require_department, task_role
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import PermissionDenied
-from inspections.principals import Principal, Role
+from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import ResultStatus, TaskDepartmentRole
-from schema.models import InspectionResult, TaskDepartment
+from schema.models import Entity, Inspection, InspectionResult, Inspector, TaskDepartment, TeamMember
 from workdays import WorkCalendar, working_days_between
 
 WORK_LIMIT = 500
@@ -85,3 +85,62 @@ async def result_work(
         left = working_days_between(calendar, today, due) if due is not None else None
         entries.append(WorkEntry(row, action, left))
     return entries
+
+
+@dataclass(frozen=True)
+class TeamSeat:
+    """A current or replaced member of an inspection's team, with the inspector (never public)."""
+
+    member: TeamMember
+    inspector: Inspector
+
+
+@dataclass(frozen=True)
+class InspectionWork:
+    """One drawn entity of a task: its inspection, its team and the results the caller may see."""
+
+    inspection: Inspection
+    entity: Entity
+    team: list[TeamSeat]
+    results: list[InspectionResult]
+
+
+async def task_inspections(
+    session: AsyncSession, *, by: Principal, task_id: int, after_id: int | None, limit: int
+) -> tuple[list[InspectionWork], bool]:
+    """A page of a task's inspections in drawn order, for the departments of the task.
+
+    The initiating department forms every team and reviews the whole task, so it sees every member
+    and result; a participating department sees its own members and results (谁检查、谁录入).
+    A department with no part gets what a missing task gets.
+    """
+    part = await task_role(session, by, task_id)
+    if by.kind == PrincipalKind.DEPARTMENT:
+        require_department(by, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN)
+    everything = part == TaskDepartmentRole.INITIATING
+    stmt = (
+        select(Inspection, Entity)
+        .join(Entity, Entity.id == Inspection.entity_id)
+        .where(Inspection.task_id == task_id)
+        .order_by(Inspection.id)
+        .limit(limit + 1)
+    )
+    if after_id is not None:
+        stmt = stmt.where(Inspection.id > after_id)
+    rows = list(await session.execute(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [inspection.id for inspection, _ in rows]
+    seats: dict[int, list[TeamSeat]] = {i: [] for i in ids}
+    members = select(TeamMember, Inspector).join(Inspector, Inspector.id == TeamMember.inspector_id)
+    members = members.where(TeamMember.inspection_id.in_(ids))
+    results = select(InspectionResult).where(InspectionResult.inspection_id.in_(ids))
+    if not everything:
+        members = members.where(TeamMember.department_id == by.department_id)
+        results = results.where(InspectionResult.department_id == by.department_id)
+    for member, inspector in await session.execute(members.order_by(TeamMember.id)):
+        seats[member.inspection_id].append(TeamSeat(member, inspector))
+    found: dict[int, list[InspectionResult]] = {i: [] for i in ids}
+    for result in await session.scalars(results.order_by(InspectionResult.id)):
+        found[result.inspection_id].append(result)
+    return [InspectionWork(i, e, seats[i.id], found[i.id]) for i, e in rows], more

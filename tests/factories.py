@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inspections import directory, draws, items, plans, results
+from inspections import directory, draws, items, plans, results, teams
 from inspections.principals import entity_user, system
 from objections import workflow
 from objections.storage import EvidenceFile, EvidencePolicy, LocalDirectoryStorage
@@ -21,6 +21,7 @@ from schema.models import Department, Entity, Inspection, InspectionItem, Inspec
 from workdays import CHINA_TZ, WorkCalendar
 
 _serial = itertools.count(1)
+_badges = itertools.count(1)  # its own counter, so names and codes made from _serial stay as they were
 TEST = system("test")
 CALENDAR = WorkCalendar()
 
@@ -93,11 +94,13 @@ async def joint_task(
     published_on: date = date(2021, 12, 1),
     names: Sequence[str] = (),
     place: str = "姚安县",
+    teams_drawn: bool = True,
 ) -> JointTask:
     """A joint task over ``entities`` fresh entities, drawn at 100%, each with one result per item.
 
     ``names``: the entities' names (their count replaces ``entities``); ``place``: what the
-    departments' names start with.
+    departments' names start with; ``teams_drawn``: two inspectors per department registered and the
+    teams drawn (a complete team is needed to submit, seed 002 art.13).
     """
     industry = industry or f"测试行业{next(_serial)}"
     initiating = await department(session, f"{place}工业信息化商务科技局", region)
@@ -126,18 +129,22 @@ async def joint_task(
         method=InspectionMethod.ON_SITE,
         effective_from=date(2021, 1, 1),
     )
+    # The task's period holds the inspection (its dates must fall within it) in the plan's year.
+    year = ended_on.year
+    period_start = max(date(year, 1, 1), ended_on - timedelta(days=15))
+    period_end = min(date(year, 12, 31), ended_on + timedelta(days=14))
     plan = await plans.create_plan(
         session,
         by=TEST,
         department_id=initiating.id,
-        year=2021,
-        title=f"2021年度计划{next(_serial)}",
+        year=year,
+        title=f"{year}年度计划{next(_serial)}",
     )
-    await plans.publish_plan(session, by=TEST, plan_id=plan.id, today=date(2021, 2, 26))
+    await plans.publish_plan(session, by=TEST, plan_id=plan.id, today=date(year, 2, 26))
     task = await plans.create_task(
         session,
         by=TEST,
-        name="2021年度二手车市场监管联合抽查",
+        name=f"{year}年度二手车市场监管联合抽查",
         initiating_department_id=initiating.id,
         participating_department_ids=[participating.id],
         items=[
@@ -145,14 +152,16 @@ async def joint_task(
             plans.TaskItemSpec(item_b.id, participating.id),
         ],
         strata=[plans.StratumSpec("二手车经营主体", 10000, industry=industry)],
-        period_start=date(2021, 11, 1),
-        period_end=date(2021, 11, 30),
+        period_start=period_start,
+        period_end=period_end,
         level=DepartmentLevel.COUNTY,
         method=InspectionMethod.ON_SITE,
         region_code=region,
         plan_id=plan.id,
     )
     await draws.draw_entities(session, by=TEST, task_id=task.id, seed="test-seed-0123456789abcdef")
+    if teams_drawn:
+        await inspection_teams(session, task.id, initiating, participating)
     joint = JointTask(initiating, participating, task, [item_a, item_b], made)
     inspections = list(await session.scalars(select(Inspection).where(Inspection.task_id == task.id)))
     for n, inspection in enumerate(inspections):
@@ -160,8 +169,9 @@ async def joint_task(
             session,
             by=TEST,
             inspection_id=inspection.id,
-            inspected_on=ended_on - timedelta(days=1),
+            inspected_on=max(period_start, ended_on - timedelta(days=1)),
             ended_on=ended_on,
+            today=ended_on,
         )
         for item in (item_a, item_b):
             result = await results.enter_result(
@@ -180,6 +190,20 @@ async def joint_task(
                 await results.approve_result(session, by=TEST, result_id=result.id, today=published_on)
             joint.results.append(result)
     return joint
+
+
+async def inspection_teams(session: AsyncSession, task_id: int, *departments: Department) -> None:
+    """Two inspectors per department, then the task's teams drawn (a complete team per inspection)."""
+    for department_ in departments:
+        for n in range(2):
+            await directory.register_inspector(
+                session,
+                by=TEST,
+                department_id=department_.id,
+                badge_number=f"T{next(_badges):07d}",
+                name=f"检查员{department_.id}-{n}",
+            )
+    await teams.draw_inspectors(session, by=TEST, task_id=task_id, seed="test-inspector-seed-0123456789")
 
 
 async def objection(

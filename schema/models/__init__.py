@@ -1,7 +1,7 @@
 """Every table of Gongshi; importing this module registers them all on ``Base.metadata``."""
 
 from schema.models.access import ActivationCode, ApiToken, WebSession
-from schema.models.directory import Department, Entity, EntityContact, Inspector
+from schema.models.directory import Department, Entity, EntityContact, EntityStatusChange, Inspector
 from schema.models.draws import Draw, DrawCandidate, DrawEntry, Inspection, InspectorRecusal, TeamMember
 from schema.models.items import InspectionItem, ResultCategory
 from schema.models.log import LogCheckpoint, LogHead, LogLeaf, LogNode
@@ -22,6 +22,7 @@ __all__ = [
     "DrawEntry",
     "Entity",
     "EntityContact",
+    "EntityStatusChange",
     "FollowUp",
     "HolidaySchedule",
     "Inspection",

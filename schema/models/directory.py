@@ -51,6 +51,25 @@ class Entity(Base):
     __table_args__ = (sa.CheckConstraint("length(credit_code) = 18", name="credit_code_18"),)
 
 
+class EntityStatusChange(Base):
+    """A change of an entity's registration status (登记状态) in the directory, kept as history.
+
+    Seed 001 art.11 and 004 三(一): the directory is updated before every draw; the date is the
+    registration authority's, the source says where the department learnt it.
+    """
+
+    __tablename__ = "entity_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
+    status_before: Mapped[EntityStatus] = mapped_column(str_enum(EntityStatus, "entity_status_before"))
+    status: Mapped[EntityStatus] = mapped_column(str_enum(EntityStatus, "entity_status"))
+    changed_on: Mapped[date]
+    source: Mapped[str] = mapped_column(sa.String(200))
+    recorded_by: Mapped[str] = mapped_column(sa.String(128))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class EntityContact(Base):
     """Contact details of an entity: non-public (seed 001 art.25), kept out of the entity row."""
 

@@ -51,6 +51,9 @@ DEPARTMENT_ONLY_QUERIES |= {
 # Issue 14: a department's results work list and one's own tokens (tests/api/test_result_work_list.py,
 # tests/api/test_account_roles.py): every caller but the department's or the holder's gets a refusal.
 DEPARTMENT_ONLY_QUERIES |= {"resultWorkList", "myTokens"}
+# Issue 14 point 4: a task's inspections, teams and results, for the task's departments only
+# (tests/api/test_task_inspections_roles.py: everyone else gets what a missing task gets).
+DEPARTMENT_ONLY_QUERIES |= {"taskInspections"}
 
 
 def _public_fields() -> set[str]:

@@ -128,6 +128,17 @@ CASES = [
         ("a_admin", "b_admin", "c_admin"),
     ),
     Case(
+        "changeEntityStatus",
+        mutation(
+            "$code: String!",
+            'changeEntityStatus(creditCode: $code, status: DEREGISTERED, changedOn: "2021-11-01", '
+            'source: "姚安县市场监督管理局注销登记公告")',
+        ),
+        lambda w: {"code": w.entities[0].credit_code},
+        "EntityStatusChangeRecord",
+        tuple(f"{d}_{r}" for d in "abc" for r in ("clerk", "admin")),
+    ),
+    Case(
         "addRecusal",
         mutation(
             "$id: ID!, $code: String!", 'addRecusal(inspectorId: $id, creditCode: $code, reason: "亲属关系")'

@@ -120,6 +120,7 @@ async def build_world(session: AsyncSession) -> World:
             inspection_id=inspection.id,
             inspected_on=date(2021, 11, 15),
             ended_on=date(2021, 11, 16),
+            today=date(2021, 11, 16),
         )
     world = World(a, b, c, item_a, item_b, entities, main, inspections)
 

@@ -97,6 +97,7 @@ async def _inspections(session: AsyncSession, task: Task) -> dict[int, Inspectio
             inspection_id=inspection.id,
             inspected_on=date(2021, 6, 10),
             ended_on=date(2021, 6, 11),
+            today=date(2021, 6, 11),
         )
     return found
 
@@ -150,6 +151,7 @@ async def build_recognition_world(session: AsyncSession) -> RecognitionWorld:
     world.ids["e2_b"] = await _result(session, joint_inspections[e2.id], item_b, ["UNREACHABLE"], "published")
     world.single = await _task(session, "2021年合同行为专项抽查（单部门）", b, [], [(item_b, b)])
     await draws.draw_entities(session, by=TEST, task_id=world.single.id, seed="recognition-single-seed")
+    await teams.draw_inspectors(session, by=TEST, task_id=world.single.id, seed="recognition-single-team")
     single_inspections = await _inspections(session, world.single)
     world.ids["e1_single"] = await _result(
         session, single_inspections[e1.id], item_b, ["PENDING_FOLLOW_UP"], "published"

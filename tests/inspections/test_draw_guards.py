@@ -72,6 +72,7 @@ async def test_third_joint_inspection_in_a_year_is_refused_and_same_item_flagged
             inspection_id=inspection.id,
             inspected_on=date(2021, 3, 10),
             ended_on=date(2021, 3, 10),
+            today=date(2021, 3, 10),
         )
         await results.enter_result(
             session,

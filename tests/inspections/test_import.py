@@ -135,6 +135,7 @@ async def _drawn_task(
             inspection_id=inspection.id,
             inspected_on=date(2021, 9, 6),
             ended_on=date(2021, 9, 7),
+            today=date(2021, 9, 7),
         )
     return a, b, task, entities, made
 

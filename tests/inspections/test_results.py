@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import results
@@ -209,6 +209,48 @@ async def test_inspection_dates_are_frozen_once_results_exist(session: AsyncSess
             inspection_id=inspection.id,
             inspected_on=date(2021, 11, 20),
             ended_on=date(2021, 11, 22),
+            today=date(2021, 11, 22),
         )
     assert refused.value.code == "RESULTS_EXIST"
     assert await table_counts(session) == before
+
+
+async def test_a_result_needs_a_complete_team_unless_formed_without_inspection(session: AsyncSession) -> None:
+    """Seed 002 art.13 (two on site), 001 art.17 (a leader); seed 002 art.15 needs no team."""
+    joint = await factories.joint_task(
+        session, entities=2, publish=False, teams_drawn=False, categories=("NO_PROBLEM", "UNREACHABLE")
+    )
+    inspected, unreachable = joint.results[0], joint.results[2]
+    assert inspected.category_codes == ["NO_PROBLEM"] and unreachable.category_codes == ["UNREACHABLE"]
+    before = await table_counts(session)
+    with pytest.raises(Conflict) as refused:
+        await results.submit_result(session, by=TEST, result_id=inspected.id)
+    assert refused.value.code == "TEAM_INCOMPLETE"
+    assert refused.value.message == "该检查尚未组成检查组（未抽取执法检查人员），不能上报或公示该结果"
+    assert inspected.status == ResultStatus.DRAFT
+    assert await table_counts(session) == before
+    # 通过登记的住所无法联系 may be formed directly (art.15): no team is asked for.
+    await results.submit_result(session, by=TEST, result_id=unreachable.id)
+    await results.approve_result(session, by=TEST, result_id=unreachable.id, today=date(2021, 12, 1))
+    assert unreachable.status == ResultStatus.PUBLISHED
+    # Once the teams are drawn (leader of the initiating department plus one per participant).
+    await factories.inspection_teams(session, joint.task.id, joint.initiating, joint.participating)
+    await results.submit_result(session, by=TEST, result_id=inspected.id)
+    await results.approve_result(session, by=TEST, result_id=inspected.id, today=date(2021, 12, 1))
+    assert inspected.status == ResultStatus.PUBLISHED
+
+
+async def test_publication_refused_for_a_result_sent_for_review_before_teams_were_required(
+    session: AsyncSession,
+) -> None:
+    """A database upgraded with results already under review: approval still asks for the team."""
+    joint = await factories.joint_task(session, entities=1, publish=False, teams_drawn=False)
+    result = joint.results[0]
+    # As an older version left it: under review with no team (the check at submission is new).
+    result.status = ResultStatus.UNDER_REVIEW
+    await session.flush()
+    with pytest.raises(Conflict) as refused:
+        await results.approve_result(session, by=TEST, result_id=result.id, today=date(2021, 12, 1))
+    assert refused.value.code == "TEAM_INCOMPLETE"
+    versions = await session.scalar(select(func.count()).where(ResultVersion.result_id == result.id))
+    assert versions == 0

@@ -83,10 +83,15 @@ async def test_scopes_by_task_department_and_region(session: AsyncSession, detai
         session, Scope(year=2021, region_code="5304"), full=True, today=LATE_TODAY
     )
     assert (elsewhere.total.drawn, elsewhere.total.results) == (0, 0)
+    # Issue 14 point 9: a region where no task drew anyone counts no task and no department.
+    assert (elsewhere.total.tasks, elsewhere.summary) == (0, [])
     county = await statistics.compute(
         session, Scope(year=2021, region_code="532325"), full=True, today=LATE_TODAY
     )
     assert (county.total.drawn, county.total.results) == (4, 6)
+    # Both tasks drew in 姚安县 (532325): the joint one (A and B) and B's own.
+    assert county.total.tasks == 2
+    assert {row.department_id: row.tasks for row in county.summary} == {world.a.id: 1, world.b.id: 2}
 
 
 async def test_bad_scopes_are_refused(session: AsyncSession) -> None:

@@ -32,7 +32,7 @@ async def _inspectors(session: AsyncSession, department_id: int, prefix: str, n:
 
 
 async def test_teams_have_a_leader_from_the_initiator_and_respect_recusal(session: AsyncSession) -> None:
-    joint = await factories.joint_task(session, entities=3, publish=False)
+    joint = await factories.joint_task(session, entities=3, publish=False, teams_drawn=False)
     a_ids = await _inspectors(session, joint.initiating.id, "A", 2)
     b_ids = await _inspectors(session, joint.participating.id, "B", 2)
     entity = joint.entities[0]
@@ -63,7 +63,7 @@ async def test_teams_have_a_leader_from_the_initiator_and_respect_recusal(sessio
 
 
 async def test_not_enough_inspectors_writes_nothing(session: AsyncSession) -> None:
-    joint = await factories.joint_task(session, entities=2, publish=False)
+    joint = await factories.joint_task(session, entities=2, publish=False, teams_drawn=False)
     only = await _inspectors(session, joint.initiating.id, "A", 1)
     await _inspectors(session, joint.participating.id, "B", 1)
     await teams.add_recusal(
@@ -77,7 +77,7 @@ async def test_not_enough_inspectors_writes_nothing(session: AsyncSession) -> No
 
 
 async def test_replacement_by_appointment_with_reason_and_approver(session: AsyncSession) -> None:
-    joint = await factories.joint_task(session, entities=1, publish=False)
+    joint = await factories.joint_task(session, entities=1, publish=False, teams_drawn=False)
     await _inspectors(session, joint.initiating.id, "A", 1)
     b_ids = await _inspectors(session, joint.participating.id, "B", 3)
     members = await teams.draw_inspectors(session, by=TEST, task_id=joint.task.id, seed="s2")

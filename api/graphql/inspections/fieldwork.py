@@ -17,13 +17,14 @@ from api.graphql.core.transaction import execute
 from api.graphql.inspections.common import own_department
 from api.graphql.inspections.payloads import (
     DrawCommitment,
+    EntityStatusChangeRecord,
     InspectionRecord,
     InspectorRecord,
     RecusalRecord,
     TeamMemberRecord,
     gid,
 )
-from api.graphql.nodes import TaskNode
+from api.graphql.nodes import EntityStatus, TaskNode
 from inspections import directory, draws, teams
 from inspections.errors import InvalidInput, NotFound
 from inspections.principals import Principal, Role
@@ -46,6 +47,9 @@ TeamMemberPayload: TypeAlias = Annotated[TeamMemberRecord | Errors, strawberry.u
 InspectorPayload: TypeAlias = Annotated[InspectorRecord | Errors, strawberry.union("InspectorPayload")]
 RecusalPayload: TypeAlias = Annotated[RecusalRecord | Errors, strawberry.union("RecusalPayload")]
 InspectionPayload: TypeAlias = Annotated[InspectionRecord | Errors, strawberry.union("InspectionPayload")]
+EntityStatusChangePayload: TypeAlias = Annotated[
+    EntityStatusChangeRecord | Errors, strawberry.union("EntityStatusChangePayload")
+]
 
 
 @strawberry.type
@@ -120,6 +124,30 @@ class FieldworkMutation:
 
         return await execute(info, action, InspectorRecord.from_row)
 
+    @strawberry.mutation(description="更新名录库中市场主体的登记状态（注销、吊销等），注明日期和来源")
+    async def change_entity_status(
+        self,
+        info: Info,
+        credit_code_: Annotated[str, strawberry.argument(name="creditCode")],
+        status: EntityStatus,
+        changed_on: date,
+        source: str,
+    ) -> EntityStatusChangePayload:
+        async def action(session: AsyncSession, by: Principal) -> models.EntityStatusChange:
+            own_department(by, Role.CLERK, Role.ADMIN)  # the role first: the directory is not public
+            entity = await directory.entity_in_directory(session, credit_code_, field="creditCode")
+            return await directory.change_entity_status(
+                session,
+                by=by,
+                entity_id=entity.id,
+                status=status,
+                changed_on=changed_on,
+                source=source,
+                today=info.context.today(),
+            )
+
+        return await execute(info, action, EntityStatusChangeRecord.from_row)
+
     @strawberry.mutation(description="登记执法回避")
     async def add_recusal(
         self,
@@ -165,6 +193,7 @@ class FieldworkMutation:
                 inspection_id=local_id(inspection_id, "Inspection", "inspectionId"),
                 inspected_on=inspected_on,
                 ended_on=ended_on,
+                today=info.context.today(),
             )
 
         return await execute(info, action, InspectionRecord.from_row)

@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 
 from api.graphql.core.ids import gid
+from api.graphql.nodes.base import EntityStatus  # registered there, before this module's types
 from inspections.draws import DrawPreview
 from inspections.teams import ReplacementReason
 from schema import enums, models
@@ -178,6 +179,27 @@ class InspectorRecord:
     @classmethod
     def from_row(cls, row: models.Inspector) -> InspectorRecord:
         return cls(id=gid("Inspector", row.id), badge_number=row.badge_number, name=row.name)
+
+
+@strawberry.type(description="名录库中市场主体登记状态的一次变更")
+class EntityStatusChangeRecord:
+    """A registration status change (登记状态变更) as the directory keeps it."""
+
+    entity_id: relay.GlobalID
+    status_before: EntityStatus
+    status: EntityStatus
+    changed_on: date
+    source: str
+
+    @classmethod
+    def from_row(cls, row: models.EntityStatusChange) -> EntityStatusChangeRecord:
+        return cls(
+            entity_id=gid("Entity", row.entity_id),
+            status_before=row.status_before,
+            status=row.status,
+            changed_on=row.changed_on,
+            source=row.source,
+        )
 
 
 @strawberry.type(description="回避登记")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, TypeAlias
 
@@ -9,10 +10,11 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
+from api.error_codes import ApiErrorCode as ApiCode
 from api.graphql.context import Info
-from api.graphql.core.errors import Errors
+from api.graphql.core.errors import Errors, InvalidInputError, as_error
 from api.graphql.core.ids import local_id
-from api.graphql.core.transaction import execute
+from api.graphql.core.transaction import execute, write_transaction
 from api.graphql.inspections.common import own_department
 from api.graphql.inspections.payloads import (
     DepartmentResult,
@@ -20,10 +22,77 @@ from api.graphql.inspections.payloads import (
 )
 from api.graphql.nodes import InspectionResultNode
 from inspections import follow_ups, results
+from inspections.errors import DomainError
 from inspections.principals import Principal, Role
 from schema import models
 
 ResultWorkPayload: TypeAlias = Annotated[DepartmentResult | Errors, strawberry.union("ResultWorkPayload")]
+BulkResultPayload: TypeAlias = Annotated["BulkResultReport | Errors", strawberry.union("BulkResultPayload")]
+# One request's worth of a work list page; more is refused rather than held in one transaction.
+BULK_LIMIT = 200
+
+
+@strawberry.type(description="批量操作中一条检查结果的结果")
+class BulkResultItem:
+    """What happened to one result of a bulk request."""
+
+    result_id: relay.GlobalID
+    outcome: ResultWorkPayload
+
+
+@strawberry.type(description="批量操作报告：逐条成功或拒绝的原因；被拒绝的条目不影响其他条目")
+class BulkResultReport:
+    """Per-item report of a bulk submit or approve."""
+
+    done: int
+    refused: int
+    items: list[BulkResultItem]
+
+
+async def _bulk(
+    info: Info,
+    result_ids: list[relay.GlobalID],
+    step: Callable[[AsyncSession, Principal, int], Awaitable[models.InspectionResult]],
+) -> BulkResultReport | Errors:
+    """Each result in its own savepoint inside one transaction: a refusal undoes only its own item."""
+    unique = list(dict.fromkeys(result_ids))
+    if not unique:
+        return InvalidInputError(
+            code=ApiCode.ARGUMENT_INVALID, message="请至少选择一条检查结果", field="resultIds"
+        )
+    if len(unique) > BULK_LIMIT:
+        return InvalidInputError(
+            code=ApiCode.TOO_MANY_ITEMS, message=f"一次最多处理{BULK_LIMIT}条检查结果", field="resultIds"
+        )
+    session, by = info.context.session, info.context.principal
+    outcomes: list[tuple[relay.GlobalID, models.InspectionResult | DomainError]] = []
+    try:
+        async with write_transaction(session):
+            for result_id in unique:
+                savepoint = await session.begin_nested()
+                try:
+                    row = await step(session, by, local_id(result_id, "InspectionResult", "resultIds"))
+                    await session.flush()
+                except DomainError as exc:
+                    await savepoint.rollback()
+                    outcomes.append((result_id, exc))
+                else:
+                    await savepoint.commit()
+                    outcomes.append((result_id, row))
+    except DomainError as exc:  # the transaction itself lost a race: nothing was done
+        return as_error(exc)
+    await session.connection()
+    items = [
+        BulkResultItem(
+            result_id=result_id,
+            outcome=as_error(value) if isinstance(value, DomainError) else DepartmentResult.from_row(value),
+        )
+        for result_id, value in outcomes
+    ]
+    refused = sum(isinstance(value, DomainError) for _, value in outcomes)
+    return BulkResultReport(done=len(items) - refused, refused=refused, items=items)
+
+
 CorrectionPayload: TypeAlias = Annotated[InspectionResultNode | Errors, strawberry.union("CorrectionPayload")]
 FollowUpPayload: TypeAlias = Annotated[FollowUpRecord | Errors, strawberry.union("FollowUpPayload")]
 
@@ -78,6 +147,22 @@ class ResultMutation:
             )
 
         return await execute(info, action, DepartmentResult.from_row)
+
+    @strawberry.mutation(description="批量上报审核（最多200条）：逐条报告成功或拒绝原因")
+    async def submit_results(self, info: Info, result_ids: list[relay.GlobalID]) -> BulkResultPayload:
+        async def step(session: AsyncSession, by: Principal, result_id: int) -> models.InspectionResult:
+            return await results.submit_result(session, by=by, result_id=result_id)
+
+        return await _bulk(info, result_ids, step)
+
+    @strawberry.mutation(description="批量审核通过（最多200条）：逐条报告成功或拒绝原因")
+    async def approve_results(self, info: Info, result_ids: list[relay.GlobalID]) -> BulkResultPayload:
+        today = info.context.today()
+
+        async def step(session: AsyncSession, by: Principal, result_id: int) -> models.InspectionResult:
+            return await results.approve_result(session, by=by, result_id=result_id, today=today)
+
+        return await _bulk(info, result_ids, step)
 
     @strawberry.mutation(description="修改草稿或被退回的检查结果，然后再次上报审核（seed 002 art.16）")
     async def revise_result(

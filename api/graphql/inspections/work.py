@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, TypeAlias
 
 import sqlalchemy as sa
 import strawberry
 from strawberry import relay
 
+from api.error_codes import ApiErrorCode as ApiCode
 from api.graphql.context import Info
-from api.graphql.core.errors import Errors, as_error
-from api.graphql.core.ids import local_id
+from api.graphql.core.errors import BadRequest, Errors, as_error
+from api.graphql.core.ids import gid, local_id
+from api.graphql.core.pagination import decode_cursor, encode_cursor, page_size
 from api.graphql.inspections.payloads import DepartmentResult, DrawPreviewRecord
 from inspections import draws, work
 from inspections.access import require_department
@@ -22,6 +25,9 @@ DrawPreviewPayload: TypeAlias = Annotated[DrawPreviewRecord | Errors, strawberry
 LateResultsPayload: TypeAlias = Annotated["LateResults | Errors", strawberry.union("LateResultsPayload")]
 ResultWorkListPayload: TypeAlias = Annotated[
     "ResultWorkList | Errors", strawberry.union("ResultWorkListPayload")
+]
+TaskInspectionsPayload: TypeAlias = Annotated[
+    "TaskInspectionPage | Errors", strawberry.union("TaskInspectionsPayload")
 ]
 
 strawberry.enum(work.ResultAction, description="待办：上报（SUBMIT）、修改后再上报（REVISE）、审核（REVIEW）")
@@ -44,6 +50,76 @@ class ResultWorkList:
     """What the caller's role has to do next."""
 
     entries: list[ResultWorkEntry]
+
+
+@strawberry.type(description="检查组成员及其执法检查人员（不公开）")
+class TeamSeatRecord:
+    """A team member with the inspector's name and badge: what recordInspection and replaceInspector need."""
+
+    id: relay.GlobalID = strawberry.field(description="检查组成员ID（replaceInspector 的 teamMemberId）")
+    inspector_id: relay.GlobalID
+    inspector_name: str
+    badge_number: str
+    department_id: relay.GlobalID
+    role: enums.TeamRole
+    replaced: bool
+    replacement_reason: str | None
+
+
+@strawberry.type(description="被检查对象（部门视图）")
+class InspectedEntity:
+    """The entity of an inspection, as the task's departments know it."""
+
+    id: relay.GlobalID
+    name: str
+    credit_code: str
+
+
+@strawberry.type(description="任务中的一户检查：检查日期、检查组、本部门可见的检查结果")
+class TaskInspection:
+    """One drawn entity's inspection, with the IDs the next steps need."""
+
+    id: relay.GlobalID = strawberry.field(
+        description="检查ID（recordInspection、enterResult 的 inspectionId）"
+    )
+    entity: InspectedEntity
+    inspected_on: date | None
+    ended_on: date | None
+    team: list[TeamSeatRecord]
+    results: list[DepartmentResult]
+
+
+@strawberry.type(description="任务的检查清单（按抽取顺序分页）")
+class TaskInspectionPage:
+    """A page of a task's inspections."""
+
+    items: list[TaskInspection]
+    end_cursor: str | None
+    has_next_page: bool
+
+
+def _task_inspection(found: work.InspectionWork) -> TaskInspection:
+    inspection, entity = found.inspection, found.entity
+    return TaskInspection(
+        id=gid("Inspection", inspection.id),
+        entity=InspectedEntity(id=gid("Entity", entity.id), name=entity.name, credit_code=entity.credit_code),
+        inspected_on=inspection.inspected_on,
+        ended_on=inspection.ended_on,
+        team=[
+            TeamSeatRecord(
+                id=gid("TeamMember", seat.member.id),
+                inspector_id=gid("Inspector", seat.inspector.id),
+                inspector_name=seat.inspector.name,
+                badge_number=seat.inspector.badge_number,
+                department_id=gid("Department", seat.member.department_id),
+                role=seat.member.role,
+                replaced=seat.member.replaced_by_id is not None,
+                replacement_reason=seat.member.replacement_reason,
+            )
+            for seat in found.team
+        ],
+        results=[DepartmentResult.from_row(r) for r in found.results],
+    )
 
 
 @strawberry.type(description="本部门逾期的检查结果（seed 001 art.29：未在规定时间内录入的视为未完成任务）")
@@ -93,6 +169,30 @@ class DepartmentQuery:
                 for e in entries
             ]
         )
+
+    @strawberry.field(
+        description="任务的检查清单：每户的检查ID、检查日期、检查组成员和检查结果（发起部门见全部，参与部门见本部门的部分）"
+    )
+    async def task_inspections(
+        self, info: Info, task_id: relay.GlobalID, first: int | None = None, after: str | None = None
+    ) -> TaskInspectionsPayload:
+        try:
+            limit = page_size(first)
+            after_id = decode_cursor(after, 1)[0] if after else None
+            if after_id is not None and not isinstance(after_id, int):
+                raise BadRequest("分页游标无效", code=ApiCode.CURSOR_INVALID, field="after")
+            found, more = await work.task_inspections(
+                info.context.session,
+                by=info.context.principal,
+                task_id=local_id(task_id, "Task", "taskId"),
+                after_id=after_id,
+                limit=limit,
+            )
+        except DomainError as exc:
+            return as_error(exc)
+        items = [_task_inspection(f) for f in found]
+        end = encode_cursor([found[-1].inspection.id]) if found else None
+        return TaskInspectionPage(items=items, end_cursor=end, has_next_page=more)
 
     @strawberry.field(description="本部门逾期的检查结果（最多各100条，按期限排序）")
     async def late_results(self, info: Info) -> LateResultsPayload:

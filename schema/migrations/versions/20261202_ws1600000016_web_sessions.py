@@ -1,7 +1,7 @@
 """Web sessions: a signed-in browser of the workspaces, stored as the SHA-256 of its cookie (issue 16).
 
 Revision ID: ws1600000016
-Revises: cecece000015
+Revises: ld14a0000016
 Create Date: 2026-12-02 17:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "ws1600000016"
-down_revision: str | None = "cecece000015"
+down_revision: str | None = "ld14a0000016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
