@@ -66,6 +66,7 @@ def create_app(
     budgets = BudgetHealth()
     limit = rate_limiter(settings, budgets)
     metrics = Metrics()
+    reader = SchemaReader(sessions, settings, clock)  # the website's and workspaces' public reads
     graphql = authenticate_then_limit(
         sessions,
         limit,
@@ -132,8 +133,10 @@ def create_app(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)
             *evidence_routes(sessions, settings, limit),  # objection evidence for its parties (issue 14)
+            # The workspaces (issue 16): signed-in pages for entities (/my) and departments (/dept).
+            *web.workspace_routes(web.Workspace(sessions, settings, clock, limit), reader),
             # The website (issue 15) last: its final route answers every unknown GET with a 404 page.
-            *web.routes(reader=SchemaReader(sessions, settings, clock), settings=settings, limit=limit),
+            *web.routes(reader=reader, settings=settings, limit=limit),
         ],
         lifespan=lifespan,
         middleware=[

@@ -21,6 +21,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SystemExit(f"设置 {name} 应为整数，收到 {raw!r} ({name} must be an integer)") from exc
 
 
+def _flag(raw: str | None) -> bool | None:
+    """ "1"/"true"/"yes" -> True, "0"/"false"/"no" -> False, unset or "auto" -> None."""
+    if raw is None or raw.strip().lower() in ("", "auto"):
+        return None
+    return raw.strip().lower() not in {"0", "false", "no"}
+
+
 def _deadlines(raw: str | None) -> dict[str, str]:
     """``"41=02-28,53=03-31,*=03-31"`` -> {"41": "02-28", "53": "03-31", "": "03-31"}."""
     result = {"": "03-31"}
@@ -87,6 +94,12 @@ class Settings:
     # The public log's Ed25519 signing key (tlog/README.md), a file outside the database; without it
     # the log still grows but no checkpoint is signed.
     log_key_file: str | None = None
+    # Workspaces (issue 16): a signed-in browser's session lasts this long in all, and while idle.
+    session_hours: int = 12
+    session_idle_minutes: int = 120
+    # Session cookies marked Secure: always (True), never (False), or when the request is HTTPS
+    # (None). Behind a proxy that ends TLS, set it to 1: the app itself then only sees http.
+    secure_cookies: bool | None = None
 
     @property
     def max_multipart_bytes(self) -> int:
@@ -135,4 +148,7 @@ class Settings:
             remind_before_workdays=_int(env, "GONGSHI_REMIND_BEFORE_WORKDAYS", cls.remind_before_workdays),
             log_key_file=env.get("GONGSHI_LOG_KEY_FILE") or None,
             elasticsearch_alias=env.get("GONGSHI_ES_ALIAS") or cls.elasticsearch_alias,
+            session_hours=_int(env, "GONGSHI_SESSION_HOURS", cls.session_hours),
+            session_idle_minutes=_int(env, "GONGSHI_SESSION_IDLE_MINUTES", cls.session_idle_minutes),
+            secure_cookies=_flag(env.get("GONGSHI_SECURE_COOKIES")),
         )

@@ -14,6 +14,8 @@ class CommonErrorCode(StrEnum):
     INVALID_INPUT = "INVALID_INPUT"
     CONFLICT = "CONFLICT"
     BAD_REQUEST = "BAD_REQUEST"
+    # Another request changed the same rows first (a stale version, a unique key, a lock).
+    CONCURRENT_UPDATE = "CONCURRENT_UPDATE"
 
 
 class CodedError(Exception):

@@ -14,15 +14,28 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from inspections.principals import PrincipalKind
 from web.errors import Endpoint, limited_page
 from web.pages import Pages
+from web.pages_account import AccountPages
+from web.pages_dept import DepartmentPages
 from web.pages_info import InfoPages, SiteSettings
+from web.pages_my import MyPages
 from web.pages_stats import StatisticsPage
 from web.pages_tasks import TaskPages
 from web.reader import PublicReader, ReadError
 from web.site import not_found, static_file
+from web.workspace import Workspace, WorkspaceSettings
 
-__all__ = ["PublicReader", "ReadError", "SiteSettings", "routes"]
+__all__ = [
+    "PublicReader",
+    "ReadError",
+    "SiteSettings",
+    "Workspace",
+    "WorkspaceSettings",
+    "routes",
+    "workspace_routes",
+]
 
 
 def routes(
@@ -59,4 +72,44 @@ def routes(
         Route("/settings/elder", pages.elder, methods=["GET"]),
         Route("/static/{digest}/{name:path}", static_file, methods=["GET", "HEAD"]),
         Route("/{path:path}", missing, methods=["GET", "HEAD"]),
+    ]
+
+
+def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRoute]:
+    """The workspaces (issue 16): sign-in, the entity's /my pages, the department's /dept pages.
+
+    Mount them before :func:`routes` (whose last route answers every unknown GET).
+    """
+    ws, account, my = workspace, AccountPages(workspace), MyPages(workspace, reader)
+    dept = DepartmentPages(workspace, reader)
+    entity, department = PrincipalKind.ENTITY, PrincipalKind.DEPARTMENT
+    dept_sign_in = "/dept/sign-in"
+
+    def both(path: str, endpoint: Endpoint) -> Route:
+        return Route(path, endpoint, methods=["GET", "HEAD", "POST"])
+
+    def get(path: str, endpoint: Endpoint) -> Route:
+        return Route(path, endpoint, methods=["GET", "HEAD"])
+
+    def post(path: str, endpoint: Endpoint) -> Route:
+        return Route(path, endpoint, methods=["POST"])
+
+    return [
+        both("/my/sign-in", ws.route(account.entity_sign_in)),
+        both("/dept/sign-in", ws.route(account.department_sign_in)),
+        post("/sign-out", ws.route(account.sign_out)),
+        get("/account/sessions", ws.route(account.sessions, signed_in=True)),
+        post("/account/sessions/{pk:int}/revoke", ws.route(account.revoke, signed_in=True)),
+        get("/my", ws.route(my.home, kind=entity)),
+        get("/my/results/{pk:int}", ws.route(my.result, kind=entity)),
+        both("/my/results/{pk:int}/objection", ws.route(my.objection_form, kind=entity)),
+        get("/my/objections", ws.route(my.objections, kind=entity)),
+        get("/my/objections/{pk:int}", ws.route(my.objection, kind=entity)),
+        get("/my/objections/{pk:int}/evidence/{file:int}", ws.route(my.evidence, kind=entity)),
+        get("/dept", ws.route(dept.dashboard, kind=department, sign_in=dept_sign_in)),
+        get("/dept/results/{pk:int}", ws.route(dept.result, kind=department, sign_in=dept_sign_in)),
+        post("/dept/results/{pk:int}/submit", ws.route(dept.submit, kind=department)),
+        post("/dept/results/{pk:int}/approve", ws.route(dept.approve, kind=department)),
+        post("/dept/results/{pk:int}/return", ws.route(dept.return_, kind=department)),
+        post("/dept/results/{pk:int}/revise", ws.route(dept.revise, kind=department)),
     ]

@@ -1,6 +1,6 @@
 """Every table of Gongshi; importing this module registers them all on ``Base.metadata``."""
 
-from schema.models.access import ActivationCode, ApiToken
+from schema.models.access import ActivationCode, ApiToken, WebSession
 from schema.models.directory import Department, Entity, EntityContact, EntityStatusChange, Inspector
 from schema.models.draws import Draw, DrawCandidate, DrawEntry, Inspection, InspectorRecusal, TeamMember
 from schema.models.items import InspectionItem, ResultCategory
@@ -48,4 +48,5 @@ __all__ = [
     "TaskItem",
     "TaskStratum",
     "TeamMember",
+    "WebSession",
 ]

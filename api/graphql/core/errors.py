@@ -23,6 +23,7 @@ from schema.credit_code import CreditCodeErrorCode
 from schema.errors import CodedError, CommonErrorCode
 from search.error_codes import SearchErrorCode
 from tlog.error_codes import LogErrorCode
+from web.error_codes import WebErrorCode
 
 MASKED_MESSAGE = "服务器内部错误"
 
@@ -35,6 +36,7 @@ DOMAIN_CODES: tuple[type[StrEnum], ...] = (
     ObjectionErrorCode,
     SearchErrorCode,
     LogErrorCode,
+    WebErrorCode,
 )
 
 # One GraphQL enum of every domain's codes (a code two domains share is one value): a code added to

@@ -1,7 +1,7 @@
 """Search on PostgreSQL: how many documents hold each token, for the search to pick its plan.
 
 Revision ID: ps1700000016
-Revises: ld14a0000016
+Revises: lf18000016
 Create Date: 2026-12-02 17:20:00
 
 Why (search/backends/postgres.py): PostgreSQL's planner multiplies the frequencies of a query's
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "ps1700000016"
-down_revision: str | None = "ld14a0000016"
+down_revision: str | None = "lf18000016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

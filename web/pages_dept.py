@@ -1,0 +1,181 @@
+"""The department's workspace (/dept): the results work list, reviewing, returning, revising.
+
+The dashboard is ``work.result_work`` (the API's ``resultWorkList``): what the caller's role is to
+do next, by publication due date, with working days left, late ones in red. Every action is the
+use case the API's mutation runs (``submitResult``, ``approveResult``, ``returnResult``,
+``reviseResult``): the same roles, audit rows and refusal codes, shown beside the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.responses import Response
+
+from inspections import results, work
+from inspections.access import task_role
+from inspections.errors import DomainError
+from inspections.principals import Role
+from schema.enums import ResultStatus
+from schema.models import Department, Entity, InspectionItem, InspectionResult, Task
+from web import documents
+from web.pages_account import errors_of, see_other
+from web.reader import PublicReader
+from web.site import not_found
+from web.workspace import Ctx, Workspace
+from workdays import working_days_between
+
+ACTION_LABELS = {
+    work.ResultAction.SUBMIT: "上报审核",
+    work.ResultAction.REVISE: "修改后重新上报",
+    work.ResultAction.REVIEW: "审核",
+}
+STATUS_LABELS = {
+    ResultStatus.DRAFT: "草稿",
+    ResultStatus.UNDER_REVIEW: "审核中",
+    ResultStatus.RETURNED: "已退回",
+    ResultStatus.PUBLISHED: "已公示",
+}
+ROLE_LABELS = {Role.CLERK: "录入员", Role.REVIEWER: "审核员", Role.HEAD: "主要负责人", Role.ADMIN: "管理员"}
+
+
+class DepartmentPages:
+    """The signed-in department user's pages."""
+
+    def __init__(self, workspace: Workspace, reader: PublicReader) -> None:
+        self.ws = workspace
+        self.reader = reader
+
+    async def _names(self, ctx: Ctx, row: InspectionResult) -> dict[str, Any]:
+        entity = await ctx.db.get(Entity, row.entity_id)
+        item = await ctx.db.get(InspectionItem, row.item_id)
+        department = await ctx.db.get(Department, row.department_id)
+        task = await ctx.db.get(Task, row.task_id)
+        assert entity and item and department and task
+        return {"entity": entity, "item": item, "department": department, "task": task}
+
+    async def dashboard(self, ctx: Ctx) -> Response:
+        """What the caller's role is to do next (the API's resultWorkList)."""
+        today = ctx.today()
+        entries = await work.result_work(ctx.db, by=ctx.principal, today=today, calendar=await ctx.calendar())
+        rows = []
+        for e in entries:
+            due = e.result.publication_due
+            rows.append(
+                {
+                    "entry": e,
+                    "action": ACTION_LABELS[e.action],
+                    "late": due is not None and due < today,
+                    **await self._names(ctx, e.result),
+                }
+            )
+        department = await ctx.db.get(Department, ctx.principal.department_id)
+        return ctx.page(
+            "dept_home.html",
+            title="部门工作台",
+            rows=rows,
+            department=department,
+            role=ROLE_LABELS[ctx.principal.role] if ctx.principal.role else "",
+        )
+
+    async def _result(self, ctx: Ctx, pk: int) -> InspectionResult | None:
+        """A result of a task the caller's department has a part in; None (a 404) otherwise."""
+        row = await ctx.db.get(InspectionResult, pk)
+        if row is None:
+            return None
+        try:
+            await task_role(ctx.db, ctx.principal, row.task_id, missing=results.result_missing())
+        except DomainError:
+            return None
+        return row
+
+    async def _result_page(
+        self, ctx: Ctx, row: InspectionResult, *, errors: dict[str, Any] | None = None, status: int = 200
+    ) -> Response:
+        data = await self.reader.query(ctx.request, documents.CATEGORIES, {})
+        due = row.publication_due
+        return ctx.page(
+            "dept_result.html",
+            http_status=status,
+            title="检查结果审核",
+            r=row,
+            status_label=STATUS_LABELS[row.status],
+            left=working_days_between(await ctx.calendar(), ctx.today(), due) if due else None,
+            late=due is not None and due < ctx.today() and row.status != ResultStatus.PUBLISHED,
+            categories=data["resultCategories"],
+            category_labels={c["code"]: c["label"] for c in data["resultCategories"]},
+            errors=errors or {},
+            values={
+                "reason": ctx.field("reason"),
+                "description": ctx.field("description") or row.description,
+                "codes": (ctx.form.getlist("categoryCodes") if ctx.form else None)
+                or list(row.category_codes),
+            },
+            role=ctx.principal.role,
+            roles=Role,
+            statuses=ResultStatus,
+            done=ctx.request.query_params.get("done", ""),
+            **await self._names(ctx, row),
+        )
+
+    async def result(self, ctx: Ctx) -> Response:
+        """One result with what the caller's role may do to it."""
+        row = await self._result(ctx, ctx.request.path_params["pk"])
+        if row is None:
+            return not_found(ctx.request, "这条检查结果不存在")
+        return await self._result_page(ctx, row)
+
+    async def _act(self, ctx: Ctx, done: str, action: Callable[[int], Awaitable[object]]) -> Response:
+        pk = ctx.request.path_params["pk"]
+        row = await self._result(ctx, pk)
+        if row is None:
+            return not_found(ctx.request, "这条检查结果不存在")
+        try:
+            async with ctx.write():
+                await action(pk)
+        except DomainError as exc:
+            row = await self._result(ctx, pk)
+            assert row is not None
+            return await self._result_page(ctx, row, errors=errors_of(exc), status=400)
+        return see_other(f"/dept/results/{pk}?done={done}")
+
+    async def submit(self, ctx: Ctx) -> Response:
+        """上报审核 (submitResult)."""
+        return await self._act(
+            ctx, "submit", lambda pk: results.submit_result(ctx.db, by=ctx.principal, result_id=pk)
+        )
+
+    async def approve(self, ctx: Ctx) -> Response:
+        """审核通过 (approveResult): the second of the two reviews publishes it."""
+        return await self._act(
+            ctx,
+            "approve",
+            lambda pk: results.approve_result(ctx.db, by=ctx.principal, result_id=pk, today=ctx.today()),
+        )
+
+    async def return_(self, ctx: Ctx) -> Response:
+        """退回 with a reason (returnResult)."""
+        return await self._act(
+            ctx,
+            "return",
+            lambda pk: results.return_result(
+                ctx.db, by=ctx.principal, result_id=pk, reason=ctx.field("reason")
+            ),
+        )
+
+    async def revise(self, ctx: Ctx) -> Response:
+        """修改 a draft or returned result (reviseResult)."""
+        assert ctx.form is not None
+        codes = [c for c in ctx.form.getlist("categoryCodes") if isinstance(c, str)]
+        return await self._act(
+            ctx,
+            "revise",
+            lambda pk: results.revise_result(
+                ctx.db,
+                by=ctx.principal,
+                result_id=pk,
+                category_codes=codes,
+                description=ctx.field("description"),
+            ),
+        )
