@@ -120,7 +120,7 @@ PRIVATE_COLUMNS: dict[type[Base], frozenset[str]] = {
     ),
 }
 
-_TABLE = PublicationGeneration.__table__
+_TABLE = sa.table("publication_generation", sa.column("id", sa.Integer), sa.column("n", sa.Integer))
 _BUMP = sa.update(_TABLE).where(_TABLE.c.id == 1).values(n=_TABLE.c.n + 1)
 _READ = sa.select(_TABLE.c.n).where(_TABLE.c.id == 1)
 
