@@ -69,11 +69,16 @@ def create_app(
     metrics = Metrics(sessions)
     # The public response cache and persisted queries (issue 13 part 3); shared through Redis if set.
     cache, persisted = ResponseCache(settings), PersistedQueries(settings)
+    schema = build_schema()
+    if not settings.short_path:  # one schema per process: a benchmark measures it without the short path
+        from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+        schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
     graphql = authenticate_then_limit(
         sessions,
         limit,
         http_caching(
-            graphql_endpoint(build_schema(), settings, clock, persisted),
+            graphql_endpoint(schema, settings, clock, persisted),
             settings,
             cache=cache,
             persisted=persisted,
@@ -144,7 +149,11 @@ def create_app(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)
             # The website (issue 15) last: its final route answers every unknown GET with a 404 page.
-            *web.routes(reader=SchemaReader(sessions, settings, clock), settings=settings, limit=limit),
+            *web.routes(
+                reader=SchemaReader(sessions, settings, clock, cache.store if cache.enabled else None),
+                settings=settings,
+                limit=limit,
+            ),
         ],
         lifespan=lifespan,
         middleware=[

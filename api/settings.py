@@ -65,6 +65,8 @@ class Settings:
     # must revalidate every time (``no-cache``; an unchanged answer is a 304 from our own cache),
     # so nothing stale is ever served; N: up to N seconds stale. Tokens: never stored.
     public_max_age: int = 0
+    # The GraphQL short path (api/graphql/execution.py); off only to measure it (bench/cache_bench.py).
+    short_path: bool = True
     # Bytes of anonymous answers this process keeps (the public response cache); 0 turns it off.
     response_cache_bytes: int = 32 * 1024 * 1024
     # Annual plans are due by end of February (seed 001 art.7, 河南) or end of March (seed 002 art.6,
@@ -122,6 +124,7 @@ class Settings:
                 p.strip() for p in env.get("GONGSHI_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
             public_max_age=_int(env, "GONGSHI_PUBLIC_MAX_AGE", cls.public_max_age),
+            short_path=(env.get("GONGSHI_SHORT_PATH", "1") not in {"0", "false", "no"}),
             response_cache_bytes=_int(env, "GONGSHI_RESPONSE_CACHE_BYTES", cls.response_cache_bytes),
             rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),

@@ -258,3 +258,19 @@ async def test_an_unreachable_redis_still_answers_200(
         assert answer.status_code == 200
         assert {entity for entity, _ in names(answer.json())} == {"姚安县甲商行", "姚安县乙商行"}
     assert any("Redis unavailable" in record.message for record in caplog.records)
+
+
+async def test_the_home_page_shows_a_publication_on_the_next_request_and_repeats_from_the_cache(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    first = await factories.joint_task(session, entities=1, names=["姚安县甲商行"])
+    async with app_client(session, engine) as client:
+        home = (await client.get("/")).text
+        assert "姚安县甲商行" in home and "姚安县乙商行" not in home and first.initiating.name in home
+        # The page's reads are cached: a department renamed behind the hooks stays as it was.
+        await rename_department_behind_the_cache(session, first.initiating.name, "姚安县某局（更名）")
+        assert (await client.get("/")).text == home
+
+        await factories.joint_task(session, entities=1, names=["姚安县乙商行"])
+        fresh = (await client.get("/")).text
+        assert "姚安县甲商行" in fresh and "姚安县乙商行" in fresh
