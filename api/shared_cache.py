@@ -9,11 +9,12 @@ write, logged at most once a minute: the cache fails open like the rate limits.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
 import cachetools
-import redis.asyncio as aioredis
+import redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("gongshi.cache")
@@ -40,10 +41,12 @@ class SharedCache:
         self.prefix = f"{prefix}:{name}:"
         self.ttl = ttl_seconds
         self.logged_at = 0.0
-        self.redis: aioredis.Redis | None = None
+        # The synchronous client, called in a worker thread: its connections belong to no event
+        # loop (an app outlives a test's loop) and it gives up after ``timeout_ms``.
+        self.redis: redis.Redis | None = None
         if redis_url:
             timeout = timeout_ms / 1000
-            self.redis = aioredis.Redis.from_url(
+            self.redis = redis.Redis.from_url(
                 redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
             )
 
@@ -65,7 +68,7 @@ class SharedCache:
         if value is not None or self.redis is None:
             return value
         try:
-            raw = await self.redis.get(self.prefix + key)
+            raw = await asyncio.to_thread(self.redis.get, self.prefix + key)
         except (RedisError, OSError) as exc:
             self._failed(exc)
             return None
@@ -80,7 +83,7 @@ class SharedCache:
         if self.redis is None or len(value) > self.max_entry:
             return
         try:
-            await self.redis.set(self.prefix + key, value, ex=self.ttl)
+            await asyncio.to_thread(self.redis.set, self.prefix + key, value, ex=self.ttl)
         except (RedisError, OSError) as exc:
             self._failed(exc)
 
@@ -91,4 +94,4 @@ class SharedCache:
     async def close(self) -> None:
         """Close the Redis connections (the app's lifespan ends)."""
         if self.redis is not None:
-            await self.redis.aclose()
+            await asyncio.to_thread(self.redis.close)

@@ -42,10 +42,13 @@ def memory(pid: int) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--cache-bytes", help="GONGSHI_RESPONSE_CACHE_BYTES (0: no response cache)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gongshi-rss-") as tmp:
         work = Path(tmp)
         env = {**default_env(), **UNLIMITED, "DATABASE_URL": f"sqlite:///{work / 'bench.db'}"}
+        if args.cache_bytes is not None:
+            env["GONGSHI_RESPONSE_CACHE_BYTES"] = args.cache_bytes
         subprocess.run([str(BIN / "gongshi"), "demo"], env=env, cwd=work, check=True, capture_output=True)
         port = free_port()
         command = [str(BIN / "gongshi"), "serve", "--host", "127.0.0.1", "--port", str(port)]
