@@ -274,3 +274,18 @@ async def test_the_home_page_shows_a_publication_on_the_next_request_and_repeats
         await factories.joint_task(session, entities=1, names=["姚安县乙商行"])
         fresh = (await client.get("/")).text
         assert "姚安县甲商行" in fresh and "姚安县乙商行" in fresh
+
+
+async def test_metrics_report_the_search_outbox_depth(session: AsyncSession, engine: AsyncEngine) -> None:
+    from schema.models import SearchOutbox
+
+    joint = await factories.joint_task(session, entities=1)
+    async with app_client(session, engine) as client:
+        assert re.search(
+            r"^gongshi_search_outbox_depth 0\.0$", (await client.get("/metrics")).text, re.MULTILINE
+        )
+        # Two results waiting for Elasticsearch (written as the search backend's outbox would).
+        session.add_all(SearchOutbox(result_id=result.id) for result in joint.results[:2])
+        await session.flush()
+        metrics = (await client.get("/metrics")).text
+        assert re.search(r"^gongshi_search_outbox_depth 2\.0$", metrics, re.MULTILINE), metrics
