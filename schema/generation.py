@@ -153,8 +153,10 @@ async def current_generation(session: AsyncSession) -> int:
     return int(await session.scalar(_READ) or 0)
 
 
-def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
-    # The pre-flush new/dirty/deleted sets and attribute histories are still there in after_flush.
+def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    # Before the flush's own writes: on PostgreSQL the generation row is then the first lock a
+    # publishing transaction takes, so two of them queue on it instead of deadlocking on rows
+    # each locked first (a bump after the writes would invert the order in a later flush).
     if touches_public(session):
         bump(session.connection())
 
@@ -170,6 +172,6 @@ def _bulk_statement(state: ORMExecuteState) -> None:
 
 def install() -> None:
     """Register the hooks on every session (idempotent; schema.db calls it on import)."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "do_orm_execute", _bulk_statement)
