@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 import web
+from api.graphql.persisted import PersistedQueries
 from api.graphql.schema import build_schema
 from api.graphql.view import graphql_endpoint
 from api.graphql.web_reader import SchemaReader
@@ -30,6 +31,7 @@ from api.http.evidence import evidence_routes
 from api.http.log import log_routes, log_signer
 from api.http.observe import Metrics, Observe
 from api.http.ratelimit import BudgetHealth, rate_limiter
+from api.http.response_cache import ResponseCache
 from api.search_runtime import configure_search, search_lifespan, search_readiness
 from api.settings import Settings
 from inspections.principals import PUBLIC
@@ -65,12 +67,27 @@ def create_app(
     configure_search(settings)
     budgets = BudgetHealth()
     limit = rate_limiter(settings, budgets)
-    metrics = Metrics()
-    reader = SchemaReader(sessions, settings, clock)  # the website's and workspaces' public reads
+    metrics = Metrics(sessions)
+    # The public response cache and persisted queries (issue 13 part 3); shared through Redis if set.
+    cache, persisted = ResponseCache(settings), PersistedQueries(settings)
+    schema = build_schema()
+    if not settings.short_path:  # one schema per process: a benchmark measures it without the short path
+        from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+        schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    # The website's and workspaces' public reads, through the same cache.
+    reader = SchemaReader(sessions, settings, clock, cache.store if cache.enabled else None)
     graphql = authenticate_then_limit(
         sessions,
         limit,
-        http_caching(graphql_endpoint(build_schema(), settings, clock), settings),
+        http_caching(
+            graphql_endpoint(schema, settings, clock, persisted),
+            settings,
+            cache=cache,
+            persisted=persisted,
+            metrics=metrics,
+            clock=clock,
+        ),
         lambda error: graphql_error(401, error.message, error.code, headers={"WWW-Authenticate": "Bearer"}),
     )
 
@@ -117,6 +134,8 @@ def create_app(
         async with search_lifespan(sessions), log_signer(sessions, settings):  # public log (issue 18)
             freeze_startup_objects()
             yield
+        await cache.store.close()
+        await persisted.store.close()
         await engine.dispose()
 
     app = Starlette(
@@ -163,4 +182,5 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.settings = settings
+    app.state.response_cache, app.state.persisted_queries = cache, persisted
     return app

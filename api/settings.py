@@ -68,8 +68,14 @@ class Settings:
     rate_limit_timeout_ms: int = 100
     # Proxy addresses whose X-Forwarded-For names the caller (for per-IP budgets); none by default.
     trusted_proxies: tuple[str, ...] = ()
-    # Seconds a shared cache may keep an anonymous query's answer (issue 13); tokens: never.
-    public_max_age: int = 5
+    # Seconds a shared HTTP cache may reuse an anonymous answer without asking (issue 13). 0: it
+    # must revalidate every time (``no-cache``; an unchanged answer is a 304 from our own cache),
+    # so nothing stale is ever served; N: up to N seconds stale. Tokens: never stored.
+    public_max_age: int = 0
+    # The GraphQL short path (api/graphql/execution.py); off only to measure it (bench/cache_bench.py).
+    short_path: bool = True
+    # Bytes of anonymous answers this process keeps (the public response cache); 0 turns it off.
+    response_cache_bytes: int = 32 * 1024 * 1024
     # Annual plans are due by end of February (seed 001 art.7, 河南) or end of March (seed 002 art.6,
     # 云南): the deadline (month-day) per region-code prefix; the longest matching prefix wins.
     plan_deadlines: dict[str, str] = field(default_factory=lambda: {"": "03-31", "41": "02-28"})
@@ -134,6 +140,8 @@ class Settings:
                 p.strip() for p in env.get("GONGSHI_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
             public_max_age=_int(env, "GONGSHI_PUBLIC_MAX_AGE", cls.public_max_age),
+            short_path=(env.get("GONGSHI_SHORT_PATH", "1") not in {"0", "false", "no"}),
+            response_cache_bytes=_int(env, "GONGSHI_RESPONSE_CACHE_BYTES", cls.response_cache_bytes),
             rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
             evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolResetState
 
+from schema.generation import install as install_publication_generation
 from schema.versions import tested
 
 try:  # SQLAlchemy 2.1 names it await_; await_only, its 2.0 name, is deprecated from 2.2
@@ -26,6 +27,10 @@ except ImportError:  # pragma: no cover - SQLAlchemy 2.0
 FAST_BEGIN = tested("SQLAlchemy", ("2.0", "2.1"), purpose="the SQLite one-hand-off BEGIN") and tested(
     "aiosqlite", ("0.20", "0.21", "0.22"), purpose="the SQLite one-hand-off BEGIN"
 )
+
+
+# Every session, however made, bumps the publication generation with a public change (issue 13).
+install_publication_generation()
 
 
 def async_url(url: str) -> str:

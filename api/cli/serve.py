@@ -18,14 +18,26 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from api.app import create_app
     from schema.migrate import upgrade
 
-    upgrade(settings.database_url)
-    uvicorn.run(
-        create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-        access_log=False,
-    )
+    upgrade(settings.database_url)  # once, before any worker starts
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.workers > 1:
+        if not settings.redis_url:
+            print(
+                "注意：多个工作进程未设置 REDIS_URL，各进程的限流额度与缓存互不共享"
+                " (REDIS_URL unset: each worker has its own rate budgets and cache)"
+            )
+        # Each worker builds its own app from the same environment (settings are read there).
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            workers=args.workers,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+        )
+        return 0
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
     return 0
 
 
@@ -71,6 +83,9 @@ def register(sub: Any) -> None:
     serve = sub.add_parser("serve", help="migrate, then serve HTTP")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (several: set REDIS_URL to share budgets)"
+    )
     serve.set_defaults(run=_serve)
     sub.add_parser("migrate", help="bring the database to the newest schema").set_defaults(run=_migrate)
     sub.add_parser("demo", help="load the demo dataset (idempotent)").set_defaults(run=_demo)

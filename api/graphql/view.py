@@ -30,6 +30,7 @@ from strawberry.types import ExecutionResult
 from api.error_codes import ApiErrorCode as Code
 from api.graphql.context import Context
 from api.graphql.loaders import Loaders
+from api.graphql.persisted import PersistedQueries
 from api.graphql.schema import MAX_QUERY_LENGTH
 from api.settings import Settings
 from schema.base import utcnow
@@ -92,12 +93,19 @@ class QueryTooLong(HTTPException):
 class GongshiGraphQL(GraphQL[Context, None]):
     """strawberry's view, run by :func:`graphql_endpoint` after authentication and rate limiting."""
 
-    def __init__(self, schema: strawberry.Schema, settings: Settings, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        persisted: PersistedQueries | None = None,
+    ) -> None:
         super().__init__(
             schema, graphql_ide="graphiql" if settings.graphiql else None, multipart_uploads_enabled=True
         )
         self.settings = settings
         self.clock = clock
+        self.persisted = persisted
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         assert isinstance(request, Request) and isinstance(response, Response)
@@ -126,6 +134,11 @@ class GongshiGraphQL(GraphQL[Context, None]):
             raise HTTPException(400, f"请求内容无法解析（{type(exc).__name__}）") from exc
         if isinstance(data, list):
             raise HTTPException(400, "不支持批量请求，请逐个发送")
+        if data.query is None and self.persisted is not None:
+            # An automatic persisted query: the HTTP layer checked the hash and found the document.
+            given = (data.extensions or {}).get("persistedQuery")
+            if isinstance(given, dict) and isinstance(given.get("sha256Hash"), str):
+                data.query = self.persisted.local(given["sha256Hash"].lower())
         if isinstance(data.query, str) and len(data.query) > MAX_QUERY_LENGTH:
             raise QueryTooLong(
                 400, f"查询文本过长（{len(data.query)}个字符），不能超过{MAX_QUERY_LENGTH}个字符"
@@ -195,10 +208,13 @@ def refused(exc: HTTPException) -> Response:
 
 
 def graphql_endpoint(
-    schema: strawberry.Schema, settings: Settings, clock: Callable[[], datetime] = utcnow
+    schema: strawberry.Schema,
+    settings: Settings,
+    clock: Callable[[], datetime] = utcnow,
+    persisted: PersistedQueries | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """``/graphql``, run after the HTTP layer has authenticated the caller and checked its budget."""
-    view = GongshiGraphQL(schema, settings, clock)
+    view = GongshiGraphQL(schema, settings, clock, persisted)
 
     async def graphql(request: Request) -> Response:
         # The session holds a connection before resolvers run (concurrent resolvers must not both

@@ -14,7 +14,17 @@ import time
 import uuid
 
 import orjson
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+import sqlalchemy as sa
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +36,8 @@ SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 class Metrics:
     """The service's counters and histograms, in a registry of their own."""
 
-    def __init__(self) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession] | None = None) -> None:
+        self.sessions = sessions
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "gongshi_http_requests",
@@ -51,7 +62,32 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.cache_hits = Counter(
+            "gongshi_response_cache_hits",
+            "Anonymous queries answered from the response cache",
+            registry=self.registry,
+        )
+        self.cache_misses = Counter(
+            "gongshi_response_cache_misses",
+            "Anonymous queries the response cache did not hold",
+            registry=self.registry,
+        )
+        self.outbox = Gauge(
+            "gongshi_search_outbox_depth",
+            "Search outbox rows not yet sent to Elasticsearch (read at each scrape)",
+            registry=self.registry,
+        )
+
     async def endpoint(self, request: Request) -> Response:
+        if self.sessions is not None:
+            from schema.models import SearchOutbox
+
+            try:
+                async with self.sessions() as session:
+                    depth = await session.scalar(sa.select(sa.func.count()).select_from(SearchOutbox))
+                self.outbox.set(int(depth or 0))
+            except SQLAlchemyError:
+                self.outbox.set(float("nan"))  # the database is unreachable: /readyz says so
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -3,6 +3,7 @@
 from schema.models.access import ActivationCode, ApiToken, WebSession
 from schema.models.directory import Department, Entity, EntityContact, EntityStatusChange, Inspector
 from schema.models.draws import Draw, DrawCandidate, DrawEntry, Inspection, InspectorRecusal, TeamMember
+from schema.models.generation import PublicationGeneration
 from schema.models.items import InspectionItem, ResultCategory
 from schema.models.log import LogCheckpoint, LogHead, LogLeaf, LogNode
 from schema.models.objections import Objection, ObjectionEvidence, ObjectionTransition, Reminder
@@ -37,6 +38,7 @@ __all__ = [
     "Objection",
     "ObjectionEvidence",
     "ObjectionTransition",
+    "PublicationGeneration",
     "Reminder",
     "ResultCategory",
     "ResultCategoryCode",

@@ -82,8 +82,10 @@ async def test_list_queries_stay_flat_when_data_doubles(
     # reads its entities, departments, items, tasks and categories in one statement that primes
     # the loaders (load_page; through the driver on SQLite, so not counted there), then the
     # versions and their categories for history: 5 on PostgreSQL, 4 on SQLite (9 before priming).
-    assert before["results"] <= 5, before
-    assert before["tasks"] <= 15, before
+    # Every anonymous query also reads the publication generation (the response cache's key,
+    # api/http/caching.py): one primary-key read more, constant, on each page.
+    assert before["results"] <= 5 + 1, before
+    assert before["tasks"] <= 15 + 1, before
 
 
 SEARCH_PAGE = """

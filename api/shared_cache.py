@@ -1,0 +1,97 @@
+"""A two-level byte cache: an LRU in this process, shared through Redis when ``REDIS_URL`` is set.
+
+Used by the public response cache (api/http/response_cache.py) and the automatic persisted
+queries (api/graphql/persisted.py). Keys are content- or generation-addressed, so an entry never
+changes meaning: the local level needs no invalidation and Redis only shares fills between
+workers. Redis failing (down, hung past ``rate_limit_timeout_ms``) is a miss and a skipped
+write, logged at most once a minute: the cache fails open like the rate limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import cachetools
+import redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("gongshi.cache")
+
+
+class SharedCache:
+    """``get``/``put`` bytes by string key; ``max_bytes`` bounds the local level."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        max_bytes: int,
+        redis_url: str | None,
+        prefix: str,
+        ttl_seconds: int,
+        timeout_ms: int,
+    ) -> None:
+        self.name = name
+        self.local: cachetools.LRUCache[str, bytes] = cachetools.LRUCache(
+            maxsize=max_bytes, getsizeof=lambda value: len(value) + 100
+        )
+        self.max_entry = max_bytes // 8  # one huge answer must not flush everything else
+        self.prefix = f"{prefix}:{name}:"
+        self.ttl = ttl_seconds
+        self.logged_at = 0.0
+        # The synchronous client, called in a worker thread: its connections belong to no event
+        # loop (an app outlives a test's loop) and it gives up after ``timeout_ms``.
+        self.redis: redis.Redis | None = None
+        if redis_url:
+            timeout = timeout_ms / 1000
+            self.redis = redis.Redis.from_url(
+                redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+            )
+
+    def _failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self.logged_at >= 60:
+            self.logged_at = now
+            log.warning(
+                "%s cache: Redis unavailable, serving without it (%s: %s)", self.name, type(exc).__name__, exc
+            )
+
+    def get_local(self, key: str) -> bytes | None:
+        """The entry if this process holds it (no I/O)."""
+        return self.local.get(key)
+
+    async def get(self, key: str) -> bytes | None:
+        """The entry from this process, else from Redis (then kept here too)."""
+        value = self.local.get(key)
+        if value is not None or self.redis is None:
+            return value
+        try:
+            raw = await asyncio.to_thread(self.redis.get, self.prefix + key)
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return None
+        value = raw if isinstance(raw, bytes) else None
+        if value is not None:
+            self._keep(key, value)
+        return value
+
+    async def put(self, key: str, value: bytes) -> None:
+        """Store ``value`` here and in Redis (best effort)."""
+        self._keep(key, value)
+        if self.redis is None or len(value) > self.max_entry:
+            return
+        try:
+            await asyncio.to_thread(self.redis.set, self.prefix + key, value, ex=self.ttl)
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+
+    def _keep(self, key: str, value: bytes) -> None:
+        if len(value) <= self.max_entry:
+            self.local[key] = value
+
+    async def close(self) -> None:
+        """Close the Redis connections (the app's lifespan ends)."""
+        if self.redis is not None:
+            await asyncio.to_thread(self.redis.close)
