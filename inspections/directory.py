@@ -224,3 +224,35 @@ async def change_entity_status(
         after={"status": status.value, "changedOn": changed_on.isoformat(), "source": source.strip()},
     )
     return change
+
+
+async def set_inspector_active(
+    session: AsyncSession, *, by: Principal, inspector_id: int, active: bool, reason: str
+) -> Inspector:
+    """Take an inspector out of the draw (离岗、调离) or back in; the directory keeps the row.
+
+    Seed 001 art.11 and 004 三(一): the inspector directory is kept current before every draw; an
+    inactive inspector is neither drawn nor appointed as a replacement. Only the inspector's own
+    department's admin may; to anyone else the inspector does not exist.
+    """
+    inspector = await session.get(Inspector, inspector_id)
+    if inspector is None or (by.kind != PrincipalKind.SYSTEM and by.department_id != inspector.department_id):
+        raise NotFound("未找到该执法检查人员", code=Code.INSPECTOR_NOT_FOUND)
+    require_own_department(by, inspector.department_id, Role.ADMIN)
+    if not reason.strip():
+        raise InvalidInput("请说明原因", code=Code.REASON_REQUIRED, field="reason")
+    if len(reason.strip()) > 200:
+        raise InvalidInput("原因不能超过200个字符", code=Code.TOO_LONG, field="reason")
+    if inspector.active == active:
+        raise Conflict("该执法检查人员已是此状态", code=Code.INSPECTOR_STATUS_UNCHANGED, field="active")
+    inspector.active = active
+    await audit.record(
+        session,
+        actor=by.actor,
+        action="inspector.activate" if active else "inspector.deactivate",
+        object_type="Inspector",
+        object_id=inspector.id,
+        before={"active": not active},
+        after={"active": active, "reason": reason.strip()},
+    )
+    return inspector

@@ -132,6 +132,19 @@ CASES = [
         ("a_admin", "b_admin", "c_admin"),
     ),
     Case(
+        "setInspectorActive",
+        mutation("$id: ID!", 'setInspectorActive(inspectorId: $id, active: false, reason: "调离执法岗位")'),
+        lambda w: {"id": gid("Inspector", w.ids["inspector_a"])},
+        "InspectorRecord",
+        ("a_admin",),
+        # Inspectors are known only to their own department (seed 001 art.25).
+        others=dict.fromkeys(
+            ("public", "entity", *(f"{d}_{r}" for d in "bc" for r in ("clerk", "reviewer", "head", "admin"))),
+            MISSING,
+        ),
+        id_variable="id",
+    ),
+    Case(
         "changeEntityStatus",
         mutation(
             "$code: String!",

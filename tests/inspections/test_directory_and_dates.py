@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inspections import directory, draws, items, plans, results
+from inspections import directory, draws, items, plans, results, teams
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from inspections.principals import entity_user
+from inspections.principals import Role, department_user, entity_user
 from schema.enums import DepartmentLevel, EntityStatus, InspectionMethod, ResultStatus, TaskStatus
 from schema.models import AuditEvent, EntityStatusChange, Inspection
 from tests import factories
@@ -266,3 +266,54 @@ async def test_status_change_refusals_write_nothing(session: AsyncSession) -> No
             **clerk_args,  # type: ignore[arg-type]
         )
     assert await table_counts(session) == before
+
+
+async def test_an_inactive_inspector_is_neither_drawn_nor_appointed(session: AsyncSession) -> None:
+    """Seed 001 art.11: the inspector directory is kept current before each draw."""
+    joint = await factories.joint_task(session, entities=1, publish=False, teams_drawn=False)
+    inspectors = []
+    for department in (joint.initiating, joint.participating):
+        for n in range(2):
+            inspectors.append(
+                await directory.register_inspector(
+                    session,
+                    by=TEST,
+                    department_id=department.id,
+                    badge_number=f"IA-{department.id}-{n}",
+                    name=f"人员{n}",
+                )
+            )
+    leaving = inspectors[0]  # one of the initiating department's two
+    before = await table_counts(session)
+    for reason, error, code in (
+        ("  ", InvalidInput, "REASON_REQUIRED"),
+        ("调离", Conflict, "INSPECTOR_STATUS_UNCHANGED"),
+    ):
+        with pytest.raises(error) as refused:
+            await directory.set_inspector_active(
+                session, by=TEST, inspector_id=leaving.id, active=reason == "调离", reason=reason
+            )
+        assert refused.value.code == code
+    with pytest.raises(NotFound) as stranger:
+        await directory.set_inspector_active(
+            session,
+            by=department_user(joint.participating.id, Role.ADMIN, "参与部门管理员"),
+            inspector_id=leaving.id,
+            active=False,
+            reason="调离",
+        )
+    assert stranger.value.code == "INSPECTOR_NOT_FOUND"
+    assert await table_counts(session) == before
+    await directory.set_inspector_active(
+        session, by=TEST, inspector_id=leaving.id, active=False, reason="调离执法岗位"
+    )
+    assert leaving.active is False
+    members = await teams.draw_inspectors(session, by=TEST, task_id=joint.task.id, seed="inactive-seed")
+    assert leaving.id not in {m.inspector_id for m in members}
+    assert {m.inspector_id for m in members if m.department_id == joint.initiating.id} == {inspectors[1].id}
+    audited = await session.scalar(
+        select(AuditEvent.after).where(
+            AuditEvent.action == "inspector.deactivate", AuditEvent.object_id == str(leaving.id)
+        )
+    )
+    assert audited == {"active": False, "reason": "调离执法岗位"}

@@ -124,6 +124,21 @@ class FieldworkMutation:
 
         return await execute(info, action, InspectorRecord.from_row)
 
+    @strawberry.mutation(description="停用或恢复本部门的执法检查人员（停用后不再被抽取或指派；管理员）")
+    async def set_inspector_active(
+        self, info: Info, inspector_id: relay.GlobalID, active: bool, reason: str
+    ) -> InspectorPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.Inspector:
+            return await directory.set_inspector_active(
+                session,
+                by=by,
+                inspector_id=local_id(inspector_id, "Inspector", "inspectorId"),
+                active=active,
+                reason=reason,
+            )
+
+        return await execute(info, action, InspectorRecord.from_row)
+
     @strawberry.mutation(description="更新名录库中市场主体的登记状态（注销、吊销等），注明日期和来源")
     async def change_entity_status(
         self,

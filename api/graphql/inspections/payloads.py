@@ -175,10 +175,13 @@ class InspectorRecord:
     id: relay.GlobalID
     badge_number: str
     name: str
+    active: bool = strawberry.field(description="在岗：可被抽取或指派")
 
     @classmethod
     def from_row(cls, row: models.Inspector) -> InspectorRecord:
-        return cls(id=gid("Inspector", row.id), badge_number=row.badge_number, name=row.name)
+        return cls(
+            id=gid("Inspector", row.id), badge_number=row.badge_number, name=row.name, active=row.active
+        )
 
 
 @strawberry.type(description="名录库中市场主体登记状态的一次变更")
