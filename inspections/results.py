@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import tlog
@@ -335,21 +335,16 @@ async def _complete_task_when_all_published(session: AsyncSession, task_id: int)
     if task.status == TaskStatus.COMPLETED:
         return
     await session.flush()
-    open_inspection = await session.scalar(
-        select(Inspection.id)
-        .where(
-            Inspection.task_id == task_id,
-            (Inspection.ended_on.is_(None))
-            | ~select(InspectionResult.id).where(InspectionResult.inspection_id == Inspection.id).exists(),
-        )
-        .limit(1)
+    open_inspection = select(Inspection.id).where(
+        Inspection.task_id == task_id,
+        (Inspection.ended_on.is_(None))
+        | ~select(InspectionResult.id).where(InspectionResult.inspection_id == Inspection.id).exists(),
     )
-    unpublished = await session.scalar(
-        select(InspectionResult.id)
-        .where(InspectionResult.task_id == task_id, InspectionResult.status != ResultStatus.PUBLISHED)
-        .limit(1)
+    unpublished = select(InspectionResult.id).where(
+        InspectionResult.task_id == task_id, InspectionResult.status != ResultStatus.PUBLISHED
     )
-    if open_inspection is None and unpublished is None:
+    # One round trip on every publication: most find a result still unpublished and stop there.
+    if not await session.scalar(select(or_(unpublished.exists(), open_inspection.exists()))):
         task.status = TaskStatus.COMPLETED
 
 
