@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from inspections.spreadsheets.licence import DEFAULT_LICENCE, LICENCES
+
 DEFAULT_SQLITE_PATH = Path("gongshi.db")
 
 
@@ -42,6 +44,13 @@ def _deadlines(raw: str | None) -> dict[str, str]:
             raise SystemExit(f"GONGSHI_PLAN_DEADLINES 格式应为“前缀=月-日,...”，收到 {raw!r}")
         result["" if prefix == "*" else prefix] = f"{month:02d}-{day:02d}"
     return result
+
+
+def _licence(raw: str) -> str:
+    if raw not in LICENCES:
+        known = "、".join(LICENCES)
+        raise SystemExit(f"GONGSHI_DATA_LICENCE 应为以下之一：{known}；收到 {raw!r}")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,10 @@ class Settings:
     max_anonymous_body_bytes: int = 1024 * 1024
     # Bulk download of published results (issue 6): where the daily snapshot files are written.
     snapshot_dir: str = "snapshots"
+    # The bulk files' licence (an SPDX id from inspections/spreadsheets/licence.py) and the
+    # publisher re-users must name: the deploying authority decides both.
+    data_licence: str = DEFAULT_LICENCE
+    data_publisher: str = "本平台的部署单位"
     # Where `gongshi reminders send` posts each overdue-clock reminder (None: nowhere).
     reminder_webhook_url: str | None = None
     # The daily sweep also reminds this many working days before each objection due date (0: only
@@ -146,6 +159,8 @@ class Settings:
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
             evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,
             snapshot_dir=env.get("GONGSHI_SNAPSHOT_DIR") or cls.snapshot_dir,
+            data_licence=_licence(env.get("GONGSHI_DATA_LICENCE") or cls.data_licence),
+            data_publisher=env.get("GONGSHI_DATA_PUBLISHER") or cls.data_publisher,
             evidence_max_bytes=_int(env, "GONGSHI_EVIDENCE_MAX_BYTES", cls.evidence_max_bytes),
             max_body_bytes=_int(env, "GONGSHI_MAX_BODY_BYTES", cls.max_body_bytes),
             max_anonymous_body_bytes=_int(

@@ -8,6 +8,7 @@ from graphql import build_client_schema, get_introspection_query, print_schema
 from starlette.requests import Request
 from starlette.responses import Response
 
+from inspections.spreadsheets.licence import data_licence
 from inspections.spreadsheets.snapshot import FIELDS
 from web.reader import PublicReader
 from web.site import not_found, page
@@ -27,6 +28,10 @@ class SiteSettings(Protocol):
     def evidence_max_bytes(self) -> int: ...
     @property
     def evidence_max_files(self) -> int: ...
+    @property
+    def data_licence(self) -> str: ...
+    @property
+    def data_publisher(self) -> str: ...
 
 
 EXAMPLES = (
@@ -60,7 +65,14 @@ class InfoPages:
         self._sdl: str | None = None
 
     async def downloads(self, request: Request) -> Response:
-        return page(request, "downloads.html", title="批量下载", fields=FIELDS)
+        return page(
+            request,
+            "downloads.html",
+            title="批量下载",
+            fields=FIELDS,
+            licence=data_licence(self.settings.data_licence),
+            publisher=self.settings.data_publisher,
+        )
 
     async def api(self, request: Request) -> Response:
         if self._sdl is None:

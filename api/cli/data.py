@@ -163,13 +163,15 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _snapshot(settings: Settings, args: argparse.Namespace) -> int:
+    from inspections.spreadsheets.licence import data_licence, manifest_terms
     from inspections.spreadsheets.snapshot import write_snapshot
     from workdays import china_today
 
     directory = Path(args.out or settings.snapshot_dir)
 
     async def work(session: Any) -> int:
-        manifest = await write_snapshot(session, directory, today=china_today())
+        terms = manifest_terms(data_licence(settings.data_licence), settings.data_publisher)
+        manifest = await write_snapshot(session, directory, today=china_today(), terms=terms)
         print(f"已生成公开结果快照：{manifest.count}条，{directory}/published-results.ndjson|csv")
         return 0
 

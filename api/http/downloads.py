@@ -27,6 +27,7 @@ from inspections.errors import DomainError, InvalidInput, NotFound, PermissionDe
 from inspections.principals import Principal
 from inspections.spreadsheets import exporting, snapshot
 from inspections.spreadsheets.columns import TEMPLATES
+from inspections.spreadsheets.licence import data_licence, manifest_terms
 from inspections.spreadsheets.writing import MEDIA_TYPES, render, template_file
 from inspections.statistics import Scope
 from workdays import china_today
@@ -71,6 +72,7 @@ def download_routes(
     """The routes to add to the application."""
     lock = asyncio.Lock()
     directory = Path(settings.snapshot_dir)
+    terms = manifest_terms(data_licence(settings.data_licence), settings.data_publisher)
 
     async def published_results(request: Request) -> Response:
         """The newest snapshot; the first request of a new day (China time) regenerates it."""
@@ -84,7 +86,7 @@ def download_routes(
                 manifest = await asyncio.to_thread(snapshot.read_manifest, directory)
                 if manifest is None or manifest.generated_on < today:
                     async with sessions() as session:
-                        manifest = await snapshot.write_snapshot(session, directory, today=today)
+                        manifest = await snapshot.write_snapshot(session, directory, today=today, terms=terms)
         headers = {
             "Cache-Control": "public, max-age=3600",
             "X-Snapshot-Generated-At": manifest.generated_at.isoformat(),

@@ -33,26 +33,26 @@ from schema.models import InspectionResult
 
 BASENAME = "published-results"
 BATCH = 1000
-# (field in NDJSON, Chinese header in CSV)
+# (field in NDJSON, Chinese header in CSV, what it holds: the field dictionary 字段说明)
 FIELDS = (
-    ("resultId", "结果ID"),
-    ("creditCode", "统一社会信用代码"),
-    ("entityName", "市场主体名称"),
-    ("regionCode", "行政区划代码"),
-    ("taskId", "任务ID"),
-    ("taskName", "抽查任务"),
-    ("year", "年度"),
-    ("initiatingDepartment", "发起部门"),
-    ("department", "检查部门"),
-    ("itemCode", "抽查事项编码"),
-    ("itemName", "抽查事项"),
-    ("categoryCodes", "检查结果类型代码"),
-    ("categories", "检查结果"),
-    ("problem", "是否发现问题"),
-    ("description", "结果说明"),
-    ("publicationDue", "应公示日期"),
-    ("publishedOn", "首次公示日期"),
-    ("version", "版本"),
+    ("resultId", "结果ID", "整数；结果的编号，与接口的 referenceNumber、网站的 /results/{编号} 相同"),
+    ("creditCode", "统一社会信用代码", "18位；被检查的市场主体"),
+    ("entityName", "市场主体名称", "公示时登记的名称"),
+    ("regionCode", "行政区划代码", "6位；市场主体所在的县级行政区划（GB/T 2260）"),
+    ("taskId", "任务ID", "整数；抽查任务的编号，网站 /tasks/{编号} 有其抽取记录"),
+    ("taskName", "抽查任务", "抽查任务（工作方案）的名称"),
+    ("year", "年度", "抽查任务所属年度"),
+    ("initiatingDepartment", "发起部门", "发起抽查任务的部门"),
+    ("department", "检查部门", "作出并公示这条结果的部门（谁检查、谁录入、谁公开）"),
+    ("itemCode", "抽查事项编码", "随机抽查事项清单中的编码"),
+    ("itemName", "抽查事项", "随机抽查事项的名称"),
+    ("categoryCodes", "检查结果类型代码", "代码列表（CSV 中以“、”分隔），见网站“检查结果类型说明”"),
+    ("categories", "检查结果", "检查结果类型的中文名称，与代码一一对应"),
+    ("problem", "是否发现问题", "true/false（CSV 中为 是/否）；任一结果类型属于发现问题即为是"),
+    ("description", "结果说明", "检查部门填写的结果说明，可能为空"),
+    ("publicationDue", "应公示日期", "YYYY-MM-DD；按工作日计算的公示期限，无检查结束日期时为空"),
+    ("publishedOn", "首次公示日期", "YYYY-MM-DD；这条结果第一次公示的日期"),
+    ("version", "版本", "整数，从1开始；每次更正加1，文件中是当前版本"),
 )
 
 
@@ -111,10 +111,10 @@ async def published_records(session: AsyncSession) -> list[dict[str, Any]]:
 
 
 def _csv_lines(records: list[dict[str, Any]]) -> Iterator[list[str]]:
-    yield [header for _, header in FIELDS]
+    yield [header for _, header, _ in FIELDS]
     for record in records:
         line = []
-        for key, _ in FIELDS:
+        for key, _, _ in FIELDS:
             value = record[key]
             if isinstance(value, list):
                 value = "、".join(value)
@@ -131,8 +131,13 @@ def _write(path: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def write_snapshot(session: AsyncSession, directory: Path, *, today: date) -> Manifest:
-    """Write the NDJSON and CSV files and their manifest into ``directory``."""
+async def write_snapshot(
+    session: AsyncSession, directory: Path, *, today: date, terms: dict[str, Any] | None = None
+) -> Manifest:
+    """Write the NDJSON and CSV files and their manifest into ``directory``.
+
+    ``terms`` is the licence entry of the manifest (:func:`~inspections.spreadsheets.licence.manifest_terms`).
+    """
     bind = session.get_bind()
     if not session.in_transaction() and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         # The records and the log head from one snapshot of the database (SQLite's reads are already).
@@ -144,11 +149,16 @@ async def write_snapshot(session: AsyncSession, directory: Path, *, today: date)
     csv.writer(text, lineterminator="\r\n").writerows(_csv_lines(records))
     files = {"ndjson": ndjson, "csv": text.getvalue().encode("utf-8-sig")}
     log = {"treeSize": size, "rootHash": base64.b64encode(root).decode()}
-    return await asyncio.to_thread(_store, directory, files, len(records), today, log)
+    return await asyncio.to_thread(_store, directory, files, len(records), today, log, terms)
 
 
 def _store(
-    directory: Path, files: dict[str, bytes], count: int, today: date, log: dict[str, Any]
+    directory: Path,
+    files: dict[str, bytes],
+    count: int,
+    today: date,
+    log: dict[str, Any],
+    terms: dict[str, Any] | None,
 ) -> Manifest:
     directory.mkdir(parents=True, exist_ok=True)
     digests = {fmt: _write(directory / f"{BASENAME}.{fmt}", data) for fmt, data in files.items()}
@@ -159,6 +169,8 @@ def _store(
         "count": count,
         "sha256": digests,
         "log": log,
+        "licence": terms,
+        "fields": [{"name": key, "header": header, "meaning": meaning} for key, header, meaning in FIELDS],
     }
     _write(directory / f"{BASENAME}.json", json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8"))
     return manifest

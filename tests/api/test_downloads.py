@@ -6,9 +6,11 @@ import csv
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.api.conftest import app_client
@@ -115,3 +117,50 @@ async def test_task_results_for_the_tasks_departments_only(
         assert public.status_code == 403 and public.json()["code"] == "DEPARTMENT_ONLY"
         outsider = await client.get(f"/tasks/{world.single.id}/results.csv", headers=world.auth("a_clerk"))
         assert outsider.status_code == 404 and outsider.json()["code"] == "TASK_NOT_FOUND"
+
+
+async def test_the_bulk_files_carry_their_licence_and_field_dictionary(
+    session: AsyncSession, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A mirror that copies the manifest copies the terms with it; the page says the same."""
+    await build_recognition_world(session)
+    async with app_client(
+        session,
+        engine,
+        snapshot_dir=str(tmp_path),
+        data_licence="CC0-1.0",
+        data_publisher="某市市场监督管理局",
+    ) as client:
+        manifest = (await client.get("/downloads/published-results.json")).json()
+        assert manifest["licence"] == {
+            "spdx": "CC0-1.0",
+            "name": "知识共享 CC0 1.0 公有领域贡献",
+            "url": "https://creativecommons.org/publicdomain/zero/1.0/legalcode.zh-hans",
+            "publisher": "某市市场监督管理局",
+            "conditions": [
+                "可以自由复制、再发布、改编和用于商业目的，无需申请，也无需署名",
+                "建议注明来源（发布单位和“公示”平台）、下载日期和所用版本",
+                "检查结果可能经异议后更正：转载时以最新版本为准，并保留更正记录",
+            ],
+        }
+        # The dictionary names every column of both files, in the files' order, each explained.
+        records = (await client.get("/downloads/published-results.ndjson")).text.splitlines()
+        assert [f["name"] for f in manifest["fields"]] == list(json.loads(records[0]))
+        table = await client.get("/downloads/published-results.csv")
+        header = next(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
+        assert [f["header"] for f in manifest["fields"]] == header
+        assert all(f["meaning"] for f in manifest["fields"])
+        page = (await client.get("/downloads")).text
+        assert 'rel="license">知识共享 CC0 1.0 公有领域贡献</a>' in page
+        assert "由某市市场监督管理局发布" in page
+        assert "每次更正加1，文件中是当前版本" in page
+
+
+def test_an_unknown_licence_stops_the_start_up() -> None:
+    from api.settings import Settings
+
+    assert Settings.from_env({}).data_licence == "CC-BY-4.0"
+    with pytest.raises(
+        SystemExit, match=re.escape("GONGSHI_DATA_LICENCE 应为以下之一：CC-BY-4.0、CC0-1.0、ODC-By-1.0")
+    ):
+        Settings.from_env({"GONGSHI_DATA_LICENCE": "GPL-3.0"})
