@@ -15,6 +15,7 @@ from api.settings import Settings
 
 def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
     from inspections.calendar import load_calendar
+    from inspections.follow_up_sweep import sweep_transfers
     from objections.sweep import sweep
     from workdays import china_today
 
@@ -30,9 +31,13 @@ def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
         report = await sweep(
             session, today=china_today(), calendar=calendar, remind_before=settings.remind_before_workdays
         )
+        transfers = await sweep_transfers(
+            session, today=china_today(), calendar=calendar, remind_before=settings.remind_before_workdays
+        )
         print(
-            f"重新计算暂定期限{recomputed}项；检查{report.examined}项，新标记逾期{report.marked}项，"
-            f"写入提醒{report.reminders}条（含期限前{settings.remind_before_workdays}个工作日的提前提醒）"
+            f"重新计算暂定期限{recomputed}项；检查异议{report.examined}项，新标记逾期{report.marked}项，"
+            f"写入提醒{report.reminders}条（含期限前{settings.remind_before_workdays}个工作日的提前提醒）；"
+            f"检查待移送结果{transfers.examined}项，新逾期{transfers.overdue}项，写入移送提醒{transfers.reminders}条"
         )
         return 0
 
@@ -94,7 +99,7 @@ def register(sub: Any) -> None:
         dest="action", required=True
     )
     objections.add_parser(
-        "sweep", help="mark overdue objections and write reminders (run daily)"
+        "sweep", help="mark overdue objections, remind of objection and transfer clocks (run daily)"
     ).set_defaults(run=_objections_sweep)
     collect = objections.add_parser(
         "collect-evidence",
