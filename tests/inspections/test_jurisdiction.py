@@ -18,7 +18,7 @@ from inspections.errors import PermissionDenied
 from inspections.principals import Role, department_user
 from inspections.spreadsheets import exporting
 from schema.enums import DepartmentLevel, EntityStatus, EntityType, InspectionMethod
-from schema.models import AuditEvent, Department
+from schema.models import AuditEvent, Department, EntityContact
 from tests import factories
 from tests.conftest import table_counts
 from tests.factories import TEST
@@ -144,4 +144,6 @@ async def test_contacts_leave_only_within_the_area_and_every_export_is_audited(s
         (by_city.actor, "53", {"rows": len(table.rows), "withContacts": 0}),
         (by_city.actor, "13", {"rows": 1, "withContacts": 1}),
     ]
-    assert yaoan.region_code == "532325"
+    # The 姚安 shop's phone is on file (the factory gives 13800000000), yet its row left without it.
+    on_file = await session.scalar(select(EntityContact.phone).where(EntityContact.entity_id == yaoan.id))
+    assert (on_file, phones[yaoan.credit_code]) == ("13800000000", "")
