@@ -1,9 +1,11 @@
-"""The department's workspace (/dept): the results work list, reviewing, returning, revising.
+"""The department's workspace (/dept): the dashboard, reviewing, returning, revising results.
 
-The dashboard is ``work.result_work`` (the API's ``resultWorkList``): what the caller's role is to
-do next, by publication due date, with working days left, late ones in red. Every action is the
-use case the API's mutation runs (``submitResult``, ``approveResult``, ``returnResult``,
-``reviseResult``): the same roles, audit rows and refusal codes, shown beside the field.
+The dashboard shows the work lists the API has, each the same use case: ``work.result_work``
+(``resultWorkList``), ``objections.work.objection_work`` (``objectionWorkList``),
+``follow_up_work.follow_up_work`` (``followUpWorkList``) and ``work.late_results``
+(``lateResults``), with due dates, working days left, provisional dates marked and late ones in
+red. Every action is the use case the API's mutation runs (``submitResult``, ``approveResult``,
+``returnResult``, ``reviseResult``): the same roles, audit rows and refusal codes, beside the field.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from typing import Any
 
 from starlette.responses import Response
 
-from inspections import results, work
+from inspections import follow_up_work, results, work
 from inspections.access import task_role
 from inspections.errors import DomainError
 from inspections.principals import Role
+from objections import queues
+from objections import work as objection_work
 from schema.enums import ResultStatus
-from schema.models import Department, Entity, InspectionItem, InspectionResult, Task
+from schema.models import Department, Entity, InspectionItem, InspectionResult, Objection, Task
 from web import documents
 from web.pages_account import errors_of, see_other
+from web.pages_my import CLOCK_LABELS
 from web.reader import PublicReader
 from web.site import not_found
 from web.workspace import Ctx, Workspace
@@ -36,6 +41,17 @@ STATUS_LABELS = {
     ResultStatus.UNDER_REVIEW: "审核中",
     ResultStatus.RETURNED: "已退回",
     ResultStatus.PUBLISHED: "已公示",
+}
+OBJECTION_ACTION_LABELS = {
+    objection_work.ObjectionAction.RECEIVE: "签收",
+    objection_work.ObjectionAction.REVIEW: "开始复查",
+    objection_work.ObjectionAction.DECIDE: "作出复查结论",
+    objection_work.ObjectionAction.CORRECT: "更正检查结果",
+    objection_work.ObjectionAction.ANSWER: "反馈复查情况",
+}
+FOLLOW_UP_LABELS = {
+    follow_up_work.FollowUpAction.TRANSFER: "移送有管辖权的部门",
+    follow_up_work.FollowUpAction.OUTCOME: "登记后续处理结果",
 }
 ROLE_LABELS = {Role.CLERK: "录入员", Role.REVIEWER: "审核员", Role.HEAD: "主要负责人", Role.ADMIN: "管理员"}
 
@@ -55,12 +71,17 @@ class DepartmentPages:
         assert entity and item and department and task
         return {"entity": entity, "item": item, "department": department, "task": task}
 
+    async def _objection_names(self, ctx: Ctx, objection: Objection) -> dict[str, Any]:
+        result = await ctx.db.get(InspectionResult, objection.result_id)
+        assert result is not None
+        return await self._names(ctx, result)
+
     async def dashboard(self, ctx: Ctx) -> Response:
-        """What the caller's role is to do next (the API's resultWorkList)."""
-        today = ctx.today()
-        entries = await work.result_work(ctx.db, by=ctx.principal, today=today, calendar=await ctx.calendar())
+        """What the caller's role is to do next: results, objections, follow-ups, and what is late."""
+        today, calendar = ctx.today(), await ctx.calendar()
+        by = ctx.principal
         rows = []
-        for e in entries:
+        for e in await work.result_work(ctx.db, by=by, today=today, calendar=calendar):
             due = e.result.publication_due
             rows.append(
                 {
@@ -70,13 +91,48 @@ class DepartmentPages:
                     **await self._names(ctx, e.result),
                 }
             )
-        department = await ctx.db.get(Department, ctx.principal.department_id)
+        objections = [
+            {
+                "entry": o,
+                "action": OBJECTION_ACTION_LABELS[o.action],
+                "late": o.due is not None and o.due < today,
+                **await self._objection_names(ctx, o.objection),
+            }
+            for o in await objection_work.objection_work(ctx.db, by=by, today=today, calendar=calendar)
+        ]
+        follow_ups = []
+        for f in await follow_up_work.follow_up_work(ctx.db, by=by, today=today, calendar=calendar):
+            follow_ups.append(
+                {
+                    "entry": f,
+                    "action": FOLLOW_UP_LABELS[f.action],
+                    "late": f.due is not None and f.due < today,
+                    **await self._names(ctx, f.result),
+                }
+            )
+        late = await work.late_results(ctx.db, by=by, today=today)
+        late_objections = await queues.department_queue(
+            ctx.db, by=by, today=today, calendar=calendar, overdue=True
+        )
+        department = await ctx.db.get(Department, by.department_id)
         return ctx.page(
             "dept_home.html",
             title="部门工作台",
             rows=rows,
+            objections=objections,
+            follow_ups=follow_ups,
+            late_unpublished=[{"r": r, **await self._names(ctx, r)} for r in late.unpublished],
+            late_published=[{"r": r, **await self._names(ctx, r)} for r in late.published_late],
+            late_objections=[
+                {
+                    "entry": q,
+                    "label": CLOCK_LABELS[q.clock or "review"],
+                    **await self._objection_names(ctx, q.objection),
+                }
+                for q in late_objections
+            ],
             department=department,
-            role=ROLE_LABELS[ctx.principal.role] if ctx.principal.role else "",
+            role=ROLE_LABELS[by.role] if by.role else "",
         )
 
     async def _result(self, ctx: Ctx, pk: int) -> InspectionResult | None:
