@@ -19,6 +19,7 @@ from web.errors import Endpoint, limited_page
 from web.pages import Pages
 from web.pages_account import AccountPages
 from web.pages_dept import DepartmentPages
+from web.pages_dept_objections import ObjectionPages
 from web.pages_info import InfoPages, SiteSettings
 from web.pages_my import MyPages
 from web.pages_stats import StatisticsPage
@@ -81,7 +82,7 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
     Mount them before :func:`routes` (whose last route answers every unknown GET).
     """
     ws, account, my = workspace, AccountPages(workspace), MyPages(workspace, reader)
-    dept = DepartmentPages(workspace, reader)
+    dept, objections = DepartmentPages(workspace, reader), ObjectionPages(workspace, reader)
     entity, department = PrincipalKind.ENTITY, PrincipalKind.DEPARTMENT
     dept_sign_in = "/dept/sign-in"
 
@@ -112,4 +113,16 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
         post("/dept/results/{pk:int}/approve", ws.route(dept.approve, kind=department)),
         post("/dept/results/{pk:int}/return", ws.route(dept.return_, kind=department)),
         post("/dept/results/{pk:int}/revise", ws.route(dept.revise, kind=department)),
+        get(
+            "/dept/objections/{pk:int}", ws.route(objections.objection, kind=department, sign_in=dept_sign_in)
+        ),
+        get(
+            "/dept/objections/{pk:int}/evidence/{file:int}",
+            ws.route(objections.evidence_file, kind=department, sign_in=dept_sign_in),
+        ),
+        post("/dept/objections/{pk:int}/receive", ws.route(objections.receive, kind=department)),
+        post("/dept/objections/{pk:int}/review", ws.route(objections.review, kind=department)),
+        post("/dept/objections/{pk:int}/decide", ws.route(objections.decide, kind=department)),
+        post("/dept/objections/{pk:int}/correct", ws.route(objections.correct, kind=department)),
+        post("/dept/objections/{pk:int}/answer", ws.route(objections.answer, kind=department)),
     ]
