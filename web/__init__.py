@@ -113,6 +113,8 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
         post("/dept/results/{pk:int}/approve", ws.route(dept.approve, kind=department)),
         post("/dept/results/{pk:int}/return", ws.route(dept.return_, kind=department)),
         post("/dept/results/{pk:int}/revise", ws.route(dept.revise, kind=department)),
+        post("/dept/results/{pk:int}/transfer", ws.route(dept.transfer, kind=department)),
+        post("/dept/results/{pk:int}/outcome", ws.route(dept.outcome, kind=department)),
         get(
             "/dept/objections/{pk:int}", ws.route(objections.objection, kind=department, sign_in=dept_sign_in)
         ),

@@ -11,11 +11,12 @@ red. Every action is the use case the API's mutation runs (``submitResult``, ``a
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from starlette.responses import Response
 
-from inspections import follow_up_work, results, work
+from inspections import follow_up_work, follow_ups, results, work
 from inspections.access import task_role
 from inspections.errors import DomainError
 from inspections.principals import Role
@@ -24,6 +25,7 @@ from objections import work as objection_work
 from schema.enums import ResultStatus
 from schema.models import Department, Entity, InspectionItem, InspectionResult, Objection, Task
 from web import documents
+from web.error_codes import WebErrorCode
 from web.pages_account import errors_of, see_other
 from web.pages_my import CLOCK_LABELS
 from web.reader import PublicReader
@@ -151,6 +153,14 @@ class DepartmentPages:
     ) -> Response:
         data = await self.reader.query(ctx.request, documents.CATEGORIES, {})
         due = row.publication_due
+        today, calendar = ctx.today(), await ctx.calendar()
+        pending = [
+            e
+            for e in await follow_up_work.follow_up_work(
+                ctx.db, by=ctx.principal, today=today, calendar=calendar
+            )
+            if e.result.id == row.id
+        ]
         return ctx.page(
             "dept_result.html",
             http_status=status,
@@ -172,6 +182,11 @@ class DepartmentPages:
             roles=Role,
             statuses=ResultStatus,
             done=ctx.request.query_params.get("done", ""),
+            follow_up=await follow_ups.follow_up_of(ctx.db, result_id=row.id),
+            follow_up_entry=pending[0] if pending else None,
+            follow_up_actions=follow_up_work.FollowUpAction,
+            follow_up_values={k: ctx.field(k) for k in ("authority", "transferredOn", "outcome", "on")},
+            today=today,
             **await self._names(ctx, row),
         )
 
@@ -235,3 +250,63 @@ class DepartmentPages:
                 description=ctx.field("description"),
             ),
         )
+
+    async def transfer(self, ctx: Ctx) -> Response:
+        """移送有管辖权的部门 (recordTransfer)."""
+        on = form_date(ctx, "transferredOn")
+        if isinstance(on, dict):
+            return await self._refused(ctx, on)
+        calendar = await ctx.calendar()
+        return await self._act(
+            ctx,
+            "transfer",
+            lambda pk: follow_ups.record_transfer(
+                ctx.db,
+                by=ctx.principal,
+                result_id=pk,
+                authority=ctx.field("authority"),
+                transferred_on=on,
+                today=ctx.today(),
+                calendar=calendar,
+            ),
+        )
+
+    async def outcome(self, ctx: Ctx) -> Response:
+        """登记后续处理结果 (recordFollowUpOutcome) of the result's transfer."""
+        on = form_date(ctx, "on")
+        if isinstance(on, dict):
+            return await self._refused(ctx, on)
+        pk = ctx.request.path_params["pk"]
+        row = await self._result(ctx, pk)
+        found = await follow_ups.follow_up_of(ctx.db, result_id=pk) if row is not None else None
+        if found is None:
+            return not_found(ctx.request, "这条检查结果不存在")
+        follow_up_id = found.id
+        return await self._act(
+            ctx,
+            "outcome",
+            lambda _: follow_ups.record_outcome(
+                ctx.db,
+                by=ctx.principal,
+                follow_up_id=follow_up_id,
+                outcome=ctx.field("outcome"),
+                on=on,
+                today=ctx.today(),
+            ),
+        )
+
+    async def _refused(self, ctx: Ctx, errors: dict[str, Any]) -> Response:
+        row = await self._result(ctx, ctx.request.path_params["pk"])
+        if row is None:
+            return not_found(ctx.request, "这条检查结果不存在")
+        return await self._result_page(ctx, row, errors=errors, status=400)
+
+
+def form_date(ctx: Ctx, name: str) -> date | dict[str, Any]:
+    """A date field (YYYY-MM-DD, what ``<input type=date>`` sends), or the refusal beside it."""
+    try:
+        return date.fromisoformat(ctx.field(name).strip())
+    except ValueError:
+        return {
+            name: {"code": WebErrorCode.DATE_INVALID, "message": "请填写日期，格式为年-月-日（如2021-12-06）"}
+        }
