@@ -20,6 +20,7 @@ from web.pages import Pages
 from web.pages_account import AccountPages
 from web.pages_dept import DepartmentPages
 from web.pages_dept_objections import ObjectionPages
+from web.pages_dept_tasks import DepartmentTaskPages
 from web.pages_info import InfoPages, SiteSettings
 from web.pages_my import MyPages
 from web.pages_stats import StatisticsPage
@@ -83,6 +84,7 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
     """
     ws, account, my = workspace, AccountPages(workspace), MyPages(workspace, reader)
     dept, objections = DepartmentPages(workspace, reader), ObjectionPages(workspace, reader)
+    tasks = DepartmentTaskPages(workspace, reader)
     entity, department = PrincipalKind.ENTITY, PrincipalKind.DEPARTMENT
     dept_sign_in = "/dept/sign-in"
 
@@ -127,4 +129,10 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
         post("/dept/objections/{pk:int}/decide", ws.route(objections.decide, kind=department)),
         post("/dept/objections/{pk:int}/correct", ws.route(objections.correct, kind=department)),
         post("/dept/objections/{pk:int}/answer", ws.route(objections.answer, kind=department)),
+        get("/dept/tasks", ws.route(tasks.tasks, kind=department, sign_in=dept_sign_in)),
+        get("/dept/tasks/{pk:int}", ws.route(tasks.task, kind=department, sign_in=dept_sign_in)),
+        post("/dept/tasks/{pk:int}/commit", ws.route(tasks.commit, kind=department)),
+        post("/dept/tasks/{pk:int}/reveal", ws.route(tasks.reveal, kind=department)),
+        post("/dept/tasks/{pk:int}/inspectors", ws.route(tasks.draw_inspectors, kind=department)),
+        post("/dept/tasks/{pk:int}/replace", ws.route(tasks.replace, kind=department)),
     ]
