@@ -19,6 +19,7 @@ from web.errors import Endpoint, limited_page
 from web.pages import Pages
 from web.pages_account import AccountPages
 from web.pages_dept import DepartmentPages
+from web.pages_dept_files import FilePages
 from web.pages_dept_objections import ObjectionPages
 from web.pages_dept_tasks import DepartmentTaskPages
 from web.pages_info import InfoPages, SiteSettings
@@ -84,7 +85,7 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
     """
     ws, account, my = workspace, AccountPages(workspace), MyPages(workspace, reader)
     dept, objections = DepartmentPages(workspace, reader), ObjectionPages(workspace, reader)
-    tasks = DepartmentTaskPages(workspace, reader)
+    tasks, files = DepartmentTaskPages(workspace, reader), FilePages(workspace)
     entity, department = PrincipalKind.ENTITY, PrincipalKind.DEPARTMENT
     dept_sign_in = "/dept/sign-in"
 
@@ -135,4 +136,13 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
         post("/dept/tasks/{pk:int}/reveal", ws.route(tasks.reveal, kind=department)),
         post("/dept/tasks/{pk:int}/inspectors", ws.route(tasks.draw_inspectors, kind=department)),
         post("/dept/tasks/{pk:int}/replace", ws.route(tasks.replace, kind=department)),
+        get(
+            "/dept/tasks/{pk:int}/results.{fmt}",
+            ws.route(files.task_results, kind=department, sign_in=dept_sign_in),
+        ),
+        both("/dept/import", ws.route(files.upload_or_page, kind=department, sign_in=dept_sign_in)),
+        get("/dept/export/entities.{fmt}", ws.route(files.entities, kind=department, sign_in=dept_sign_in)),
+        get(
+            "/dept/export/inspectors.{fmt}", ws.route(files.inspectors, kind=department, sign_in=dept_sign_in)
+        ),
     ]
