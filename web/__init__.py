@@ -21,6 +21,7 @@ from web.pages_account import AccountPages
 from web.pages_dept import DepartmentPages
 from web.pages_dept_files import FilePages
 from web.pages_dept_objections import ObjectionPages
+from web.pages_dept_recognition import RecognitionPage
 from web.pages_dept_tasks import DepartmentTaskPages
 from web.pages_info import InfoPages, SiteSettings
 from web.pages_my import MyPages
@@ -86,6 +87,7 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
     ws, account, my = workspace, AccountPages(workspace), MyPages(workspace, reader)
     dept, objections = DepartmentPages(workspace, reader), ObjectionPages(workspace, reader)
     tasks, files = DepartmentTaskPages(workspace, reader), FilePages(workspace)
+    recognition = RecognitionPage(workspace)
     entity, department = PrincipalKind.ENTITY, PrincipalKind.DEPARTMENT
     dept_sign_in = "/dept/sign-in"
 
@@ -145,4 +147,5 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
         get(
             "/dept/export/inspectors.{fmt}", ws.route(files.inspectors, kind=department, sign_in=dept_sign_in)
         ),
+        both("/dept/recognition", ws.route(recognition.lookup, kind=department, sign_in=dept_sign_in)),
     ]
