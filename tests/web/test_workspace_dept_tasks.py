@@ -46,7 +46,7 @@ async def test_a_clerk_commits_reveals_and_draws_inspectors_then_a_participant_r
         commit_form = page[page.index('<section class="box" id="commit">') : page.index("</section>")]
         assert '<input id="seed-local" type="text" autocomplete="off"' in commit_form
         assert 'name="seed"' not in commit_form and 'name="seedSha256"' in commit_form
-        assert "printf '%s' '您的种子' | sha256sum" in commit_form  # the no-JavaScript way
+        assert "printf '%s' '您的种子' | sha256sum" in commit_form  # the way without WebCrypto
         token = csrf_of(page)
         refused = await clerk.post(task + "/commit", data={"csrf": token, "seedSha256": SEED})
         assert refused.status_code == 400 and refusal_code(refused.text) == ["SEED_HASH_INVALID"]

@@ -1,7 +1,7 @@
 // The draw's commitment, computed in the browser (WebCrypto): the seed stays here, only its SHA-256
 // goes into the form. The seed field has no name, so no form post can carry it. Without WebCrypto
-// (JavaScript off, or a page served over plain HTTP to a non-local address) the page explains how to
-// compute the hash elsewhere and paste it.
+// (JavaScript off, or a page served over plain HTTP to a non-local address) the page keeps showing how
+// to compute the hash elsewhere and paste it.
 (function () {
   "use strict";
   var tools = document.getElementById("seed-tools");
@@ -10,6 +10,8 @@
   var generate = document.getElementById("seed-generate");
   if (!tools || !seed || !hash || !window.crypto || !window.crypto.subtle) return;
   tools.hidden = false;
+  var manual = document.getElementById("seed-manual");
+  if (manual) manual.hidden = true;  // the explanation is for browsers that cannot do it here
 
   function hex(bytes) {
     return Array.prototype.map.call(new Uint8Array(bytes), function (b) {
