@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
 from api.app import create_app
 from api.settings import Settings
@@ -270,7 +270,8 @@ def _import_refused(tab: Page, site: Site) -> None:
     tab.goto(site.base + "/dept/import")
     tab.check("#kind-entities")
     bad = "统一社会信用代码,名称\n1,2\n".encode()
-    tab.set_input_files("#file", files=[{"name": "坏.csv", "mimeType": "text/csv", "buffer": bad}])
+    payload: FilePayload = {"name": "坏.csv", "mimeType": "text/csv", "buffer": bad}
+    tab.set_input_files("#file", files=[payload])
     tab.click("text=校验并导入")
     expect(tab.locator("#import-report")).to_be_visible()
 

@@ -94,7 +94,7 @@ async def test_a_reviewer_decides_an_objection_after_opening_its_evidence_then_i
                 .order_by(AuditEvent.id)
             )
         )
-        assert [(v.actor, v.object_id, v.after["filename"]) for v in views] == [
+        assert [(v.actor, v.object_id, (v.after or {})["filename"]) for v in views] == [
             (views[0].actor, pdf_path.rsplit("/", 1)[1], "营业执照.pdf"),
             (views[0].actor, png_path.rsplit("/", 1)[1], "门店照片.png"),
         ]

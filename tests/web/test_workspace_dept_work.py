@@ -100,9 +100,9 @@ async def test_each_role_finds_its_objection_follow_up_and_late_work_on_the_dash
         )
         assert '<tr class="late">' in table(pages["b_clerk"], "follow-up-work")
         # A: its undisclosed-information result still to transfer, then the transfer without outcome.
-        transfer, outcome = rows_of(pages["a_clerk"], "follow-up-work")
-        assert transfer.startswith(f"[/dept/results/{world.ids['rA_pub2']}#follow-up] 移送有管辖权的部门")
-        assert transfer.endswith("2021-11-25 已逾期（7个工作日）")
+        to_transfer, outcome = rows_of(pages["a_clerk"], "follow-up-work")
+        assert to_transfer.startswith(f"[/dept/results/{world.ids['rA_pub2']}#follow-up] 移送有管辖权的部门")
+        assert to_transfer.endswith("2021-11-25 已逾期（7个工作日）")
         assert outcome.startswith(f"[/dept/results/{world.ids['rA_pub']}#follow-up] 登记后续处理结果")
         assert outcome.endswith("— —")
         assert rows_of(pages["c_clerk"], "follow-up-work") == []

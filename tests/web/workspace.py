@@ -174,9 +174,11 @@ async def form_matrix(
             got = ("ok", "")
         elif web.status_code == 404:
             got = ("NotFoundError", "")
-            missing = await in_savepoint(
-                session, lambda c=client, t=token: c.post(missing_path, data={"csrf": t, **fields})
-            )
+
+            async def post_missing(c: httpx.AsyncClient = client, t: str = token) -> httpx.Response:
+                return await c.post(missing_path, data={"csrf": t, **fields})
+
+            missing = await in_savepoint(session, post_missing)
             assert missing.status_code == 404 and main_of(missing.text) == main_of(web.text), who
         else:
             assert web.status_code == 400, (who, web.status_code, web.text[:300])
