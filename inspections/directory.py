@@ -256,3 +256,20 @@ async def set_inspector_active(
         after={"active": active, "reason": reason.strip()},
     )
     return inspector
+
+
+async def active_inspectors(session: AsyncSession, *, by: Principal) -> list[Inspector]:
+    """The caller's own department's inspectors who may be appointed (a replacement), by badge.
+
+    Inspectors are known to their own department only (seed 001 art.11); the roles that replace a
+    team member (clerk, admin) read them.
+    """
+    own = require_department(by, Role.CLERK, Role.ADMIN)
+    if own is None:
+        return []
+    rows = await session.scalars(
+        select(Inspector)
+        .where(Inspector.department_id == own, Inspector.active.is_(True))
+        .order_by(Inspector.badge_number)
+    )
+    return list(rows)

@@ -126,3 +126,9 @@ async def record_outcome(
         after={"outcome": follow_up.outcome, "on": on.isoformat()},
     )
     return follow_up
+
+
+async def follow_up_of(session: AsyncSession, *, result_id: int) -> FollowUp | None:
+    """The transfer recorded for a result, if any (the caller has already been let see the result)."""
+    found: FollowUp | None = await session.scalar(select(FollowUp).where(FollowUp.result_id == result_id))
+    return found

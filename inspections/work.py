@@ -144,3 +144,38 @@ async def task_inspections(
     for result in await session.scalars(results.order_by(InspectionResult.id)):
         found[result.inspection_id].append(result)
     return [InspectionWork(i, e, seats[i.id], found[i.id]) for i, e in rows], more
+
+
+# The late lists are a reminder, not an archive: the oldest hundred of each.
+LATE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class LateResults:
+    """The caller's department's results past their publication due date (seed 001 art.20(4))."""
+
+    unpublished: list[InspectionResult]  # still not published, the due date passed
+    published_late: list[InspectionResult]  # published after the due date
+
+
+async def late_results(session: AsyncSession, *, by: Principal, today: date) -> LateResults:
+    """The department's late results (the API's ``lateResults``), by due date, any department role."""
+    department = require_department(by, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN)
+    if department is None:
+        raise PermissionDenied("系统调用不经由接口", code=Code.SYSTEM_ONLY)
+    own = (
+        select(InspectionResult)
+        .where(InspectionResult.department_id == department)
+        .order_by(InspectionResult.publication_due, InspectionResult.id)
+        .limit(LATE_LIMIT)
+    )
+    unpublished = await session.scalars(
+        own.where(InspectionResult.status != ResultStatus.PUBLISHED, InspectionResult.publication_due < today)
+    )
+    late = await session.scalars(
+        own.where(
+            InspectionResult.status == ResultStatus.PUBLISHED,
+            InspectionResult.published_on > InspectionResult.publication_due,
+        )
+    )
+    return LateResults(list(unpublished), list(late))

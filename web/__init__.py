@@ -19,6 +19,10 @@ from web.errors import Endpoint, limited_page
 from web.pages import Pages
 from web.pages_account import AccountPages
 from web.pages_dept import DepartmentPages
+from web.pages_dept_files import FilePages
+from web.pages_dept_objections import ObjectionPages
+from web.pages_dept_recognition import RecognitionPage
+from web.pages_dept_tasks import DepartmentTaskPages
 from web.pages_info import InfoPages, SiteSettings
 from web.pages_my import MyPages
 from web.pages_stats import StatisticsPage
@@ -81,7 +85,9 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
     Mount them before :func:`routes` (whose last route answers every unknown GET).
     """
     ws, account, my = workspace, AccountPages(workspace), MyPages(workspace, reader)
-    dept = DepartmentPages(workspace, reader)
+    dept, objections = DepartmentPages(workspace, reader), ObjectionPages(workspace, reader)
+    tasks, files = DepartmentTaskPages(workspace, reader), FilePages(workspace)
+    recognition = RecognitionPage(workspace)
     entity, department = PrincipalKind.ENTITY, PrincipalKind.DEPARTMENT
     dept_sign_in = "/dept/sign-in"
 
@@ -112,4 +118,34 @@ def workspace_routes(workspace: Workspace, reader: PublicReader) -> list[BaseRou
         post("/dept/results/{pk:int}/approve", ws.route(dept.approve, kind=department)),
         post("/dept/results/{pk:int}/return", ws.route(dept.return_, kind=department)),
         post("/dept/results/{pk:int}/revise", ws.route(dept.revise, kind=department)),
+        post("/dept/results/{pk:int}/transfer", ws.route(dept.transfer, kind=department)),
+        post("/dept/results/{pk:int}/outcome", ws.route(dept.outcome, kind=department)),
+        get(
+            "/dept/objections/{pk:int}", ws.route(objections.objection, kind=department, sign_in=dept_sign_in)
+        ),
+        get(
+            "/dept/objections/{pk:int}/evidence/{file:int}",
+            ws.route(objections.evidence_file, kind=department, sign_in=dept_sign_in),
+        ),
+        post("/dept/objections/{pk:int}/receive", ws.route(objections.receive, kind=department)),
+        post("/dept/objections/{pk:int}/review", ws.route(objections.review, kind=department)),
+        post("/dept/objections/{pk:int}/decide", ws.route(objections.decide, kind=department)),
+        post("/dept/objections/{pk:int}/correct", ws.route(objections.correct, kind=department)),
+        post("/dept/objections/{pk:int}/answer", ws.route(objections.answer, kind=department)),
+        get("/dept/tasks", ws.route(tasks.tasks, kind=department, sign_in=dept_sign_in)),
+        get("/dept/tasks/{pk:int}", ws.route(tasks.task, kind=department, sign_in=dept_sign_in)),
+        post("/dept/tasks/{pk:int}/commit", ws.route(tasks.commit, kind=department)),
+        post("/dept/tasks/{pk:int}/reveal", ws.route(tasks.reveal, kind=department)),
+        post("/dept/tasks/{pk:int}/inspectors", ws.route(tasks.draw_inspectors, kind=department)),
+        post("/dept/tasks/{pk:int}/replace", ws.route(tasks.replace, kind=department)),
+        get(
+            "/dept/tasks/{pk:int}/results.{fmt}",
+            ws.route(files.task_results, kind=department, sign_in=dept_sign_in),
+        ),
+        both("/dept/import", ws.route(files.upload_or_page, kind=department, sign_in=dept_sign_in)),
+        get("/dept/export/entities.{fmt}", ws.route(files.entities, kind=department, sign_in=dept_sign_in)),
+        get(
+            "/dept/export/inspectors.{fmt}", ws.route(files.inspectors, kind=department, sign_in=dept_sign_in)
+        ),
+        both("/dept/recognition", ws.route(recognition.lookup, kind=department, sign_in=dept_sign_in)),
     ]

@@ -145,3 +145,14 @@ fragment Row on StatisticsRow {
 """
 
 CATEGORIES = "query Categories { resultCategories { code label isProblem withoutInspection source } }"
+
+DEPARTMENT_TASKS = """
+query DepartmentTasks($department: ID!, $after: String) {
+  tasks(first: 50, departmentId: $department, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id name year periodStart periodEnd status initiatingDepartment { name }
+      participatingDepartments { name } } }
+  }
+}
+"""

@@ -13,3 +13,5 @@ class WebErrorCode(StrEnum):
 
     CSRF_INVALID = "CSRF_INVALID"  # a form post without this browser's form token
     FORM_INVALID = "FORM_INVALID"  # a form the server will not read (too many files or fields)
+    CHOICE_REQUIRED = "CHOICE_REQUIRED"  # a form's required choice (a decision, a reason) not made
+    DATE_INVALID = "DATE_INVALID"  # a date field that is not a date (YYYY-MM-DD)

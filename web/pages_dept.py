@@ -1,26 +1,33 @@
-"""The department's workspace (/dept): the results work list, reviewing, returning, revising.
+"""The department's workspace (/dept): the dashboard, reviewing, returning, revising results.
 
-The dashboard is ``work.result_work`` (the API's ``resultWorkList``): what the caller's role is to
-do next, by publication due date, with working days left, late ones in red. Every action is the
-use case the API's mutation runs (``submitResult``, ``approveResult``, ``returnResult``,
-``reviseResult``): the same roles, audit rows and refusal codes, shown beside the field.
+The dashboard shows the work lists the API has, each the same use case: ``work.result_work``
+(``resultWorkList``), ``objections.work.objection_work`` (``objectionWorkList``),
+``follow_up_work.follow_up_work`` (``followUpWorkList``) and ``work.late_results``
+(``lateResults``), with due dates, working days left, provisional dates marked and late ones in
+red. Every action is the use case the API's mutation runs (``submitResult``, ``approveResult``,
+``returnResult``, ``reviseResult``): the same roles, audit rows and refusal codes, beside the field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from starlette.responses import Response
 
-from inspections import results, work
+from inspections import follow_up_work, follow_ups, results, work
 from inspections.access import task_role
 from inspections.errors import DomainError
 from inspections.principals import Role
+from objections import queues
+from objections import work as objection_work
 from schema.enums import ResultStatus
-from schema.models import Department, Entity, InspectionItem, InspectionResult, Task
+from schema.models import Department, Entity, InspectionItem, InspectionResult, Objection, Task
 from web import documents
+from web.error_codes import WebErrorCode
 from web.pages_account import errors_of, see_other
+from web.pages_my import CLOCK_LABELS
 from web.reader import PublicReader
 from web.site import not_found
 from web.workspace import Ctx, Workspace
@@ -36,6 +43,17 @@ STATUS_LABELS = {
     ResultStatus.UNDER_REVIEW: "审核中",
     ResultStatus.RETURNED: "已退回",
     ResultStatus.PUBLISHED: "已公示",
+}
+OBJECTION_ACTION_LABELS = {
+    objection_work.ObjectionAction.RECEIVE: "签收",
+    objection_work.ObjectionAction.REVIEW: "开始复查",
+    objection_work.ObjectionAction.DECIDE: "作出复查结论",
+    objection_work.ObjectionAction.CORRECT: "更正检查结果",
+    objection_work.ObjectionAction.ANSWER: "反馈复查情况",
+}
+FOLLOW_UP_LABELS = {
+    follow_up_work.FollowUpAction.TRANSFER: "移送有管辖权的部门",
+    follow_up_work.FollowUpAction.OUTCOME: "登记后续处理结果",
 }
 ROLE_LABELS = {Role.CLERK: "录入员", Role.REVIEWER: "审核员", Role.HEAD: "主要负责人", Role.ADMIN: "管理员"}
 
@@ -55,12 +73,17 @@ class DepartmentPages:
         assert entity and item and department and task
         return {"entity": entity, "item": item, "department": department, "task": task}
 
+    async def _objection_names(self, ctx: Ctx, objection: Objection) -> dict[str, Any]:
+        result = await ctx.db.get(InspectionResult, objection.result_id)
+        assert result is not None
+        return await self._names(ctx, result)
+
     async def dashboard(self, ctx: Ctx) -> Response:
-        """What the caller's role is to do next (the API's resultWorkList)."""
-        today = ctx.today()
-        entries = await work.result_work(ctx.db, by=ctx.principal, today=today, calendar=await ctx.calendar())
+        """What the caller's role is to do next: results, objections, follow-ups, and what is late."""
+        today, calendar = ctx.today(), await ctx.calendar()
+        by = ctx.principal
         rows = []
-        for e in entries:
+        for e in await work.result_work(ctx.db, by=by, today=today, calendar=calendar):
             due = e.result.publication_due
             rows.append(
                 {
@@ -70,13 +93,48 @@ class DepartmentPages:
                     **await self._names(ctx, e.result),
                 }
             )
-        department = await ctx.db.get(Department, ctx.principal.department_id)
+        objections = [
+            {
+                "entry": o,
+                "action": OBJECTION_ACTION_LABELS[o.action],
+                "late": o.due is not None and o.due < today,
+                **await self._objection_names(ctx, o.objection),
+            }
+            for o in await objection_work.objection_work(ctx.db, by=by, today=today, calendar=calendar)
+        ]
+        follow_ups = []
+        for f in await follow_up_work.follow_up_work(ctx.db, by=by, today=today, calendar=calendar):
+            follow_ups.append(
+                {
+                    "entry": f,
+                    "action": FOLLOW_UP_LABELS[f.action],
+                    "late": f.due is not None and f.due < today,
+                    **await self._names(ctx, f.result),
+                }
+            )
+        late = await work.late_results(ctx.db, by=by, today=today)
+        late_objections = await queues.department_queue(
+            ctx.db, by=by, today=today, calendar=calendar, overdue=True
+        )
+        department = await ctx.db.get(Department, by.department_id)
         return ctx.page(
             "dept_home.html",
             title="部门工作台",
             rows=rows,
+            objections=objections,
+            follow_ups=follow_ups,
+            late_unpublished=[{"r": r, **await self._names(ctx, r)} for r in late.unpublished],
+            late_published=[{"r": r, **await self._names(ctx, r)} for r in late.published_late],
+            late_objections=[
+                {
+                    "entry": q,
+                    "label": CLOCK_LABELS[q.clock or "review"],
+                    **await self._objection_names(ctx, q.objection),
+                }
+                for q in late_objections
+            ],
             department=department,
-            role=ROLE_LABELS[ctx.principal.role] if ctx.principal.role else "",
+            role=ROLE_LABELS[by.role] if by.role else "",
         )
 
     async def _result(self, ctx: Ctx, pk: int) -> InspectionResult | None:
@@ -95,6 +153,14 @@ class DepartmentPages:
     ) -> Response:
         data = await self.reader.query(ctx.request, documents.CATEGORIES, {})
         due = row.publication_due
+        today, calendar = ctx.today(), await ctx.calendar()
+        pending = [
+            e
+            for e in await follow_up_work.follow_up_work(
+                ctx.db, by=ctx.principal, today=today, calendar=calendar
+            )
+            if e.result.id == row.id
+        ]
         return ctx.page(
             "dept_result.html",
             http_status=status,
@@ -116,6 +182,11 @@ class DepartmentPages:
             roles=Role,
             statuses=ResultStatus,
             done=ctx.request.query_params.get("done", ""),
+            follow_up=await follow_ups.follow_up_of(ctx.db, result_id=row.id),
+            follow_up_entry=pending[0] if pending else None,
+            follow_up_actions=follow_up_work.FollowUpAction,
+            follow_up_values={k: ctx.field(k) for k in ("authority", "transferredOn", "outcome", "on")},
+            today=today,
             **await self._names(ctx, row),
         )
 
@@ -179,3 +250,63 @@ class DepartmentPages:
                 description=ctx.field("description"),
             ),
         )
+
+    async def transfer(self, ctx: Ctx) -> Response:
+        """移送有管辖权的部门 (recordTransfer)."""
+        on = form_date(ctx, "transferredOn")
+        if isinstance(on, dict):
+            return await self._refused(ctx, on)
+        calendar = await ctx.calendar()
+        return await self._act(
+            ctx,
+            "transfer",
+            lambda pk: follow_ups.record_transfer(
+                ctx.db,
+                by=ctx.principal,
+                result_id=pk,
+                authority=ctx.field("authority"),
+                transferred_on=on,
+                today=ctx.today(),
+                calendar=calendar,
+            ),
+        )
+
+    async def outcome(self, ctx: Ctx) -> Response:
+        """登记后续处理结果 (recordFollowUpOutcome) of the result's transfer."""
+        on = form_date(ctx, "on")
+        if isinstance(on, dict):
+            return await self._refused(ctx, on)
+        pk = ctx.request.path_params["pk"]
+        row = await self._result(ctx, pk)
+        found = await follow_ups.follow_up_of(ctx.db, result_id=pk) if row is not None else None
+        if found is None:
+            return not_found(ctx.request, "这条检查结果不存在")
+        follow_up_id = found.id
+        return await self._act(
+            ctx,
+            "outcome",
+            lambda _: follow_ups.record_outcome(
+                ctx.db,
+                by=ctx.principal,
+                follow_up_id=follow_up_id,
+                outcome=ctx.field("outcome"),
+                on=on,
+                today=ctx.today(),
+            ),
+        )
+
+    async def _refused(self, ctx: Ctx, errors: dict[str, Any]) -> Response:
+        row = await self._result(ctx, ctx.request.path_params["pk"])
+        if row is None:
+            return not_found(ctx.request, "这条检查结果不存在")
+        return await self._result_page(ctx, row, errors=errors, status=400)
+
+
+def form_date(ctx: Ctx, name: str) -> date | dict[str, Any]:
+    """A date field (YYYY-MM-DD, what ``<input type=date>`` sends), or the refusal beside it."""
+    try:
+        return date.fromisoformat(ctx.field(name).strip())
+    except ValueError:
+        return {
+            name: {"code": WebErrorCode.DATE_INVALID, "message": "请填写日期，格式为年-月-日（如2021-12-06）"}
+        }

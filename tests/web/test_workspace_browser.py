@@ -258,7 +258,7 @@ def workspace_pages(browser: Browser, site: Site) -> list[tuple[str, Page, str]]
     objection = entity.url.split("?")[0].removeprefix(site.base)
     signed_out = browser.new_context(locale="zh-CN").new_page()
     department = sign_in_department(browser, site, "a_reviewer")
-    to_review = department.locator("tbody tr a").first.get_attribute("href")
+    to_review = department.locator("#result-work tbody tr a").first.get_attribute("href")
     clerk = sign_in_department(browser, site, "b_clerk")
     to_revise = clerk.locator("tbody tr", has_text="修改后重新上报").first.locator("a").get_attribute("href")
     assert to_review and to_revise

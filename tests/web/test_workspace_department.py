@@ -28,8 +28,15 @@ def _main(html: str) -> str:
     return html[html.index("<main") : html.index("</main>")]
 
 
+def table(html: str, table_id: str) -> str:
+    """One table of the dashboard ('' when the page shows none: an empty list)."""
+    start = html.find(f'<table id="{table_id}">')
+    return html[start : html.index("</table>", start)] if start >= 0 else ""
+
+
 def _rows(html: str) -> list[tuple[str, str]]:
-    """(link, cell text) of each work-list row: what the user sees and follows."""
+    """(link, cell text) of each row of the results work list: what the user sees and follows."""
+    html = table(html, "result-work")
     body = html[html.index("<tbody>") : html.index("</tbody>")] if "<tbody>" in html else ""
     rows = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
@@ -224,11 +231,11 @@ async def test_late_results_are_marked_on_the_work_list(session: AsyncSession, e
     async with browsers(session, engine, session_hours=24 * 30, session_idle_minutes=60 * 24 * 30) as b:
         clerk = await _signed_in(b, world, "b_clerk")
         target = f"/dept/results/{world.ids['rB_draft']}"
-        html = (await clerk.get("/dept")).text
+        html = table((await clerk.get("/dept")).text, "result-work")
         assert 'class="late"' not in html
         for day, late in ((14, None), (15, 1), (20, 4)):
             b.clock.now = b.clock.now.replace(day=day)
-            html = (await clerk.get("/dept")).text
+            html = table((await clerk.get("/dept")).text, "result-work")
             row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, re.S) if target in r)
             if late is None:
                 assert row.startswith("<tr>") and "<td>0</td>" in row  # due today: 0 left, not late

@@ -109,3 +109,91 @@ def refusal_code(html: str) -> list[str]:
 
 
 Sign = Callable[[httpx.AsyncClient], Any]
+
+
+def main_of(html: str) -> str:
+    """The page's main content (a 404 for a stranger must equal the 404 of a missing object)."""
+    return html[html.index("<main") : html.index("</main>")]
+
+
+async def in_savepoint(session: Any, call: Callable[[], Any]) -> Any:
+    """Run a request whose writes the next caller must not see (each role meets the same state)."""
+    savepoint = await session.begin_nested()
+    await session.connection()
+    try:
+        return await call()
+    finally:
+        await savepoint.rollback()
+
+
+async def form_matrix(
+    session: Any,
+    b: Browsers,
+    tokens: dict[str, str],
+    callers: list[str],
+    *,
+    path: str,
+    fields: dict[str, str],
+    mutation: str,
+    variables: dict[str, Any],
+    missing_path: str,
+    files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+) -> dict[str, tuple[str, str]]:
+    """A form post against every department caller, each compared with the API mutation's answer.
+
+    ``mutation`` is ``r: someMutation(...)``; a 404 page must be the page ``missing_path`` answers.
+    Returns each caller's outcome: ("ok", ""), ("NotFoundError", "") or ("error", code).
+    """
+    signature = ", ".join(f"${k}: {'String!' if k in STRING_VARIABLES else 'ID!'}" for k in variables)
+    text = f"mutation({signature}) " if signature else "mutation "
+    text += f"{{ {mutation} {{ __typename ... on UserError {{ code }} }} }}"
+    api = b.new()
+    outcomes: dict[str, tuple[str, str]] = {}
+    for who in callers:
+        client = b.new()
+        await department_signs_in(client, tokens[who])
+        token = csrf_of((await client.get("/dept")).text)
+
+        async def post(target: str = path, c: httpx.AsyncClient = client, t: str = token) -> httpx.Response:
+            return await c.post(target, data={"csrf": t, **fields}, files=files)
+
+        async def mutate(w: str = who) -> dict[str, Any]:
+            response = await api.post(
+                "/graphql",
+                json={"query": text, "variables": variables},
+                headers={"Authorization": f"Bearer {tokens[w]}"},
+            )
+            body = response.json()
+            assert "errors" not in body, body
+            payload: dict[str, Any] = body["data"]["r"]
+            return payload
+
+        web = await in_savepoint(session, post)
+        via_api = await in_savepoint(session, mutate)
+        if web.status_code in (200, 303):
+            got = ("ok", "")
+        elif web.status_code == 404:
+            got = ("NotFoundError", "")
+
+            async def post_missing(c: httpx.AsyncClient = client, t: str = token) -> httpx.Response:
+                return await c.post(missing_path, data={"csrf": t, **fields})
+
+            missing = await in_savepoint(session, post_missing)
+            assert missing.status_code == 404 and main_of(missing.text) == main_of(web.text), who
+        else:
+            assert web.status_code == 400, (who, web.status_code, web.text[:300])
+            got = ("error", refusal_code(web.text)[0])
+        kind = via_api["__typename"]
+        expected = (
+            ("ok", "")
+            if "Error" not in kind and "Refusal" not in kind
+            else (("NotFoundError", "") if kind == "NotFoundError" else ("error", via_api.get("code", kind)))
+        )
+        outcomes[who] = got
+        assert got == expected, (who, got, via_api)
+    assert ("ok", "") in outcomes.values(), outcomes  # someone may do it
+    return outcomes
+
+
+STRING_VARIABLES = {"hash", "seed", "name", "content"}
+DEPARTMENT_CALLERS = [f"{d}_{r}" for d in "abc" for r in ("clerk", "reviewer", "head", "admin")]
