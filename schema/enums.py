@@ -23,7 +23,7 @@ class EntityType(StrEnum):
 
 
 class EntityKind(StrEnum):
-    """A kind of entity a task's scope may leave out (seed 003 三(一): 不包括企业集团、外国企业常驻代表机构)."""
+    """A kind a task's scope may leave out (seed 003 三(一): 不包括企业集团、外国企业常驻代表机构)."""
 
     ENTERPRISE_GROUP = "enterprise_group"  # 企业集团
     FOREIGN_REPRESENTATIVE_OFFICE = "foreign_representative_office"  # 外国企业常驻代表机构和办事处
