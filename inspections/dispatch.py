@@ -36,6 +36,8 @@ from schema.base import utcnow
 from schema.enums import TaskDepartmentRole, TeamRole
 from schema.models import (
     Department,
+    Draw,
+    DrawEntry,
     Entity,
     Inspection,
     InspectionResult,
@@ -45,6 +47,7 @@ from schema.models import (
     Task,
     TaskDepartment,
     TaskItem,
+    TaskStratum,
     TeamMember,
 )
 from workdays import WorkCalendar, add_working_days, working_days_between
@@ -303,13 +306,23 @@ async def dispatch_work(
         select(TaskItem.task_id).where(TaskItem.task_id.in_({t.id for _, _, t in rows}))
     ):
         items[task_id] += 1
+    # A stratum restricted to some items (seed 003 三(二)) expects results on those alone.
+    restricted: dict[tuple[int, int], int] = {}
+    for task_id, entity_id, item_ids in await session.execute(
+        select(Draw.task_id, DrawEntry.entity_id, TaskStratum.item_ids)
+        .join(DrawEntry, DrawEntry.draw_id == Draw.id)
+        .join(TaskStratum, TaskStratum.id == DrawEntry.stratum_id)
+        .where(Draw.task_id.in_({t.id for _, _, t in rows}), TaskStratum.item_ids.is_not(None))
+    ):
+        if item_ids is not None:
+            restricted[(task_id, entity_id)] = len(item_ids)
     entries = []
     for inspection, entity, task in rows:
         if inspection.matched_at is None:
             action = DispatchAction.MATCH
         elif inspection.ended_on is None:
             action = DispatchAction.RECORD
-        elif entered[inspection.id] < items[task.id]:
+        elif entered[inspection.id] < restricted.get((task.id, inspection.entity_id), items[task.id]):
             action = DispatchAction.ENTER
         else:
             continue

@@ -111,7 +111,7 @@ class TaskStratum(Base):
     ratio_bp: Mapped[int]
     # The task items this stratum checks (ids), None for all of them (seed 003 三(二): the 3 % and
     # 0.5 % strata 只检查登记事项和公示信息).
-    item_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    item_ids: Mapped[list[int] | None] = mapped_column(sa.JSON(none_as_null=True))
 
     __table_args__ = (
         sa.CheckConstraint("ratio_bp > 0 AND ratio_bp <= 10000", name="ratio_range"),
