@@ -414,7 +414,14 @@ async def reveal_draw(
 
 
 async def draw_entities(
-    session: AsyncSession, *, by: Principal, task_id: int, seed: str, platform_nonce: str | None = None
+    session: AsyncSession,
+    *,
+    by: Principal,
+    task_id: int,
+    seed: str,
+    platform_nonce: str | None = None,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Draw:
     """Commit and reveal in one step (demo data, tests): the same record as the two-step path."""
     if len(seed) < 16:
@@ -426,7 +433,7 @@ async def draw_entities(
         seed_sha256=draw_algorithm.sha256_hex(seed),
         platform_nonce=platform_nonce,
     )
-    return await reveal_draw(session, by=by, task_id=task_id, seed=seed)
+    return await reveal_draw(session, by=by, task_id=task_id, seed=seed, today=today, calendar=calendar)
 
 
 async def record_inspection_dates(
