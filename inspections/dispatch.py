@@ -29,7 +29,8 @@ from inspections import audit
 from inspections.access import require_department, task_role
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from inspections.jurisdiction import covers
+from inspections.directory import registration_authority
+from inspections.jurisdiction import covers, require_within
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.teams import rank_inspector
 from schema.base import utcnow
@@ -115,6 +116,36 @@ async def dispatch_drawn(
         },
     )
     return dict(counts)
+
+
+async def record_registration_authority(
+    session: AsyncSession, *, by: Principal, entity_id: int, authority_code: str
+) -> Entity:
+    """Record the 登记机关 of an entity already in the directory (needed before a dispatched draw).
+
+    A clerk or admin within whose area the entity lies; the authority's area must hold the entity.
+    """
+    require_department(by, *MATCHERS)
+    entity = await session.get(Entity, entity_id)
+    if entity is None:
+        raise NotFound("名录库中没有该市场主体", code=Code.ENTITY_NOT_FOUND)
+    await require_within(session, by, entity.region_code)
+    authority = await registration_authority(session, authority_code, entity.region_code)
+    assert authority is not None
+    if entity.registration_authority_id != authority.id:
+        before = entity.registration_authority_id
+        entity.registration_authority_id = authority.id
+        await session.flush()
+        await audit.record(
+            session,
+            actor=by.actor,
+            action="entity.registration_authority",
+            object_type="Entity",
+            object_id=entity.id,
+            before={"registrationAuthorityId": before},
+            after={"registrationAuthorityId": authority.id},
+        )
+    return entity
 
 
 def inspection_missing() -> NotFound:
@@ -336,6 +367,32 @@ async def dispatch_work(
         if len(entries) >= WORK_LIMIT:
             break
     return entries
+
+
+async def recompute_matching_dues(session: AsyncSession, calendar: WorkCalendar) -> int:
+    """Recompute provisional matching due dates with the calendar now loaded; how many changed."""
+    changed = 0
+    for inspection in await session.scalars(
+        select(Inspection).where(
+            Inspection.matching_due_provisional.is_(True), Inspection.dispatched_on.is_not(None)
+        )
+    ):
+        assert inspection.dispatched_on is not None
+        due = add_working_days(calendar, inspection.dispatched_on, MATCHING_WORKING_DAYS)
+        if (due.due, due.provisional) != (inspection.matching_due, True):
+            await audit.record(
+                session,
+                actor="calendar",
+                action="dispatch.due.recompute",
+                object_type="Inspection",
+                object_id=inspection.id,
+                before={"matchingDue": str(inspection.matching_due), "provisional": True},
+                after={"matchingDue": due.due.isoformat(), "provisional": due.provisional},
+            )
+            inspection.matching_due, inspection.matching_due_provisional = due.due, due.provisional
+            changed += 1
+    await session.flush()
+    return changed
 
 
 @dataclass

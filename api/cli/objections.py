@@ -15,6 +15,7 @@ from api.settings import Settings
 
 def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
     from inspections.calendar import load_calendar
+    from inspections.dispatch import recompute_matching_dues, sweep_matching
     from objections.sweep import sweep
     from workdays import china_today
 
@@ -30,9 +31,15 @@ def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
         report = await sweep(
             session, today=china_today(), calendar=calendar, remind_before=settings.remind_before_workdays
         )
+        # Dispatched inspections' 5-working-day matching clocks (seed 003 四(二)), same reminders.
+        recomputed += await recompute_matching_dues(session, calendar)
+        matching = await sweep_matching(
+            session, today=china_today(), calendar=calendar, remind_before=settings.remind_before_workdays
+        )
         print(
             f"重新计算暂定期限{recomputed}项；检查{report.examined}项，新标记逾期{report.marked}项，"
-            f"写入提醒{report.reminders}条（含期限前{settings.remind_before_workdays}个工作日的提前提醒）"
+            f"写入提醒{report.reminders}条（含期限前{settings.remind_before_workdays}个工作日的提前提醒）；"
+            f"派发检查的人员匹配期限：检查{matching.examined}项，写入提醒{matching.reminders}条"
         )
         return 0
 
