@@ -441,10 +441,10 @@ async def load_demo(
         usual=USUAL,
         descriptions=DESCRIPTIONS,
     )
-    report.created["dispatched task"] = found["created"]
-    report.existing["dispatched task"] = found["existing"]
-    for kind in ("entities", "results"):
-        if found[kind]:
-            report.created[f"dispatched {kind}"] = found[kind]
+    for kind, made in (("task", "created"), ("entities", "entities"), ("results", "results")):
+        if found[made]:
+            report.created[f"dispatched {kind}"] = found[made]
+    if found["existing"]:
+        report.existing["dispatched task"] = found["existing"]
     await session.flush()
     return report

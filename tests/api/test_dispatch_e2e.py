@@ -322,6 +322,15 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
     assert sorted(drawn) == sorted(code for _, code in expected) and len(drawn) == 4
     stratum_of = {code: stratum for stratum, code in expected}
     assert revealed["dispatchedDepartments"] == [{"name": haigang.name}, {"name": shanhaiguan.name}]
+    # The public task page says the same (what was excluded, and why).
+    page = await api.get(f"/tasks/{shown['node']['referenceNumber']}")
+    assert page.status_code == 200
+    assert (
+        "<dt>范围规则</dt><dd>2020年12月31日（含）前登记注册；不包括企业集团、外国企业常驻代表机构和办事处；"
+        "由发起部门一次性抽取，按登记机关派发至承办部门实施（冻结候选名单前排除：2020-12-31之后登记注册，"
+        "不在本次抽查范围（1户）；名录库中无成立日期，无法确认在2020-12-31（含）前登记注册（1户）；"
+        "企业集团，不在本次抽查范围（1户）；外国企业常驻代表机构和办事处，不在本次抽查范围（1户））</dd>"
+    ) in page.text
 
     # Each district finds exactly what was dispatched to it, with the clock counted by hand above.
     def mine(department: Department) -> list[str]:
