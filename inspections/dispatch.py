@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit
 from inspections.access import require_department, task_role
+from inspections.directory import registration_authority
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from inspections.directory import registration_authority
 from inspections.jurisdiction import covers, require_within
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.teams import rank_inspector

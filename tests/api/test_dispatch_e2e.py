@@ -32,6 +32,7 @@ from inspections.tokens import issue_token
 from schema.enums import DepartmentLevel, EntityKind, EntityType
 from schema.models import Department, Entity, Reminder
 from tests.api.conftest import app_client
+from tests.conftest import table_counts
 from tests.factories import TEST, unique_code
 from workdays import CHINA_TZ
 
@@ -214,7 +215,7 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
             (await api("city_clerk", ITEM, code=f"QHD-{code}", name=name))["createInspectionItem"],
             "InspectionItem",
         )["id"]
-    task_input = {
+    task_input: dict[str, Any] = {
         "name": "秦皇岛市市场监管系统2021年内部联合抽查",
         "participatingDepartmentIds": [],
         "items": [{"itemId": items[c], "departmentId": gid_of[city.id]} for c in ("DJ", "GS", "GG")],
@@ -238,8 +239,10 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
     }
     # A stratum may only name the task's own items: refused with a code, nothing written.
     bad = {**task_input, "strata": [{**task_input["strata"][1], "itemIds": [invented("InspectionItem")]}]}
+    before = await table_counts(session)
     refused = (await api("city_clerk", CREATE, input=bad))["createTask"]
     assert refused["__typename"] == "InvalidInputError" and refused["code"] == "STRATUM_ITEM_NOT_IN_TASK"
+    assert await table_counts(session) == before
     task = ok((await api("city_clerk", CREATE, input=task_input))["createTask"], "Task")["id"]
 
     # The public reads the scope rules with the task.

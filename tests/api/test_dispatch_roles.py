@@ -40,15 +40,15 @@ CASES = [
 async def build_dispatch_world(session: AsyncSession) -> World:
     """A: 秦皇岛's city bureau; B and D: district bureaus the draw dispatches to; C: unrelated."""
 
-    async def department(code: str, name: str, level: DepartmentLevel, region: str) -> Department:
+    async def make_department(code: str, name: str, level: DepartmentLevel, region: str) -> Department:
         return await directory.create_department(
             session, by=TEST, code=code, name=name, short_name=name[:6], level=level, region_code=region
         )
 
-    a = await department("R-1303", "秦皇岛市市场监督管理局", DepartmentLevel.CITY, "130300")
-    b = await department("R-130302", "海港区市场监督管理局", DepartmentLevel.COUNTY, "130302")
-    d = await department("R-130303", "山海关区市场监督管理局", DepartmentLevel.COUNTY, "130303")
-    c = await department("R-530427", "新平县自然资源局", DepartmentLevel.COUNTY, "530427")
+    a = await make_department("R-1303", "秦皇岛市市场监督管理局", DepartmentLevel.CITY, "130300")
+    b = await make_department("R-130302", "海港区市场监督管理局", DepartmentLevel.COUNTY, "130302")
+    d = await make_department("R-130303", "山海关区市场监督管理局", DepartmentLevel.COUNTY, "130303")
+    c = await make_department("R-530427", "新平县自然资源局", DepartmentLevel.COUNTY, "530427")
     entities = []
     for county, count in ((b, 2), (d, 1)):
         for n in range(count):
