@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from demo.dispatch import load_dispatched_task
 from demo.names import DEMO_REGIONS, EntityFaker, Region
 from demo.seeds import DEPARTMENTS, ITEMS, QHD_ITEMS_BY_INDUSTRY, TASKS, TaskSeed
 from inspections import directory, draws, items, plans, results, teams
@@ -428,5 +429,22 @@ async def load_demo(
             publication_working_days,
             report,
         )
+    # Seed 003 drawn by the city bureau and dispatched (issue 14 point 10): after the other tasks,
+    # whose candidate lists its new entities must not change.
+    found = await load_dispatched_task(
+        session,
+        by=DEMO,
+        departments=departments,
+        found_items=found_items,
+        calendar=calendar,
+        working_days=publication_working_days,
+        usual=USUAL,
+        descriptions=DESCRIPTIONS,
+    )
+    for kind, made in (("task", "created"), ("entities", "entities"), ("results", "results")):
+        if found[made]:
+            report.created[f"dispatched {kind}"] = found[made]
+    if found["existing"]:
+        report.existing["dispatched task"] = found["existing"]
     await session.flush()
     return report

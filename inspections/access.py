@@ -85,14 +85,30 @@ async def require_task_part(
     *roles: Role,
     missing: NotFound | None = None,
 ) -> None:
-    """The caller works on its own part of a task (谁检查、谁录入): the part of ``department_id``."""
-    await task_role(session, by, task_id, missing)
+    """The caller works on its own part of a task (谁检查、谁录入): the part of ``department_id``.
+
+    A 承办部门 (dispatched) knows only its own part: another's answers as a missing object. The
+    initiating department may act for a 承办部门 it dispatched to (seed 001 art.13: the superior
+    acts for its subordinate).
+    """
+    part = await task_role(session, by, task_id, missing)
     if by.kind == PrincipalKind.SYSTEM:
         return
     if by.department_id != department_id:
-        raise PermissionDenied("参与部门只能办理本部门负责的部分", code=Code.OTHER_PART)
+        if part == TaskDepartmentRole.DISPATCHED:
+            raise missing or task_missing()
+        if not (
+            part == TaskDepartmentRole.INITIATING and await is_dispatched_to(session, task_id, department_id)
+        ):
+            raise PermissionDenied("参与部门只能办理本部门负责的部分", code=Code.OTHER_PART)
     if by.role not in roles:
         raise _denied(roles)
+
+
+async def is_dispatched_to(session: AsyncSession, task_id: int, department_id: int) -> bool:
+    """Whether ``department_id`` is a 承办部门 of the task (entities were dispatched to it)."""
+    link = await session.get(TaskDepartment, (task_id, department_id))
+    return link is not None and link.role == TaskDepartmentRole.DISPATCHED
 
 
 class ReviewLevel(StrEnum):
@@ -114,6 +130,8 @@ async def review_levels(
         levels.add(ReviewLevel.OWN)
     if part == TaskDepartmentRole.INITIATING:
         levels.add(ReviewLevel.LEAD)
+    if not levels and part == TaskDepartmentRole.DISPATCHED:
+        raise missing or task_missing()
     if not levels:
         raise PermissionDenied("只有发起部门或结果所属部门可以审核", code=Code.OTHER_PART)
     if by.role != Role.REVIEWER:
@@ -129,6 +147,8 @@ async def require_reviewer(
     if by.kind == PrincipalKind.SYSTEM:
         return
     if part != TaskDepartmentRole.INITIATING and by.department_id != department_id:
+        if part == TaskDepartmentRole.DISPATCHED:
+            raise missing or task_missing()
         raise PermissionDenied("只有发起部门或结果所属部门可以审核", code=Code.OTHER_PART)
     if by.role != Role.REVIEWER:
         raise _denied((Role.REVIEWER,))

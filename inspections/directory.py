@@ -11,10 +11,10 @@ from inspections import audit
 from inspections.access import require_department, require_own_department
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from inspections.jurisdiction import require_within
+from inspections.jurisdiction import covers, require_within
 from inspections.principals import Principal, PrincipalKind, Role
 from schema import credit_code
-from schema.enums import DepartmentLevel, EntityStatus, EntityType
+from schema.enums import DepartmentLevel, EntityKind, EntityStatus, EntityType
 from schema.models import Department, Entity, EntityContact, EntityStatusChange, Inspector
 
 
@@ -91,6 +91,28 @@ async def entity_in_directory(session: AsyncSession, raw_code: str, *, field: st
     return entity
 
 
+async def registration_authority(
+    session: AsyncSession, code: str | None, region_code: str
+) -> Department | None:
+    """The 登记机关 a department code names, whose area holds ``region_code``; None for no code."""
+    if not code or not code.strip():
+        return None
+    department = await session.scalar(select(Department).where(Department.code == code.strip()))
+    if department is None:
+        raise NotFound(
+            f"未找到代码为“{code.strip()}”的登记机关",
+            code=Code.DEPARTMENT_NOT_FOUND,
+            field="registrationAuthority",
+        )
+    if not covers(department, region_code):
+        raise InvalidInput(
+            f"登记机关“{department.name}”的辖区不含行政区划“{region_code}”",
+            code=Code.REGISTRATION_AUTHORITY_OUTSIDE,
+            field="registrationAuthority",
+        )
+    return department
+
+
 async def register_entity(
     session: AsyncSession,
     *,
@@ -106,8 +128,14 @@ async def register_entity(
     former_names: list[str] | None = None,
     status: EntityStatus = EntityStatus.ACTIVE,
     phone: str = "",
+    kind: EntityKind | None = None,
+    registration_authority_code: str | None = None,
 ) -> Entity:
-    """Add an entity to the directory (检查对象名录库); its 统一社会信用代码 must be valid."""
+    """Add an entity to the directory (检查对象名录库); its 统一社会信用代码 must be valid.
+
+    ``registration_authority_code`` names its 登记机关 by department code (seed 003 四(一): a
+    superior's draw is dispatched to it); the entity must lie within that department's area.
+    """
     require_department(by, Role.CLERK, Role.ADMIN)
     try:
         normalized = credit_code.validate(code)
@@ -123,6 +151,7 @@ async def register_entity(
             field="creditCode",
         )
     await require_within(session, by, check_region_code(region_code))
+    authority = await registration_authority(session, registration_authority_code, region_code)
     entity = Entity(
         credit_code=normalized,
         name=name.strip(),
@@ -134,6 +163,8 @@ async def register_entity(
         legal_representative=legal_representative,
         registration_date=registration_date,
         status=status,
+        kind=kind,
+        registration_authority_id=authority.id if authority else None,
     )
     session.add(entity)
     await session.flush()

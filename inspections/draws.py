@@ -20,14 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 import tlog
-from inspections import audit, draw_algorithm
+from inspections import audit, dispatch, draw_algorithm
 from inspections.access import require_initiating
+from inspections.calendar import load_calendar
+from inspections.dispatch import authority_in_scope
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.base import utcnow
-from schema.enums import DepartmentLevel, EntityStatus, TaskDepartmentRole, TaskStatus
+from schema.enums import DepartmentLevel, EntityKind, EntityStatus, TaskDepartmentRole, TaskStatus
 from schema.models import (
+    Department,
     Draw,
     DrawCandidate,
     DrawEntry,
@@ -39,6 +42,7 @@ from schema.models import (
     TaskDepartment,
     TaskItem,
 )
+from workdays import WorkCalendar, china_today
 
 
 def inspection_missing() -> NotFound:
@@ -64,10 +68,14 @@ class DrawPreview:
     excluded: list[dict[str, Any]] = field(default_factory=list)
     # Candidates already inspected this year on one of the task's items (seed 002 art.20).
     flagged: list[dict[str, Any]] = field(default_factory=list)
+    # Entities of the area left out by the task's scope rules, counted per reason (seed 003 三(一)).
+    scope: dict[str, int] = field(default_factory=dict)
+    # Candidates of a dispatched task without a 登记机关 the initiating department may dispatch to.
+    undispatchable: list[str] = field(default_factory=list)
 
     def report(self) -> dict[str, Any]:
         """What is stored with the draw and shown to the department."""
-        return {"excluded": self.excluded, "flagged": self.flagged}
+        return {"excluded": self.excluded, "flagged": self.flagged, "scope": self.scope}
 
 
 async def _task(session: AsyncSession, task_id: int) -> Task:
@@ -150,29 +158,79 @@ async def _same_item_results(
     return found
 
 
+KIND_LABELS = {
+    EntityKind.ENTERPRISE_GROUP: "企业集团",
+    EntityKind.FOREIGN_REPRESENTATIVE_OFFICE: "外国企业常驻代表机构和办事处",
+}
+
+
+def scope_rules_text(task: Task) -> str:
+    """The task's scope rules in one Chinese sentence, as published (empty without rules)."""
+    parts = []
+    if task.registered_by is not None:
+        parts.append(
+            f"{task.registered_by.year}年{task.registered_by.month}月{task.registered_by.day}日（含）前登记注册"
+        )
+    if task.excluded_kinds:
+        parts.append("不包括" + "、".join(KIND_LABELS[EntityKind(k)] for k in task.excluded_kinds))
+    if task.dispatched:
+        parts.append("由发起部门一次性抽取，按登记机关派发至承办部门实施")
+    return "；".join(parts)
+
+
 async def _preview(session: AsyncSession, task: Task) -> DrawPreview:
     prefix = task.region_code[: SCOPE_DIGITS[task.level]]
     rows = list(
         await session.execute(
-            select(Entity.id, Entity.credit_code, Entity.name, Entity.entity_type, Entity.industry)
+            select(
+                Entity.id,
+                Entity.credit_code,
+                Entity.name,
+                Entity.entity_type,
+                Entity.industry,
+                Entity.registration_date,
+                Entity.kind,
+                Entity.registration_authority_id,
+            )
             .where(Entity.status == EntityStatus.ACTIVE, Entity.region_code.startswith(prefix))
             .order_by(Entity.credit_code)
         )
     )
+    excluded_kinds = set(task.excluded_kinds)
+    # Seed 003 三(一): counted per reason, published with the draw (names are not published).
+    scope: dict[str, int] = {}
+    authorities: dict[int, Department] = {}
+    initiating = await session.get(Department, task.initiating_department_id)
+    assert initiating is not None
+    if task.dispatched:
+        wanted = {row.registration_authority_id for row in rows} - {None}
+        authorities = {
+            d.id: d for d in await session.scalars(select(Department).where(Department.id.in_(wanted)))
+        }
+    undispatchable: list[str] = []
     in_scope: list[tuple[int, str, str, int]] = []
-    for entity_id, code, name, entity_type, industry in rows:
+    for entity_id, code, name, entity_type, industry, registered, kind, authority in rows:
+        if task.registered_by is not None and (registered is None or registered > task.registered_by):
+            reason = "registeredAfter" if registered is not None else "registrationDateUnknown"
+            scope[reason] = scope.get(reason, 0) + 1
+            continue
+        if kind is not None and kind.value in excluded_kinds:
+            scope[f"kind:{kind.value}"] = scope.get(f"kind:{kind.value}", 0) + 1
+            continue
         for stratum in task.strata:
             if stratum.entity_type and stratum.entity_type != entity_type:
                 continue
             if stratum.industry and stratum.industry != industry:
                 continue
             in_scope.append((entity_id, code, name, stratum.position))
+            if task.dispatched and not authority_in_scope(initiating, authorities.get(authority or 0)):
+                undispatchable.append(code)
             break
     ids = [row[0] for row in in_scope]
     joint = await _is_joint(session, task.id)
     earlier = await _joint_inspections(session, task, ids) if joint else {}
     same_item = await _same_item_results(session, task, ids)
-    preview = DrawPreview(candidates=[], sample_sizes={})
+    preview = DrawPreview(candidates=[], sample_sizes={}, scope=scope, undispatchable=undispatchable)
     for entity_id, code, name, position in in_scope:
         if len(earlier.get(entity_id, [])) >= JOINT_INSPECTIONS_PER_YEAR:
             preview.excluded.append({"creditCode": code, "name": name, "jointTasks": earlier[entity_id]})
@@ -216,6 +274,15 @@ async def commit_draw(
     preview = await _preview(session, task)
     if not preview.candidates:
         raise Conflict("检查对象名录库中没有符合本任务范围的市场主体", code=Code.NO_CANDIDATES)
+    if preview.undispatchable:
+        # Checked before anything is frozen: after the reveal every drawn entity must have a
+        # department to go to (seed 003 四(一): 按照登记机关…派发).
+        shown = "、".join(preview.undispatchable[:5])
+        raise Conflict(
+            f"{len(preview.undispatchable)}个候选市场主体在名录库中没有本部门辖区内的登记机关，无法派发"
+            f"（如{shown}）；请先在名录库中补全登记机关",
+            code=Code.REGISTRATION_AUTHORITY_MISSING,
+        )
     text = draw_algorithm.candidate_list_text(preview.candidates)
     # Only the system (demo data, tests) may fix the nonce, so its draws are reproducible.
     nonce = platform_nonce if platform_nonce and by.kind == PrincipalKind.SYSTEM else secrets.token_hex(32)
@@ -267,8 +334,20 @@ async def frozen_candidates(session: AsyncSession, draw_id: int) -> list[draw_al
     return [draw_algorithm.Candidate(stratum, code) for stratum, code in rows]
 
 
-async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, seed: str) -> Draw:
-    """Reveal the committed seed, draw with it and lock the list."""
+async def reveal_draw(
+    session: AsyncSession,
+    *,
+    by: Principal,
+    task_id: int,
+    seed: str,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Draw:
+    """Reveal the committed seed, draw with it and lock the list.
+
+    A dispatched task's inspections go at once to each entity's 登记机关 (inspections/dispatch.py),
+    dispatched ``today`` (China's date by default) with the matching clock counted on ``calendar``.
+    """
     await require_initiating(session, by, task_id, *DRAWERS)
     task = await _task(session, task_id)
     draw = await session.scalar(select(Draw).where(Draw.task_id == task.id))
@@ -291,6 +370,7 @@ async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, see
         ).all()
     )
     stratum_ids = {stratum.position: stratum.id for stratum in task.strata}
+    inspections = []
     for position, candidate in enumerate(drawn, start=1):
         entity_id = ids[candidate.code]
         session.add(
@@ -301,7 +381,16 @@ async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, see
                 position=position,
             )
         )
-        session.add(Inspection(task_id=task.id, entity_id=entity_id))
+        inspections.append(Inspection(task_id=task.id, entity_id=entity_id))
+    session.add_all(inspections)
+    if task.dispatched:
+        await dispatch.dispatch_drawn(
+            session,
+            task=task,
+            inspections=inspections,
+            today=today or china_today(),
+            calendar=calendar or await load_calendar(session),
+        )
     draw.seed = seed
     draw.locked = True
     draw.drawn_at = utcnow()
@@ -325,7 +414,14 @@ async def reveal_draw(session: AsyncSession, *, by: Principal, task_id: int, see
 
 
 async def draw_entities(
-    session: AsyncSession, *, by: Principal, task_id: int, seed: str, platform_nonce: str | None = None
+    session: AsyncSession,
+    *,
+    by: Principal,
+    task_id: int,
+    seed: str,
+    platform_nonce: str | None = None,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Draw:
     """Commit and reveal in one step (demo data, tests): the same record as the two-step path."""
     if len(seed) < 16:
@@ -337,7 +433,7 @@ async def draw_entities(
         seed_sha256=draw_algorithm.sha256_hex(seed),
         platform_nonce=platform_nonce,
     )
-    return await reveal_draw(session, by=by, task_id=task_id, seed=seed)
+    return await reveal_draw(session, by=by, task_id=task_id, seed=seed, today=today, calendar=calendar)
 
 
 async def record_inspection_dates(
@@ -351,13 +447,15 @@ async def record_inspection_dates(
 ) -> Inspection:
     """Record when an inspection took place and ended (the publication clock starts at the end).
 
+    Recorded by the initiating department, or by the 承办部门 a dispatched inspection went to.
     Both dates fall within the task's period (its 抽查时间, seed 001 art.12) and neither is later
     than ``today``; the first inspection recorded moves the task from drawn to in progress.
     """
     inspection = await session.get(Inspection, inspection_id)
     if inspection is None:
         raise inspection_missing()
-    await require_initiating(session, by, inspection.task_id, *DRAWERS, missing=inspection_missing())
+    # The initiating department, or the 承办部门 of a dispatched inspection (seed 003 四(一)).
+    await dispatch.require_inspection_actor(session, by, inspection, *DRAWERS, missing=inspection_missing())
     if ended_on < inspected_on:
         raise InvalidInput("检查结束日期不能早于检查日期", code=Code.DATES_ORDER, field="endedOn")
     for field_name, label, value in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ from inspections.jurisdiction import require_within
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import (
     DepartmentLevel,
+    EntityKind,
     EntityType,
     InspectionMethod,
     PlanStatus,
@@ -42,6 +44,8 @@ class StratumSpec:
     ratio_bp: int
     entity_type: EntityType | None = None
     industry: str | None = None
+    # The task items (ids) this stratum checks; None for all (seed 003 三(二): 只检查登记事项和公示信息).
+    item_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,16 @@ async def create_task(
     region_code: str,
     scope: str = "",
     plan_id: int | None = None,
+    registered_by: date | None = None,
+    excluded_kinds: Sequence[EntityKind] = (),
+    dispatched: bool = False,
 ) -> Task:
-    """Set up a joint task (seed 002 art.7): who leads, who joins, what is checked, at what ratio."""
+    """Set up a joint task (seed 002 art.7): who leads, who joins, what is checked, at what ratio.
+
+    Seed 003 三(一)-(二) and 四(一): the scope may stop at a registration date (2020年12月31日（含）前
+    登记注册) and leave out kinds of entity (企业集团、外国企业常驻代表机构); a stratum may check only
+    some of the task's items; a superior may draw once and dispatch each entity to its 登记机关.
+    """
     require_own_department(by, initiating_department_id, Role.CLERK, Role.ADMIN)
     if period_end < period_start:
         raise InvalidInput("检查结束日期不能早于开始日期", code=Code.PERIOD_ORDER, field="periodEnd")
@@ -147,6 +159,28 @@ async def create_task(
             )
     if not items:
         raise InvalidInput("至少需要一个抽查事项", code=Code.ITEMS_EMPTY, field="items")
+    task_item_ids = {spec.item_id for spec in items}
+    for stratum in strata:
+        if stratum.item_ids is not None and (
+            not stratum.item_ids or not set(stratum.item_ids) <= task_item_ids
+        ):
+            raise InvalidInput(
+                f"抽查比例分层“{stratum.name}”检查的事项须为本任务的抽查事项（至少一项）",
+                code=Code.STRATUM_ITEM_NOT_IN_TASK,
+                field="strata",
+            )
+    if registered_by is not None and registered_by > period_start:
+        raise InvalidInput(
+            "登记截止日期不能晚于抽查开始日期（名单须在抽查前确定）",
+            code=Code.CUTOFF_INVALID,
+            field="registeredBy",
+        )
+    if dispatched and level == DepartmentLevel.COUNTY:
+        raise InvalidInput(
+            "县级任务没有下级部门可派发；派发须由市级或省级部门一次性抽取（seed 001 art.13）",
+            code=Code.TASK_NOT_DISPATCHED,
+            field="dispatched",
+        )
     departments = {initiating_department_id, *participating_department_ids}
     if initiating_department_id in participating_department_ids:
         raise InvalidInput("发起部门不能同时作为参与部门", code=Code.DEPARTMENT_ROLE_DUPLICATE)
@@ -203,6 +237,9 @@ async def create_task(
         scope=scope,
         period_start=period_start,
         period_end=period_end,
+        registered_by=registered_by,
+        excluded_kinds=sorted({kind.value for kind in excluded_kinds}),
+        dispatched=dispatched,
     )
     session.add(task)
     await session.flush()
@@ -237,6 +274,7 @@ async def create_task(
                 entity_type=stratum.entity_type.value if stratum.entity_type else None,
                 industry=stratum.industry,
                 ratio_bp=stratum.ratio_bp,
+                item_ids=sorted(set(stratum.item_ids)) if stratum.item_ids is not None else None,
             )
         )
     await session.flush()
@@ -246,6 +284,13 @@ async def create_task(
         action="task.create",
         object_type="Task",
         object_id=task.id,
-        after={"name": name, "departments": sorted(departments), "strata": len(strata)},
+        after={
+            "name": name,
+            "departments": sorted(departments),
+            "strata": len(strata),
+            "registeredBy": registered_by.isoformat() if registered_by else None,
+            "excludedKinds": task.excluded_kinds,
+            "dispatched": dispatched,
+        },
     )
     return task

@@ -10,13 +10,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import tlog
 from inspections import audit
-from inspections.access import ReviewLevel, require_reviewer, require_task_part, review_levels
+from inspections.access import (
+    ReviewLevel,
+    is_dispatched_to,
+    require_reviewer,
+    require_task_part,
+    review_levels,
+)
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.teams import team_shortfall
 from schema.enums import EntityStatus, ResultStatus, TaskStatus
 from schema.models import (
+    Draw,
+    DrawEntry,
     Entity,
     FollowUp,
     Inspection,
@@ -26,6 +34,7 @@ from schema.models import (
     ResultVersion,
     Task,
     TaskItem,
+    TaskStratum,
 )
 from search.indexing import index_result
 from workdays import WorkCalendar, add_working_days
@@ -112,6 +121,25 @@ async def _require_registration_status(session: AsyncSession, entity_id: int, co
         )
 
 
+async def _require_item_of_stratum(session: AsyncSession, inspection: Inspection, item_id: int) -> None:
+    """A stratum that checks only some items takes results on those alone (seed 003 三(二):
+    the 3 % and 0.5 % strata 只检查登记事项和公示信息)."""
+    row = (
+        await session.execute(
+            select(TaskStratum.name, TaskStratum.item_ids)
+            .join(DrawEntry, DrawEntry.stratum_id == TaskStratum.id)
+            .join(Draw, Draw.id == DrawEntry.draw_id)
+            .where(Draw.task_id == inspection.task_id, DrawEntry.entity_id == inspection.entity_id)
+        )
+    ).first()
+    if row is not None and row.item_ids is not None and item_id not in row.item_ids:
+        raise InvalidInput(
+            f"该检查对象抽自“{row.name}”分层，该分层不检查此事项",
+            code=Code.ITEM_NOT_IN_STRATUM,
+            field="itemId",
+        )
+
+
 STATUS_LABELS = {
     EntityStatus.ACTIVE: "存续",
     EntityStatus.DEREGISTERED: "已注销",
@@ -140,15 +168,31 @@ async def enter_result(
     await require_task_part(
         session, by, inspection.task_id, department_id, Role.CLERK, Role.ADMIN, missing=inspection_missing()
     )
+    assigned = inspection.assigned_department_id
+    if (
+        assigned is not None
+        and by.kind == PrincipalKind.DEPARTMENT
+        and by.department_id != assigned
+        and await is_dispatched_to(session, inspection.task_id, by.department_id or 0)
+    ):
+        raise inspection_missing()  # a 承办部门 knows only what was dispatched to it
     if inspection.ended_on is None:
         raise Conflict("检查尚未结束，不能录入结果", code=Code.INSPECTION_NOT_ENDED)
     task_item = await session.get(TaskItem, (inspection.task_id, item_id))
-    if task_item is None or task_item.department_id != department_id:
+    task = await session.get(Task, inspection.task_id)
+    assert task is not None
+    # A dispatched inspection's 承办部门 checks the initiating department's items (seed 003 四(一):
+    # 各县区局…统筹组织实施; 谁检查、谁录入、谁公开).
+    checker = task_item.department_id if task_item is not None else None
+    if assigned is not None and checker == task.initiating_department_id:
+        checker = assigned
+    if task_item is None or checker != department_id:
         raise InvalidInput(
             "该抽查事项不属于本部门在本任务中的检查内容",
             code=Code.ITEM_NOT_IN_TASK,
             field="itemId",
         )
+    await _require_item_of_stratum(session, inspection, item_id)
     await categories_in_force(session, category_codes, inspection.ended_on)
     await _require_registration_status(session, inspection.entity_id, category_codes)
     exists = await session.scalar(

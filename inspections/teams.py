@@ -21,7 +21,16 @@ from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.base import utcnow
 from schema.enums import TaskDepartmentRole, TeamRole
-from schema.models import Draw, Entity, Inspection, Inspector, InspectorRecusal, TaskDepartment, TeamMember
+from schema.models import (
+    Draw,
+    Entity,
+    Inspection,
+    Inspector,
+    InspectorRecusal,
+    Task,
+    TaskDepartment,
+    TeamMember,
+)
 
 
 class ReplacementReason(StrEnum):
@@ -37,7 +46,8 @@ def _member_missing() -> NotFound:
     return NotFound("未找到该检查组成员", code=Code.TEAM_MEMBER_NOT_FOUND)
 
 
-def _rank(seed: str, inspection_id: int, inspector: Inspector) -> str:
+def rank_inspector(seed: str, inspection_id: int, inspector: Inspector) -> str:
+    """An inspector's score for one inspection: the lowest is drawn (re-derivable from the seed)."""
     return draw_algorithm.sha256_hex(f"{seed}\n{inspection_id}\n{inspector.badge_number}")
 
 
@@ -77,6 +87,13 @@ async def draw_inspectors(
     The seed is recorded, so the teams can be re-derived; either every team is formed or none is.
     """
     await require_initiating(session, by, task_id, Role.CLERK, Role.ADMIN)
+    task = await session.get(Task, task_id)
+    if task is not None and task.dispatched:
+        # Seed 003 四(二): each 承办部门 matches the inspectors of what was dispatched to it.
+        raise Conflict(
+            "本任务已按登记机关派发，由各承办部门匹配执法检查人员（matchInspectors）",
+            code=Code.TASK_DISPATCHED,
+        )
     draw = await session.scalar(select(Draw).where(Draw.task_id == task_id))
     if draw is None or not draw.locked:
         raise Conflict("请先完成检查对象的随机抽取", code=Code.DRAW_NOT_LOCKED)
@@ -111,7 +128,7 @@ async def draw_inspectors(
                 f"部门（ID {department_id}）没有可抽取的执法检查人员（已排除回避人员）",
                 code=Code.NOT_ENOUGH_INSPECTORS,
             )
-        return min(pool, key=lambda inspector: _rank(seed, inspection.id, inspector))
+        return min(pool, key=lambda inspector: rank_inspector(seed, inspection.id, inspector))
 
     planned: list[TeamMember] = []
     for inspection in inspections:

@@ -111,7 +111,8 @@ async def task_inspections(
     """A page of a task's inspections in drawn order, for the departments of the task.
 
     The initiating department forms every team and reviews the whole task, so it sees every member
-    and result; a participating department sees its own members and results (谁检查、谁录入).
+    and result; a participating department sees its own members and results (谁检查、谁录入); a
+    承办部门 the inspections dispatched to it, their teams and its own results.
     A department with no part gets what a missing task gets.
     """
     part = await task_role(session, by, task_id)
@@ -125,6 +126,10 @@ async def task_inspections(
         .order_by(Inspection.id)
         .limit(limit + 1)
     )
+    dispatched = part == TaskDepartmentRole.DISPATCHED
+    if dispatched:
+        # A 承办部门 sees the inspections dispatched to it, whole teams included (it matched them).
+        stmt = stmt.where(Inspection.assigned_department_id == by.department_id)
     if after_id is not None:
         stmt = stmt.where(Inspection.id > after_id)
     rows = list(await session.execute(stmt))
@@ -136,7 +141,8 @@ async def task_inspections(
     members = members.where(TeamMember.inspection_id.in_(ids))
     results = select(InspectionResult).where(InspectionResult.inspection_id.in_(ids))
     if not everything:
-        members = members.where(TeamMember.department_id == by.department_id)
+        if not dispatched:
+            members = members.where(TeamMember.department_id == by.department_id)
         results = results.where(InspectionResult.department_id == by.department_id)
     for member, inspector in await session.execute(members.order_by(TeamMember.id)):
         seats[member.inspection_id].append(TeamSeat(member, inspector))

@@ -22,6 +22,13 @@ class EntityType(StrEnum):
     OTHER = "other"
 
 
+class EntityKind(StrEnum):
+    """A kind a task's scope may leave out (seed 003 三(一): 不包括企业集团、外国企业常驻代表机构)."""
+
+    ENTERPRISE_GROUP = "enterprise_group"  # 企业集团
+    FOREIGN_REPRESENTATIVE_OFFICE = "foreign_representative_office"  # 外国企业常驻代表机构和办事处
+
+
 class EntityStatus(StrEnum):
     """Registration status of an entity (登记状态)."""
 
@@ -62,6 +69,9 @@ class TaskDepartmentRole(StrEnum):
 
     INITIATING = "initiating"
     PARTICIPATING = "participating"
+    # 承办部门: a subordinate department a superior's draw dispatched entities to (seed 003 四(一),
+    # seed 001 art.13); it knows only the inspections dispatched to it.
+    DISPATCHED = "dispatched"
 
 
 class ResultStatus(StrEnum):

@@ -115,13 +115,13 @@ TASK = """
 query Task($id: ID!) {
   node(id: $id) {
     ... on Task {
-      id name year level method regionCode scope periodStart periodEnd status
+      id name year level method regionCode scope scopeRules periodStart periodEnd status
       initiatingDepartment { name }
       participatingDepartments { name }
       items { item { code name } department { name } }
       strata { name ratioPercent entityType industry }
       draw { algorithm seedSha256 candidatesSha256 candidateCount seed platformNonceSha256
-             platformNonce committedAt drawnAt locked }
+             platformNonce committedAt drawnAt locked scopeExclusions { reason count } }
       drawnEntities { creditCode name }
       resultSummary { published byCategory { category { label } count } }
     }

@@ -16,6 +16,7 @@ from schema.migrate import upgrade
 async def _calendar_load_async(settings: Settings, path: Path, actor: str) -> int:
     from inspections.calendar import load_calendar, store_schedule
     from inspections.deadlines import recompute_provisional
+    from inspections.dispatch import recompute_matching_dues
     from inspections.principals import system
     from objections.deadlines import recompute_provisional as recompute_objections
     from workdays import ScheduleError, load_schedule_file
@@ -34,6 +35,7 @@ async def _calendar_load_async(settings: Settings, path: Path, actor: str) -> in
         )
         calendar = await load_calendar(session, builtin_years=settings.calendar_builtin_years)
         changed += await recompute_objections(session, calendar)
+        changed += await recompute_matching_dues(session, calendar)
     print(
         f"已载入{schedule.year}年放假安排（{schedule.source}）：放假{len(schedule.holidays)}天，"
         f"调休上班{len(schedule.workdays)}天；重新计算暂定期限{changed}项"

@@ -15,6 +15,7 @@ from api.settings import Settings
 
 def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
     from inspections.calendar import load_calendar
+    from inspections.dispatch import recompute_matching_dues, sweep_matching
     from inspections.follow_up_sweep import sweep_transfers
     from objections.sweep import sweep
     from workdays import china_today
@@ -34,10 +35,16 @@ def _objections_sweep(settings: Settings, args: argparse.Namespace) -> int:
         transfers = await sweep_transfers(
             session, today=china_today(), calendar=calendar, remind_before=settings.remind_before_workdays
         )
+        # Dispatched inspections' 5-working-day matching clocks (seed 003 四(二)), same reminders.
+        recomputed += await recompute_matching_dues(session, calendar)
+        matching = await sweep_matching(
+            session, today=china_today(), calendar=calendar, remind_before=settings.remind_before_workdays
+        )
         print(
             f"重新计算暂定期限{recomputed}项；检查异议{report.examined}项，新标记逾期{report.marked}项，"
             f"写入提醒{report.reminders}条（含期限前{settings.remind_before_workdays}个工作日的提前提醒）；"
-            f"检查待移送结果{transfers.examined}项，新逾期{transfers.overdue}项，写入移送提醒{transfers.reminders}条"
+            f"检查待移送结果{transfers.examined}项，新逾期{transfers.overdue}项，写入移送提醒{transfers.reminders}条；"
+            f"派发检查的人员匹配期限：检查{matching.examined}项，写入提醒{matching.reminders}条"
         )
         return 0
 

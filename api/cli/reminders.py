@@ -57,6 +57,8 @@ def reminder_body(reminder: Reminder, department: Department) -> dict[str, Any]:
         "objectionId": str(gid("Objection", reminder.objection_id)) if reminder.objection_id else None,
         # A transfer clock's result, by the ID recordTransfer takes.
         "resultId": str(gid("InspectionResult", reminder.result_id)) if reminder.result_id else None,
+        # A dispatched inspection's matching clock, by the ID matchInspectors takes.
+        "inspectionId": str(gid("Inspection", reminder.inspection_id)) if reminder.inspection_id else None,
         "message": payload.get("message"),
         "clock": payload.get("clock"),
         "due": payload.get("due"),

@@ -15,7 +15,7 @@ from typing import Any
 
 from inspections.error_codes import InspectionErrorCode as Code
 from schema import credit_code
-from schema.enums import EntityStatus, EntityType
+from schema.enums import EntityKind, EntityStatus, EntityType
 from schema.errors import CodedError
 
 ENTITY_TYPE_LABELS = {
@@ -23,6 +23,10 @@ ENTITY_TYPE_LABELS = {
     EntityType.INDIVIDUAL_BUSINESS: "个体工商户",
     EntityType.FARMER_COOPERATIVE: "农民专业合作社",
     EntityType.OTHER: "其他",
+}
+ENTITY_KIND_LABELS = {
+    EntityKind.ENTERPRISE_GROUP: "企业集团",
+    EntityKind.FOREIGN_REPRESENTATIVE_OFFICE: "外国企业常驻代表机构",
 }
 ENTITY_STATUS_LABELS = {
     EntityStatus.ACTIVE: "存续",
@@ -176,6 +180,23 @@ ENTITIES = Template(
             EntityStatus.ACTIVE,
         ),
         Column("曾用名", "former_names", False, "多个用顿号“、”分隔", "", listing, []),
+        Column(
+            "登记机关",
+            "registration_authority",
+            False,
+            "登记机关的部门代码（上级抽取后按登记机关派发，seed 003 四(一)）；空为未知",
+            "",
+            text(32),
+        ),
+        Column(
+            "主体类别",
+            "kind",
+            False,
+            "企业集团或外国企业常驻代表机构（任务范围可排除，seed 003 三(一)）；其他主体留空",
+            "",
+            choice(ENTITY_KIND_LABELS),
+            None,
+        ),
         Column("联系电话", "phone", False, "不公开（seed 001 art.25）", "0878-5721234", text(32)),
     ),
 )

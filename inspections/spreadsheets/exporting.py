@@ -22,6 +22,7 @@ from inspections.recognition import record_read
 from inspections.result_views import build_views
 from inspections.spreadsheets.columns import (
     ENTITIES,
+    ENTITY_KIND_LABELS,
     ENTITY_STATUS_LABELS,
     ENTITY_TYPE_LABELS,
     INSPECTORS,
@@ -29,7 +30,7 @@ from inspections.spreadsheets.columns import (
 )
 from inspections.spreadsheets.writing import FORMATS, Table, render
 from inspections.statistics import Scope, Statistics, SummaryRow, compute, is_late
-from schema.models import Entity, EntityContact, InspectionResult, Inspector
+from schema.models import Department, Entity, EntityContact, InspectionResult, Inspector
 
 READERS = (Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN)
 
@@ -196,8 +197,9 @@ async def entities_table(session: AsyncSession, *, by: Principal, region_code: s
     if len(region_code) not in (2, 4, 6) or not region_code.isdigit():
         raise InvalidInput("行政区划代码应为2、4或6位数字", code=Code.REGION_CODE_INVALID, field="regionCode")
     rows = await session.execute(
-        select(Entity, EntityContact.phone)
+        select(Entity, EntityContact.phone, Department.code)
         .outerjoin(EntityContact, EntityContact.entity_id == Entity.id)
+        .outerjoin(Department, Department.id == Entity.registration_authority_id)
         .where(Entity.region_code.startswith(region_code))
         .order_by(Entity.credit_code)
     )
@@ -205,7 +207,7 @@ async def entities_table(session: AsyncSession, *, by: Principal, region_code: s
     # Contact details are not public (seed 001 art.25): they leave only within the caller's area.
     area = await caller_area(session, by)
     contacts = 0
-    for entity, phone in rows:
+    for entity, phone, authority in rows:
         if area is not None and not entity.region_code.startswith(area):
             phone = ""
         contacts += bool(phone)
@@ -221,6 +223,8 @@ async def entities_table(session: AsyncSession, *, by: Principal, region_code: s
                 entity.registration_date,
                 ENTITY_STATUS_LABELS[entity.status],
                 list(entity.former_names),
+                authority or "",
+                ENTITY_KIND_LABELS[entity.kind] if entity.kind else "",
                 phone or "",
             ]
         )

@@ -186,6 +186,8 @@ async def _entity(ctx: Context, values: dict[str, Any]) -> None:
         former_names=values["former_names"],
         status=values["status"],
         phone=values["phone"],
+        kind=values["kind"],
+        registration_authority_code=values["registration_authority"] or None,
     )
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.base import Base, str_enum, utcnow
-from schema.enums import DepartmentLevel, EntityStatus, EntityType
+from schema.enums import DepartmentLevel, EntityKind, EntityStatus, EntityType
 
 
 class Department(Base):
@@ -46,6 +46,11 @@ class Entity(Base):
     status: Mapped[EntityStatus] = mapped_column(
         str_enum(EntityStatus, "entity_status"), default=EntityStatus.ACTIVE
     )
+    # 企业集团 or 外国企业常驻代表机构, which a task's scope may leave out; None for every other entity.
+    kind: Mapped[EntityKind | None] = mapped_column(str_enum(EntityKind, "entity_kind"))
+    # 登记机关: the department that registered the entity; a superior's draw is dispatched to it
+    # (seed 003 四(一): 按照登记机关将检查对象名单派发至县区局).
+    registration_authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("length(credit_code) = 18", name="credit_code_18"),)

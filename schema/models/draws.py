@@ -77,6 +77,14 @@ class Inspection(Base):
     entity_id: Mapped[int] = mapped_column(sa.ForeignKey("entities.id"), index=True)
     inspected_on: Mapped[date | None]
     ended_on: Mapped[date | None]
+    # Dispatch (派发, seed 003 四(一)-(二)): the department of the entity's 登记机关 that inspects it,
+    # the day it was dispatched, and the 5-working-day inspector-matching due date.
+    assigned_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    dispatched_on: Mapped[date | None]
+    matching_due: Mapped[date | None]
+    matching_due_provisional: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    matching_seed: Mapped[str | None] = mapped_column(sa.String(128))
+    matched_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("task_id", "entity_id"),)

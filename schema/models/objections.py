@@ -110,6 +110,8 @@ class Reminder(Base):
     objection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("objections.id"))
     # A result's own clocks (the transfer of a problem result, seed 001 art.20(3)) key it instead.
     result_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspection_results.id"))
+    # A dispatched inspection's matching clock (inspections/dispatch.py), instead of an objection's.
+    inspection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspections.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
@@ -117,4 +119,8 @@ class Reminder(Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     last_error: Mapped[str | None] = mapped_column(sa.String(200))
 
-    __table_args__ = (sa.UniqueConstraint("objection_id", "kind"), sa.UniqueConstraint("result_id", "kind"))
+    __table_args__ = (
+        sa.UniqueConstraint("objection_id", "kind"),
+        sa.UniqueConstraint("result_id", "kind"),
+        sa.UniqueConstraint("inspection_id", "kind"),
+    )

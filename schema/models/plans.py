@@ -52,6 +52,13 @@ class Task(Base):
     method: Mapped[InspectionMethod] = mapped_column(str_enum(InspectionMethod, "task_method"))
     region_code: Mapped[str] = mapped_column(sa.String(6), index=True)
     scope: Mapped[str] = mapped_column(sa.Text, default="")
+    # Scope rules (seed 003 三(一)): entities registered after this date are not candidates, nor
+    # entities of the excluded kinds (EntityKind values).
+    registered_by: Mapped[date | None]
+    excluded_kinds: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    # Drawn once by the initiating (superior) department and dispatched to each entity's 登记机关
+    # (seed 003 四(一), seed 001 art.13).
+    dispatched: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     period_start: Mapped[date]
     period_end: Mapped[date]
     status: Mapped[TaskStatus] = mapped_column(
@@ -102,6 +109,9 @@ class TaskStratum(Base):
     industry: Mapped[str | None] = mapped_column(sa.String(64))
     # Basis points (1/100 of a percent) keep ratios such as 0.5% exact.
     ratio_bp: Mapped[int]
+    # The task items this stratum checks (ids), None for all of them (seed 003 三(二): the 3 % and
+    # 0.5 % strata 只检查登记事项和公示信息).
+    item_ids: Mapped[list[int] | None] = mapped_column(sa.JSON(none_as_null=True))
 
     __table_args__ = (
         sa.CheckConstraint("ratio_bp > 0 AND ratio_bp <= 10000", name="ratio_range"),

@@ -130,6 +130,7 @@ async def test_bad_schedule_file_is_refused_and_stores_nothing(
 async def test_demo_covers_every_category_and_loads_once(session: AsyncSession) -> None:
     first = await load_demo(session)
     assert first.created["departments"] == 9 and first.created["tasks"] == 2
+    assert first.created["dispatched task"] == 1  # seed 003 drawn by the city and dispatched
     counts = await table_counts(session)
     second = await load_demo(session)
     assert second.created == {}

@@ -112,8 +112,16 @@ async def test_a_problem_result_is_reminded_before_and_after_its_transfer_is_due
     department = await session.get(Department, joint.initiating.id)
     assert department is not None
     body = reminder_body(reminder, department)
-    assert (body["kind"], body["objectionId"], body["resultId"], body["clock"], body["due"]) == (
+    assert (
+        body["kind"],
+        body["objectionId"],
+        body["inspectionId"],
+        body["resultId"],
+        body["clock"],
+        body["due"],
+    ) == (
         "transfer_overdue",
+        None,
         None,
         str(gid("InspectionResult", late.id)),
         "transfer",

@@ -25,7 +25,7 @@ from api.graphql.inspections.payloads import (
     gid,
 )
 from api.graphql.nodes import EntityStatus, TaskNode
-from inspections import directory, draws, teams
+from inspections import directory, dispatch, draws, teams
 from inspections.errors import InvalidInput, NotFound
 from inspections.principals import Principal, Role
 from schema import credit_code, models
@@ -71,7 +71,12 @@ class FieldworkMutation:
     async def reveal_draw(self, info: Info, task_id: relay.GlobalID, seed: str) -> TaskPayload:
         async def action(session: AsyncSession, by: Principal) -> models.Task:
             draw = await draws.reveal_draw(
-                session, by=by, task_id=local_id(task_id, "Task", "taskId"), seed=seed
+                session,
+                by=by,
+                task_id=local_id(task_id, "Task", "taskId"),
+                seed=seed,
+                today=info.context.today(),
+                calendar=await info.context.calendar(),
             )
             task = await session.get(models.Task, draw.task_id)
             assert task is not None
@@ -83,6 +88,27 @@ class FieldworkMutation:
     async def draw_inspectors(self, info: Info, task_id: relay.GlobalID) -> TeamPayload:
         async def action(session: AsyncSession, by: Principal) -> list[models.TeamMember]:
             return await teams.draw_inspectors(session, by=by, task_id=local_id(task_id, "Task", "taskId"))
+
+        return await execute(
+            info, action, lambda rows: TeamList(members=[TeamMemberRecord.from_row(r) for r in rows])
+        )
+
+    @strawberry.mutation(
+        description="承办部门为派发给本部门的检查对象随机匹配执法检查人员"
+        "（派发后5个工作日内；seed 003 四(二)）；发起部门可指定承办部门代为匹配"
+    )
+    async def match_inspectors(
+        self, info: Info, task_id: relay.GlobalID, department_id: relay.GlobalID | None = None
+    ) -> TeamPayload:
+        async def action(session: AsyncSession, by: Principal) -> list[models.TeamMember]:
+            return await dispatch.match_inspectors(
+                session,
+                by=by,
+                task_id=local_id(task_id, "Task", "taskId"),
+                department_id=local_id(department_id, "Department", "departmentId")
+                if department_id
+                else None,
+            )
 
         return await execute(
             info, action, lambda rows: TeamList(members=[TeamMemberRecord.from_row(r) for r in rows])

@@ -20,6 +20,7 @@ from api.graphql.inspections.payloads import (
     PlanRecord,
 )
 from api.graphql.nodes import InspectionItemNode, TaskNode
+from api.graphql.nodes.base import EntityKind
 from inspections import items, plans
 from inspections.errors import InvalidInput
 from inspections.principals import Principal, Role
@@ -56,6 +57,10 @@ class StratumInput:
     ratio_percent: Decimal
     entity_type: enums.EntityType | None = None
     industry: str | None = None
+    item_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None,
+        description="本分层只检查的任务事项（须为本任务的事项）；不填则检查全部事项（seed 003 三(二)）",
+    )
 
 
 @strawberry.input(description="新建抽查任务")
@@ -73,6 +78,17 @@ class CreateTaskInput:
     region_code: str
     scope: str = ""
     plan_id: relay.GlobalID | None = None
+    registered_by: date | None = strawberry.field(
+        default=None, description="登记截止日期：此日（含）前登记注册的市场主体才是候选（seed 003 三(一)）"
+    )
+    excluded_entity_kinds: list[EntityKind] = strawberry.field(
+        default_factory=list, description="不在抽查范围的主体类别（seed 003 三(一)）"
+    )
+    dispatched: bool = strawberry.field(
+        default=False,
+        description="一次性抽取后按登记机关派发至承办部门实施"
+        "（市、省级任务；seed 003 四(一)、seed 001 art.13）",
+    )
 
 
 ItemPayload: TypeAlias = Annotated[InspectionItemNode | Errors, strawberry.union("InspectionItemPayload")]
@@ -163,7 +179,15 @@ class PublishingMutation:
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
         async def action(session: AsyncSession, by: Principal) -> models.Task:
             strata = [
-                plans.StratumSpec(s.name, _ratio_bp(s.ratio_percent, n), s.entity_type, s.industry)
+                plans.StratumSpec(
+                    s.name,
+                    _ratio_bp(s.ratio_percent, n),
+                    s.entity_type,
+                    s.industry,
+                    tuple(local_id(i, "InspectionItem", "strata") for i in s.item_ids)
+                    if s.item_ids is not None
+                    else None,
+                )
                 for n, s in enumerate(input.strata, start=1)
             ]
             return await plans.create_task(
@@ -190,6 +214,9 @@ class PublishingMutation:
                 region_code=input.region_code,
                 scope=input.scope,
                 plan_id=local_id(input.plan_id, "AnnualPlan", "planId") if input.plan_id else None,
+                registered_by=input.registered_by,
+                excluded_kinds=input.excluded_entity_kinds,
+                dispatched=input.dispatched,
             )
 
         return await execute(info, action, TaskNode.from_row)

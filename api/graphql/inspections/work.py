@@ -15,7 +15,7 @@ from api.graphql.core.errors import BadRequest, Errors, as_error
 from api.graphql.core.ids import gid, local_id
 from api.graphql.core.pagination import decode_cursor, encode_cursor, page_size
 from api.graphql.inspections.payloads import DepartmentResult, DrawPreviewRecord
-from inspections import draws, work
+from inspections import dispatch, draws, work
 from inspections.access import require_department
 from inspections.errors import DomainError
 from inspections.principals import Role
@@ -87,6 +87,14 @@ class TaskInspection:
     ended_on: date | None
     team: list[TeamSeatRecord]
     results: list[DepartmentResult]
+    assigned_department_id: relay.GlobalID | None = strawberry.field(
+        description="承办部门（派发任务：检查对象登记机关所在部门）"
+    )
+    dispatched_on: date | None = strawberry.field(description="派发日期")
+    matching_due: date | None = strawberry.field(description="执法检查人员匹配期限（派发后5个工作日）")
+    matching_due_provisional: bool = strawberry.field(
+        description="期限所在年度的节假日安排尚未公布，期限暂定"
+    )
 
 
 @strawberry.type(description="任务的检查清单（按抽取顺序分页）")
@@ -119,7 +127,56 @@ def _task_inspection(found: work.InspectionWork) -> TaskInspection:
             for seat in found.team
         ],
         results=[DepartmentResult.from_row(r) for r in found.results],
+        assigned_department_id=gid("Department", inspection.assigned_department_id)
+        if inspection.assigned_department_id
+        else None,
+        dispatched_on=inspection.dispatched_on,
+        matching_due=inspection.matching_due,
+        matching_due_provisional=inspection.matching_due_provisional,
     )
+
+
+strawberry.enum(
+    dispatch.DispatchAction,
+    description="派发检查的下一步：匹配执法检查人员（MATCH）、实施检查并记录日期（RECORD）、录入结果（ENTER）",
+)
+
+
+@strawberry.type(description="派发工作清单中的一户检查")
+class DispatchWorkEntry:
+    """A dispatched inspection, its next step and its matching clock."""
+
+    action: dispatch.DispatchAction
+    inspection_id: relay.GlobalID = strawberry.field(
+        description="检查ID（recordInspection、enterResult 的 inspectionId）"
+    )
+    task_id: relay.GlobalID = strawberry.field(
+        description="任务ID（matchInspectors、taskInspections 的 taskId）"
+    )
+    task_name: str
+    entity: InspectedEntity
+    department_id: relay.GlobalID = strawberry.field(description="承办部门")
+    dispatched_on: date | None
+    matching_due: date | None = strawberry.field(description="执法检查人员匹配期限（派发后5个工作日）")
+    matching_due_provisional: bool
+    remaining_working_days: int | None = strawberry.field(
+        description="距匹配期限的工作日数（期限当日为0，逾期为负）"
+    )
+    overdue: bool = strawberry.field(description="超过匹配期限仍未匹配执法检查人员")
+
+
+@strawberry.type(
+    description="派发工作清单（承办部门：派发给本部门的；发起部门：本部门派发任务的全部），按匹配期限排序，最多500条"
+)
+class DispatchWorkList:
+    """Dispatched inspections not yet done."""
+
+    entries: list[DispatchWorkEntry]
+
+
+DispatchWorkListPayload: TypeAlias = Annotated[
+    DispatchWorkList | Errors, strawberry.union("DispatchWorkListPayload")
+]
 
 
 @strawberry.type(description="本部门逾期的检查结果（seed 001 art.29：未在规定时间内录入的视为未完成任务）")
@@ -193,6 +250,41 @@ class DepartmentQuery:
         items = [_task_inspection(f) for f in found]
         end = encode_cursor([found[-1].inspection.id]) if found else None
         return TaskInspectionPage(items=items, end_cursor=end, has_next_page=more)
+
+    @strawberry.field(
+        description="派发工作清单：派发给本部门（或本部门派发）的检查，待匹配人员、待检查或待录入结果，附匹配期限和剩余工作日"
+    )
+    async def dispatch_work_list(self, info: Info) -> DispatchWorkListPayload:
+        try:
+            today = info.context.today()
+            entries = await dispatch.dispatch_work(
+                info.context.session,
+                by=info.context.principal,
+                today=today,
+                calendar=await info.context.calendar(),
+            )
+        except DomainError as exc:
+            return as_error(exc)
+        return DispatchWorkList(
+            entries=[
+                DispatchWorkEntry(
+                    action=e.action,
+                    inspection_id=gid("Inspection", e.inspection.id),
+                    task_id=gid("Task", e.task.id),
+                    task_name=e.task.name,
+                    entity=InspectedEntity(
+                        id=gid("Entity", e.entity.id), name=e.entity.name, credit_code=e.entity.credit_code
+                    ),
+                    department_id=gid("Department", e.department_id),
+                    dispatched_on=e.inspection.dispatched_on,
+                    matching_due=e.inspection.matching_due,
+                    matching_due_provisional=e.inspection.matching_due_provisional,
+                    remaining_working_days=e.remaining_working_days,
+                    overdue=e.overdue,
+                )
+                for e in entries
+            ]
+        )
 
     @strawberry.field(description="本部门逾期的检查结果（最多各100条，按期限排序）")
     async def late_results(self, info: Info) -> LateResultsPayload:

@@ -21,11 +21,16 @@ strawberry.enum(enums.EntityType, description="市场主体类型")
 strawberry.enum(enums.EntityStatus, description="登记状态")
 strawberry.enum(enums.InspectionMethod, description="检查方式")
 strawberry.enum(enums.TaskStatus, description="抽查任务状态")
+strawberry.enum(
+    enums.EntityKind,
+    description="任务范围可排除的主体类别：企业集团、外国企业常驻代表机构（seed 003 三(一)）",
+)
 DepartmentLevel = enums.DepartmentLevel
 EntityType = enums.EntityType
 EntityStatus = enums.EntityStatus
 InspectionMethod = enums.InspectionMethod
 TaskStatus = enums.TaskStatus
+EntityKind = enums.EntityKind
 
 LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级"}
 ENTITY_TYPE_LABELS = {

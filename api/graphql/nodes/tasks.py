@@ -10,9 +10,17 @@ from strawberry import relay
 
 from api.graphql.context import Info
 from api.graphql.loaders import load_all
-from api.graphql.nodes.base import DepartmentLevel, EntityType, InspectionMethod, TaskStatus, nodes_of
+from api.graphql.nodes.base import (
+    DepartmentLevel,
+    EntityKind,
+    EntityType,
+    InspectionMethod,
+    TaskStatus,
+    nodes_of,
+)
 from api.graphql.nodes.directory import DepartmentNode, InspectionItemNode, ResultCategoryType
 from api.graphql.nodes.results import EntityNode
+from inspections.draws import scope_rules_text
 from schema import enums, models
 
 
@@ -24,6 +32,17 @@ class Stratum:
     ratio_percent: float = strawberry.field(description="抽查比例（%），如0.5表示0.5%")
     entity_type: EntityType | None
     industry: str | None
+    item_ids: strawberry.Private[list[int] | None]
+
+    @strawberry.field(
+        description="本分层只检查的事项（为空表示检查任务的全部事项）"
+        "（seed 003 三(二)：只检查登记事项和公示信息）"
+    )
+    async def restricted_items(self, info: Info) -> list[InspectionItemNode] | None:
+        if self.item_ids is None:
+            return None
+        rows = await load_all(info.context.loaders.item, self.item_ids)
+        return [InspectionItemNode.from_row(row) for row in rows]
 
 
 @strawberry.type(description="任务中的抽查事项及负责检查的部门")
@@ -42,6 +61,28 @@ class TaskItemType:
         return DepartmentNode.from_row(await info.context.loaders.department.load(self.department_id))
 
 
+@strawberry.type(description="按任务范围排除的市场主体（按理由计数）")
+class ScopeExclusion:
+    """How many entities of the area a scope rule left out of the candidate list, and why."""
+
+    reason: str = strawberry.field(description="排除理由")
+    count: int
+
+
+def scope_exclusions(report: dict[str, object], registered_by: date | None) -> list[ScopeExclusion]:
+    """The scope part of a draw's guard report, in Chinese, in a fixed order."""
+    scope = report.get("scope") or {}
+    assert isinstance(scope, dict)
+    cutoff = registered_by.isoformat() if registered_by else ""
+    labels = {
+        "registeredAfter": f"{cutoff}之后登记注册，不在本次抽查范围",
+        "registrationDateUnknown": f"名录库中无成立日期，无法确认在{cutoff}（含）前登记注册",
+        "kind:enterprise_group": "企业集团，不在本次抽查范围",
+        "kind:foreign_representative_office": "外国企业常驻代表机构和办事处，不在本次抽查范围",
+    }
+    return [ScopeExclusion(reason=labels[key], count=int(scope[key])) for key in labels if scope.get(key)]
+
+
 @strawberry.type(description="随机抽取记录：可用公布的种子复核")
 class DrawRecord:
     """The public record of a draw: enough for anyone to re-run it (gongshi-draw-v1)."""
@@ -58,6 +99,9 @@ class DrawRecord:
     committed_at: datetime = strawberry.field(description="提交种子哈希、冻结候选名单的时间")
     drawn_at: datetime | None
     locked: bool = strawberry.field(description="名单已抽取并锁定，不得更改")
+    scope_exclusions: list[ScopeExclusion] = strawberry.field(
+        description="冻结候选名单前按任务范围（登记截止日期、排除的主体类别）排除的市场主体数，按理由列出"
+    )
 
 
 @strawberry.type(description="结果类型计数")
@@ -92,6 +136,16 @@ class TaskNode(relay.Node):
     method: InspectionMethod
     region_code: str
     scope: str
+    registered_by: date | None = strawberry.field(
+        description="登记截止日期：此日（含）前登记注册的市场主体才在抽查范围内（seed 003 三(一)）"
+    )
+    excluded_entity_kinds: list[EntityKind] = strawberry.field(
+        description="不在抽查范围的主体类别（seed 003 三(一)：企业集团、外国企业常驻代表机构）"
+    )
+    dispatched: bool = strawberry.field(
+        description="由发起部门一次性抽取，按登记机关派发至承办部门实施（seed 003 四(一)、seed 001 art.13）"
+    )
+    scope_rules: str = strawberry.field(description="任务范围规则的文字说明（空表示无特别规则）")
     period_start: date
     period_end: date
     status: TaskStatus
@@ -109,6 +163,12 @@ class TaskNode(relay.Node):
         ids = [link.department_id for link in links if link.role == enums.TaskDepartmentRole.PARTICIPATING]
         return [DepartmentNode.from_row(row) for row in await load_all(info.context.loaders.department, ids)]
 
+    @strawberry.field(description="承办部门：派发检查对象的登记机关所在部门")
+    async def dispatched_departments(self, info: Info) -> list[DepartmentNode]:
+        links = await info.context.loaders.task_departments.load(self.id)
+        ids = [link.department_id for link in links if link.role == enums.TaskDepartmentRole.DISPATCHED]
+        return [DepartmentNode.from_row(row) for row in await load_all(info.context.loaders.department, ids)]
+
     @strawberry.field(description="抽查事项")
     async def items(self, info: Info) -> list[TaskItemType]:
         rows = await info.context.loaders.task_items.load(self.id)
@@ -123,6 +183,7 @@ class TaskNode(relay.Node):
                 ratio_percent=row.ratio_bp / 100,
                 entity_type=enums.EntityType(row.entity_type) if row.entity_type else None,
                 industry=row.industry,
+                item_ids=row.item_ids,
             )
             for row in rows
         ]
@@ -143,6 +204,7 @@ class TaskNode(relay.Node):
             committed_at=row.committed_at,
             drawn_at=row.drawn_at,
             locked=row.locked,
+            scope_exclusions=scope_exclusions(row.guard_report or {}, self.registered_by),
         )
 
     @strawberry.field(description="抽中的检查对象（按抽取顺序）")
@@ -173,6 +235,10 @@ class TaskNode(relay.Node):
             method=row.method,
             region_code=row.region_code,
             scope=row.scope,
+            registered_by=row.registered_by,
+            excluded_entity_kinds=[enums.EntityKind(k) for k in row.excluded_kinds or []],
+            dispatched=row.dispatched,
+            scope_rules=scope_rules_text(row),
             period_start=row.period_start,
             period_end=row.period_end,
             status=row.status,
