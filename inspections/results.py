@@ -14,6 +14,7 @@ from inspections.access import ReviewLevel, require_reviewer, require_task_part,
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
+from inspections.publication_deadlines import rule_for_task
 from inspections.teams import team_shortfall
 from schema.enums import EntityStatus, ResultStatus, TaskStatus
 from schema.models import (
@@ -28,7 +29,7 @@ from schema.models import (
     TaskItem,
 )
 from search.indexing import index_result
-from workdays import WorkCalendar, add_working_days
+from workdays import WorkCalendar
 
 
 async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: date) -> list[ResultCategory]:
@@ -160,7 +161,8 @@ async def enter_result(
     )
     if exists is not None:
         raise Conflict("该事项的检查结果已录入", code=Code.RESULT_EXISTS)
-    due = add_working_days(calendar, inspection.ended_on, publication_working_days)
+    rule = await rule_for_task(session, inspection.task_id, publication_working_days)
+    due = rule.due(calendar, inspection.ended_on)
     result = InspectionResult(
         inspection_id=inspection.id,
         task_id=inspection.task_id,

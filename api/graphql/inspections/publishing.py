@@ -19,8 +19,8 @@ from api.graphql.inspections.common import own_department
 from api.graphql.inspections.payloads import (
     PlanRecord,
 )
-from api.graphql.nodes import InspectionItemNode, TaskNode
-from inspections import items, plans
+from api.graphql.nodes import DepartmentNode, InspectionItemNode, TaskNode
+from inspections import items, plans, publication_deadlines
 from inspections.errors import InvalidInput
 from inspections.principals import Principal, Role
 from schema import enums, models
@@ -78,6 +78,7 @@ class CreateTaskInput:
 ItemPayload: TypeAlias = Annotated[InspectionItemNode | Errors, strawberry.union("InspectionItemPayload")]
 PlanPayload: TypeAlias = Annotated[PlanRecord | Errors, strawberry.union("PlanPayload")]
 TaskPayload: TypeAlias = Annotated[TaskNode | Errors, strawberry.union("TaskPayload")]
+DepartmentPayload: TypeAlias = Annotated[DepartmentNode | Errors, strawberry.union("DepartmentPayload")]
 
 
 @strawberry.type
@@ -193,3 +194,44 @@ class PublishingMutation:
             )
 
         return await execute(info, action, TaskNode.from_row)
+
+    @strawberry.mutation(
+        description="设置任务的结果公示期限：固定日期（如seed 000的2021年11月30日前）或检查结束后工作日数"
+        "（如seed 004的5个工作日），二者择一；都不填则恢复部门或系统默认。未公示结果的应公示日期随之重算"
+    )
+    async def set_task_publication_deadline(
+        self,
+        info: Info,
+        task_id: relay.GlobalID,
+        working_days: int | None = None,
+        fixed_date: date | None = None,
+    ) -> TaskPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.Task:
+            return await publication_deadlines.set_task_publication_deadline(
+                session,
+                by=by,
+                task_id=local_id(task_id, "Task", "taskId"),
+                working_days=working_days,
+                fixed_due=fixed_date,
+                calendar=await info.context.calendar(),
+                server_working_days=info.context.settings.publication_working_days,
+            )
+
+        return await execute(info, action, TaskNode.from_row)
+
+    @strawberry.mutation(
+        description="设置本部门发起任务的结果公示期限（检查结束后工作日数；空为系统默认），管理员办理"
+    )
+    async def set_department_publication_deadline(
+        self, info: Info, working_days: int | None = None
+    ) -> DepartmentPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.Department:
+            return await publication_deadlines.set_department_publication_deadline(
+                session,
+                by=by,
+                working_days=working_days,
+                calendar=await info.context.calendar(),
+                server_working_days=info.context.settings.publication_working_days,
+            )
+
+        return await execute(info, action, DepartmentNode.from_row)

@@ -13,6 +13,7 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.core.pagination import Page
 from api.graphql.loaders import load_all
+from inspections.publication_deadlines import DeadlineSource
 from schema import enums
 
 # Registered on the domain's own classes, so annotations stay plain Python enums.
@@ -21,7 +22,9 @@ strawberry.enum(enums.EntityType, description="市场主体类型")
 strawberry.enum(enums.EntityStatus, description="登记状态")
 strawberry.enum(enums.InspectionMethod, description="检查方式")
 strawberry.enum(enums.TaskStatus, description="抽查任务状态")
+strawberry.enum(DeadlineSource, name="PublicationDeadlineSource", description="公示期限来源：任务/部门/系统")
 DepartmentLevel = enums.DepartmentLevel
+PublicationDeadlineSource = DeadlineSource
 EntityType = enums.EntityType
 EntityStatus = enums.EntityStatus
 InspectionMethod = enums.InspectionMethod

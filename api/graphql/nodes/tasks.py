@@ -10,9 +10,17 @@ from strawberry import relay
 
 from api.graphql.context import Info
 from api.graphql.loaders import load_all
-from api.graphql.nodes.base import DepartmentLevel, EntityType, InspectionMethod, TaskStatus, nodes_of
+from api.graphql.nodes.base import (
+    DepartmentLevel,
+    EntityType,
+    InspectionMethod,
+    PublicationDeadlineSource,
+    TaskStatus,
+    nodes_of,
+)
 from api.graphql.nodes.directory import DepartmentNode, InspectionItemNode, ResultCategoryType
 from api.graphql.nodes.results import EntityNode
+from inspections.publication_deadlines import rule_of
 from schema import enums, models
 
 
@@ -60,6 +68,15 @@ class DrawRecord:
     locked: bool = strawberry.field(description="名单已抽取并锁定，不得更改")
 
 
+@strawberry.type(description="检查结果的公示期限：固定日期，或检查结束后若干个工作日")
+class PublicationDeadline:
+    """The rule in force for a task's results (seed 004: 5 working days; seed 000: 2021-11-30)."""
+
+    source: PublicationDeadlineSource = strawberry.field(description="规则来源：任务、发起部门或系统默认")
+    working_days: int | None = strawberry.field(description="检查结束后的工作日数（设固定日期时为空）")
+    fixed_date: date | None = strawberry.field(description="固定的公示截止日期")
+
+
 @strawberry.type(description="结果类型计数")
 class CategoryCount:
     """How many published results carry a category."""
@@ -97,6 +114,15 @@ class TaskNode(relay.Node):
     status: TaskStatus
     initiating_department_id: strawberry.Private[int]
     plan_id: strawberry.Private[int | None]
+    row: strawberry.Private[models.Task]
+
+    @strawberry.field(description="检查结果的公示期限（任务、发起部门或系统设置）")
+    async def publication_deadline(self, info: Info) -> PublicationDeadline:
+        department = await info.context.loaders.department.load(self.initiating_department_id)
+        rule = rule_of(self.row, department, info.context.settings.publication_working_days)
+        return PublicationDeadline(
+            source=rule.source, working_days=rule.working_days, fixed_date=rule.fixed_due
+        )
 
     @strawberry.field(description="发起部门")
     async def initiating_department(self, info: Info) -> DepartmentNode:
@@ -178,6 +204,7 @@ class TaskNode(relay.Node):
             status=row.status,
             initiating_department_id=row.initiating_department_id,
             plan_id=row.plan_id,
+            row=row,
         )
 
     @classmethod
