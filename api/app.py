@@ -28,6 +28,7 @@ from api.http.collector import CollectBetweenRequests, freeze_startup_objects
 from api.http.downloads import download_routes
 from api.http.errors import graphql_error
 from api.http.evidence import evidence_routes
+from api.http.forms import form_routes
 from api.http.log import log_routes, log_signer
 from api.http.observe import Metrics, Observe
 from api.http.ratelimit import BudgetHealth, rate_limiter
@@ -152,6 +153,7 @@ def create_app(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)
             *evidence_routes(sessions, settings, limit),  # objection evidence for its parties (issue 14)
+            *form_routes(sessions, settings, limit, clock),  # 记录表 and 告知书 as PDF (issue 14 point 11)
             # The workspaces (issue 16): signed-in pages for entities (/my) and departments (/dept).
             *web.workspace_routes(web.Workspace(sessions, settings, clock, limit), reader),
             # The website (issue 15) last: its final route answers every unknown GET with a 404 page.

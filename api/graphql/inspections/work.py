@@ -87,6 +87,13 @@ class TaskInspection:
     ended_on: date | None
     team: list[TeamSeatRecord]
     results: list[DepartmentResult]
+    record_form_url: str = strawberry.field(
+        description="《随机抽查联合检查记录表》PDF的下载地址（GET，带本部门令牌；每次下载记入审计）"
+    )
+    notice_url: str = strawberry.field(
+        description="《告知书》PDF的地址（POST，录入或管理员；每份印有新签发的一次性激活码，记入审计；"
+        "?validDays=1-180，默认60；不宜告知的任务不发放）"
+    )
 
 
 @strawberry.type(description="任务的检查清单（按抽取顺序分页）")
@@ -119,6 +126,8 @@ def _task_inspection(found: work.InspectionWork) -> TaskInspection:
             for seat in found.team
         ],
         results=[DepartmentResult.from_row(r) for r in found.results],
+        record_form_url=f"/inspections/{inspection.id}/record-form.pdf",
+        notice_url=f"/inspections/{inspection.id}/notice.pdf",
     )
 
 
