@@ -120,13 +120,18 @@ def create_app(
         """The frozen candidate list of a task's draw, exactly as hashed: anyone can re-run the draw."""
         from inspections.draw_algorithm import candidate_list_text
         from inspections.draws import frozen_candidates
-        from schema.models import Draw
+        from inspections.withholding import drawn_list_hidden
+        from schema.models import Draw, Task
 
         task_id = request.path_params["task_id"]
         async with sessions() as session:
             draw = await session.scalar(sa.select(Draw).where(Draw.task_id == task_id))
             if draw is None:
                 return PlainTextResponse("该任务尚未冻结候选名单\n", status_code=404)
+            # 不宜告知: at a 100% ratio the candidates are the drawn list; its hash stays public.
+            task = await session.get(Task, task_id)
+            if task is not None and drawn_list_hidden(task):
+                return PlainTextResponse("该任务不宜告知：候选名单在检查全部结束后公布\n", status_code=404)
             text = candidate_list_text(await frozen_candidates(session, draw.id))
         return PlainTextResponse(text, headers={"X-Candidates-SHA256": draw.candidates_sha256})
 

@@ -129,8 +129,12 @@ async def create_task(
     region_code: str,
     scope: str = "",
     plan_id: int | None = None,
+    withhold_drawn_list: bool = False,
 ) -> Task:
-    """Set up a joint task (seed 002 art.7): who leads, who joins, what is checked, at what ratio."""
+    """Set up a joint task (seed 002 art.7): who leads, who joins, what is checked, at what ratio.
+
+    ``withhold_drawn_list``: 不宜告知 (seed 001 art.20(2), 002 art.13(2)), see inspections/withholding.py.
+    """
     require_own_department(by, initiating_department_id, Role.CLERK, Role.ADMIN)
     if period_end < period_start:
         raise InvalidInput("检查结束日期不能早于开始日期", code=Code.PERIOD_ORDER, field="periodEnd")
@@ -203,6 +207,7 @@ async def create_task(
         scope=scope,
         period_start=period_start,
         period_end=period_end,
+        withhold_drawn_list=withhold_drawn_list,
     )
     session.add(task)
     await session.flush()
@@ -246,6 +251,11 @@ async def create_task(
         action="task.create",
         object_type="Task",
         object_id=task.id,
-        after={"name": name, "departments": sorted(departments), "strata": len(strata)},
+        after={
+            "name": name,
+            "departments": sorted(departments),
+            "strata": len(strata),
+            "withholdDrawnList": withhold_drawn_list,
+        },
     )
     return task

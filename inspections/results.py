@@ -16,6 +16,7 @@ from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.publication_deadlines import rule_for_task
 from inspections.teams import team_shortfall
+from inspections.withholding import require_disclosed
 from schema.enums import EntityStatus, ResultStatus, TaskStatus
 from schema.models import (
     Entity,
@@ -387,6 +388,9 @@ async def approve_result(
     # Checked again at publication: the team was complete at submission, but publication is the
     # promise made to the public.
     await require_complete_team(session, result)
+    task = await session.get(Task, result.task_id)
+    assert task is not None
+    require_disclosed(task)  # 不宜告知: publishing would name a drawn entity before the visits end
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.PUBLISHED)
     result.published_on = today
     await _write_version(session, result, today=today, change_reason=None, approved_by=name)

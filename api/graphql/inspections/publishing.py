@@ -73,6 +73,11 @@ class CreateTaskInput:
     region_code: str
     scope: str = ""
     plan_id: relay.GlobalID | None = None
+    withhold_drawn_list: bool = strawberry.field(
+        default=False,
+        description="不宜告知（seed 001 art.20(2)、002 art.13(2)）：抽中名单在检查全部结束前不向社会公开，"
+        "不发放告知书；抽取承诺照常公开，事后可复核",
+    )
 
 
 ItemPayload: TypeAlias = Annotated[InspectionItemNode | Errors, strawberry.union("InspectionItemPayload")]
@@ -191,6 +196,7 @@ class PublishingMutation:
                 region_code=input.region_code,
                 scope=input.scope,
                 plan_id=local_id(input.plan_id, "AnnualPlan", "planId") if input.plan_id else None,
+                withhold_drawn_list=input.withhold_drawn_list,
             )
 
         return await execute(info, action, TaskNode.from_row)

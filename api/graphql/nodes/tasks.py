@@ -21,6 +21,7 @@ from api.graphql.nodes.base import (
 from api.graphql.nodes.directory import DepartmentNode, InspectionItemNode, ResultCategoryType
 from api.graphql.nodes.results import EntityNode
 from inspections.publication_deadlines import rule_of
+from inspections.withholding import drawn_list_hidden
 from schema import enums, models
 
 
@@ -116,6 +117,17 @@ class TaskNode(relay.Node):
     plan_id: strawberry.Private[int | None]
     row: strawberry.Private[models.Task]
 
+    @strawberry.field(
+        description="抽中名单暂不公开：任务不宜告知（seed 001 art.20(2)），检查全部结束后公开；"
+        "此前抽中的检查对象、种子和平台随机数均不公布，抽取承诺（哈希）照常公开"
+    )
+    def drawn_list_withheld(self) -> bool:
+        return drawn_list_hidden(self.row)
+
+    @strawberry.field(description="不宜告知的任务公开抽中名单的日期（检查全部结束之日）")
+    def drawn_list_disclosed_on(self) -> date | None:
+        return self.row.drawn_list_disclosed_on
+
     @strawberry.field(description="检查结果的公示期限（任务、发起部门或系统设置）")
     async def publication_deadline(self, info: Info) -> PublicationDeadline:
         department = await info.context.loaders.department.load(self.initiating_department_id)
@@ -158,14 +170,16 @@ class TaskNode(relay.Node):
         row = await info.context.loaders.draw.load(self.id)
         if row is None:
             return None
+        # 不宜告知: with the public candidate list, seed and nonce would name the drawn entities.
+        hidden = drawn_list_hidden(self.row)
         return DrawRecord(
             algorithm=row.algorithm,
             seed_sha256=row.seed_sha256,
             candidates_sha256=row.candidates_sha256,
             candidate_count=row.candidate_count,
-            seed=row.seed,
+            seed=None if hidden else row.seed,
             platform_nonce_sha256=row.platform_nonce_sha256,
-            platform_nonce=row.platform_nonce if row.locked else None,
+            platform_nonce=row.platform_nonce if row.locked and not hidden else None,
             committed_at=row.committed_at,
             drawn_at=row.drawn_at,
             locked=row.locked,
@@ -173,6 +187,8 @@ class TaskNode(relay.Node):
 
     @strawberry.field(description="抽中的检查对象（按抽取顺序）")
     async def drawn_entities(self, info: Info) -> list[EntityNode]:
+        if drawn_list_hidden(self.row):
+            return []
         return [EntityNode.from_row(row) for row in await info.context.loaders.drawn_entities.load(self.id)]
 
     @strawberry.field(description="已公示结果汇总")
