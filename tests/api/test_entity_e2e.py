@@ -146,7 +146,9 @@ async def test_from_the_notice_to_the_answer(
         stranger = await client.get(decided["evidence"][0]["downloadUrl"], headers=dept["c_head"].headers)
         assert stranger.status_code == 404
         downloads = list(
-            await session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "objection.evidence.download"))
+            await session.scalars(
+                select(AuditEvent.actor).where(AuditEvent.action == "objection.evidence.download")
+            )
         )
         assert len(downloads) == 2 and len(set(downloads)) == 2
 
