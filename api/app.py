@@ -28,6 +28,7 @@ from api.http.collector import CollectBetweenRequests, freeze_startup_objects
 from api.http.downloads import download_routes
 from api.http.errors import graphql_error
 from api.http.evidence import evidence_routes
+from api.http.forms import form_routes
 from api.http.log import log_routes, log_signer
 from api.http.observe import Metrics, Observe
 from api.http.ratelimit import BudgetHealth, rate_limiter
@@ -119,13 +120,18 @@ def create_app(
         """The frozen candidate list of a task's draw, exactly as hashed: anyone can re-run the draw."""
         from inspections.draw_algorithm import candidate_list_text
         from inspections.draws import frozen_candidates
-        from schema.models import Draw
+        from inspections.withholding import drawn_list_hidden
+        from schema.models import Draw, Task
 
         task_id = request.path_params["task_id"]
         async with sessions() as session:
             draw = await session.scalar(sa.select(Draw).where(Draw.task_id == task_id))
             if draw is None:
                 return PlainTextResponse("该任务尚未冻结候选名单\n", status_code=404)
+            # 不宜告知: at a 100% ratio the candidates are the drawn list; its hash stays public.
+            task = await session.get(Task, task_id)
+            if task is not None and drawn_list_hidden(task):
+                return PlainTextResponse("该任务不宜告知：候选名单在检查全部结束后公布\n", status_code=404)
             text = candidate_list_text(await frozen_candidates(session, draw.id))
         return PlainTextResponse(text, headers={"X-Candidates-SHA256": draw.candidates_sha256})
 
@@ -152,6 +158,7 @@ def create_app(
                 sessions, settings, limit
             ),  # snapshot, templates, statistics, task results (issue 6)
             *evidence_routes(sessions, settings, limit),  # objection evidence for its parties (issue 14)
+            *form_routes(sessions, settings, limit, clock),  # 记录表 and 告知书 as PDF (issue 14 point 11)
             # The workspaces (issue 16): signed-in pages for entities (/my) and departments (/dept).
             *web.workspace_routes(web.Workspace(sessions, settings, clock, limit), reader),
             # The website (issue 15) last: its final route answers every unknown GET with a 404 page.

@@ -92,6 +92,8 @@ class Settings:
     calendar_builtin_years: frozenset[int] | None = None
     # Objection evidence (异议证明材料): where files go, how big, which kinds.
     evidence_dir: str = "evidence"
+    # The CJK font of the generated forms (记录表, 告知书): Debian's fonts-noto-cjk by default.
+    cjk_font: str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
     evidence_max_bytes: int = 10 * 1024 * 1024
     evidence_max_files: int = 10
     evidence_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png")
@@ -158,6 +160,7 @@ class Settings:
             rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
             evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,
+            cjk_font=env.get("GONGSHI_CJK_FONT") or cls.cjk_font,
             snapshot_dir=env.get("GONGSHI_SNAPSHOT_DIR") or cls.snapshot_dir,
             data_licence=_licence(env.get("GONGSHI_DATA_LICENCE") or cls.data_licence),
             data_publisher=env.get("GONGSHI_DATA_PUBLISHER") or cls.data_publisher,

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from demo import flows
 from demo.dispatch import load_dispatched_task
 from demo.names import DEMO_REGIONS, EntityFaker, Region
 from demo.seeds import DEPARTMENTS, ITEMS, QHD_ITEMS_BY_INDUSTRY, TASKS, TaskSeed
@@ -31,7 +32,7 @@ from schema.models import (
     Inspector,
     Task,
 )
-from workdays import WorkCalendar, add_working_days
+from workdays import WorkCalendar, add_working_days, china_today
 
 DEMO = system("demo")
 HEAD = "主要负责人（演示）"
@@ -406,9 +407,12 @@ async def _results(
 
 
 async def load_demo(
-    session: AsyncSession, *, publication_working_days: int = 20, seed: int = 2021
+    session: AsyncSession, *, publication_working_days: int = 20, seed: int = 2021, today: date | None = None
 ) -> DemoReport:
-    """Load (or complete) the demo dataset in ``session``; the caller commits."""
+    """Load (or complete) the demo dataset in ``session``; the caller commits.
+
+    ``today`` (China's date by default) dates the recent flows (demo/flows.py).
+    """
     report = DemoReport()
     rng = random.Random(seed)
     departments = await _departments(session, report)
@@ -446,5 +450,29 @@ async def load_demo(
             report.created[f"dispatched {kind}"] = found[made]
     if found["existing"]:
         report.existing["dispatched task"] = found["existing"]
+    await _recent_flows(session, departments, found_items, calendar, today or china_today(), report)
     await session.flush()
     return report
+
+
+async def _recent_flows(
+    session: AsyncSession,
+    departments: dict[str, Department],
+    found_items: dict[str, InspectionItem],
+    calendar: WorkCalendar,
+    today: date,
+    report: DemoReport,
+) -> None:
+    """Issue 14 point 6: recent results to object to, every objection state, a 不宜告知 task."""
+
+    def count(kind: str, created: bool) -> None:
+        report.count(kind, created=created)
+
+    task = await flows.recent_joint_task(
+        session, departments=departments, found_items=found_items, calendar=calendar, today=today, count=count
+    )
+    if task is not None:
+        await flows.objections_in_every_state(session, task=task, calendar=calendar, today=today, count=count)
+    await flows.withheld_task(
+        session, departments=departments, found_items=found_items, today=today, count=count
+    )

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inspections import audit
 from inspections.calendar import load_calendar
 from inspections.follow_ups import TRANSFER_WORKING_DAYS
-from schema.models import FollowUp, Inspection, InspectionResult
+from inspections.publication_deadlines import recompute_task_dues
+from schema.models import FollowUp
 from workdays import add_working_days
 
 
@@ -19,32 +20,19 @@ async def recompute_provisional(
 ) -> int:
     """Recompute provisional publication and transfer due dates with the calendar now loaded.
 
+    Publication dates follow each task's rule in force (inspections/publication_deadlines.py).
+
     Returns how many became exact or moved.
     """
     calendar = await load_calendar(session, builtin_years=builtin_years)
-    rows = await session.execute(
-        select(InspectionResult, Inspection.ended_on)
-        .join(Inspection, Inspection.id == InspectionResult.inspection_id)
-        .where(InspectionResult.publication_due_provisional.is_(True))
+    changed = await recompute_task_dues(
+        session,
+        task_ids=[],
+        calendar=calendar,
+        server_working_days=publication_working_days,
+        actor="calendar",
+        provisional_only=True,
     )
-    changed = 0
-    for result, ended_on in rows:
-        if ended_on is None:
-            continue
-        due = add_working_days(calendar, ended_on, publication_working_days)
-        if due.due != result.publication_due or due.provisional != result.publication_due_provisional:
-            await audit.record(
-                session,
-                actor="calendar",
-                action="result.due.recompute",
-                object_type="InspectionResult",
-                object_id=result.id,
-                before={"publicationDue": str(result.publication_due), "provisional": True},
-                after={"publicationDue": due.due.isoformat(), "provisional": due.provisional},
-            )
-            result.publication_due = due.due
-            result.publication_due_provisional = due.provisional
-            changed += 1
     for follow_up in await session.scalars(
         select(FollowUp).where(FollowUp.transfer_due_provisional.is_(True))
     ):

@@ -27,6 +27,7 @@ from inspections.dispatch import authority_in_scope
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
+from inspections.withholding import disclose_when_inspections_end
 from schema.base import utcnow
 from schema.enums import DepartmentLevel, EntityKind, EntityStatus, TaskDepartmentRole, TaskStatus
 from schema.models import (
@@ -396,7 +397,8 @@ async def reveal_draw(
     draw.drawn_at = utcnow()
     task.status = TaskStatus.DRAWN
     await session.flush()
-    await tlog.log_draw_revealed(session, draw, len(drawn))
+    if not task.withhold_drawn_list:  # 不宜告知: the reveal is logged when the list is disclosed
+        await tlog.log_draw_revealed(session, draw, len(drawn))
     await audit.record(
         session,
         actor=by.actor,
@@ -491,6 +493,7 @@ async def record_inspection_dates(
         before=before,
         after={"inspectedOn": inspected_on.isoformat(), "endedOn": ended_on.isoformat()},
     )
+    await disclose_when_inspections_end(session, task=task, actor=by.actor, today=today)
     return inspection
 
 

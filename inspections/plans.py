@@ -136,12 +136,14 @@ async def create_task(
     registered_by: date | None = None,
     excluded_kinds: Sequence[EntityKind] = (),
     dispatched: bool = False,
+    withhold_drawn_list: bool = False,
 ) -> Task:
     """Set up a joint task (seed 002 art.7): who leads, who joins, what is checked, at what ratio.
 
     Seed 003 三(一)-(二) and 四(一): the scope may stop at a registration date (2020年12月31日（含）前
     登记注册) and leave out kinds of entity (企业集团、外国企业常驻代表机构); a stratum may check only
     some of the task's items; a superior may draw once and dispatch each entity to its 登记机关.
+    ``withhold_drawn_list``: 不宜告知 (seed 001 art.20(2), 002 art.13(2)), see inspections/withholding.py.
     """
     require_own_department(by, initiating_department_id, Role.CLERK, Role.ADMIN)
     if period_end < period_start:
@@ -240,6 +242,7 @@ async def create_task(
         registered_by=registered_by,
         excluded_kinds=sorted({kind.value for kind in excluded_kinds}),
         dispatched=dispatched,
+        withhold_drawn_list=withhold_drawn_list,
     )
     session.add(task)
     await session.flush()
@@ -291,6 +294,7 @@ async def create_task(
             "registeredBy": registered_by.isoformat() if registered_by else None,
             "excludedKinds": task.excluded_kinds,
             "dispatched": dispatched,
+            "withholdDrawnList": withhold_drawn_list,
         },
     )
     return task

@@ -20,7 +20,9 @@ from inspections.access import (
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
 from inspections.principals import Principal, PrincipalKind, Role
+from inspections.publication_deadlines import rule_for_task
 from inspections.teams import team_shortfall
+from inspections.withholding import require_disclosed
 from schema.enums import EntityStatus, ResultStatus, TaskStatus
 from schema.models import (
     Draw,
@@ -37,7 +39,7 @@ from schema.models import (
     TaskStratum,
 )
 from search.indexing import index_result
-from workdays import WorkCalendar, add_working_days
+from workdays import WorkCalendar
 
 
 async def categories_in_force(session: AsyncSession, codes: Sequence[str], on: date) -> list[ResultCategory]:
@@ -204,7 +206,8 @@ async def enter_result(
     )
     if exists is not None:
         raise Conflict("该事项的检查结果已录入", code=Code.RESULT_EXISTS)
-    due = add_working_days(calendar, inspection.ended_on, publication_working_days)
+    rule = await rule_for_task(session, inspection.task_id, publication_working_days)
+    due = rule.due(calendar, inspection.ended_on)
     result = InspectionResult(
         inspection_id=inspection.id,
         task_id=inspection.task_id,
@@ -429,6 +432,9 @@ async def approve_result(
     # Checked again at publication: the team was complete at submission, but publication is the
     # promise made to the public.
     await require_complete_team(session, result)
+    task = await session.get(Task, result.task_id)
+    assert task is not None
+    require_disclosed(task)  # 不宜告知: publishing would name a drawn entity before the visits end
     before = _move(result, {ResultStatus.UNDER_REVIEW}, ResultStatus.PUBLISHED)
     result.published_on = today
     await _write_version(session, result, today=today, change_reason=None, approved_by=name)

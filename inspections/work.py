@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections.access import require_department, task_role
 from inspections.error_codes import InspectionErrorCode as Code
-from inspections.errors import PermissionDenied
+from inspections.errors import DomainError, PermissionDenied
 from inspections.principals import Principal, PrincipalKind, Role
 from schema.enums import ResultStatus, TaskDepartmentRole
 from schema.models import Entity, Inspection, InspectionResult, Inspector, TaskDepartment, TeamMember
@@ -185,3 +185,58 @@ async def late_results(session: AsyncSession, *, by: Principal, today: date) -> 
         )
     )
     return LateResults(list(unpublished), list(late))
+
+
+async def inspection_work(
+    session: AsyncSession, *, by: Principal, inspection_id: int
+) -> InspectionWork | None:
+    """One inspection as ``task_inspections`` shows it, or None for a caller with no part (or no such id).
+
+    For ``node(id)``: another department's inspection answers exactly as a missing one.
+    """
+    inspection = await session.get(Inspection, inspection_id)
+    if inspection is None or by.kind != PrincipalKind.DEPARTMENT:
+        return None
+    try:
+        part = await task_role(session, by, inspection.task_id)
+    except DomainError:
+        return None
+    dispatched = part == TaskDepartmentRole.DISPATCHED
+    if dispatched and inspection.assigned_department_id != by.department_id:
+        return None  # another 承办部门's inspection: as task_inspections, it is not there
+    entity = await session.get(Entity, inspection.entity_id)
+    assert entity is not None
+    members = (
+        select(TeamMember, Inspector)
+        .join(Inspector, Inspector.id == TeamMember.inspector_id)
+        .where(TeamMember.inspection_id == inspection.id)
+    )
+    results = select(InspectionResult).where(InspectionResult.inspection_id == inspection.id)
+    if part != TaskDepartmentRole.INITIATING:
+        if not dispatched:  # a 承办部门 matched the whole team; a participant sees its own members
+            members = members.where(TeamMember.department_id == by.department_id)
+        results = results.where(InspectionResult.department_id == by.department_id)
+    seats = [TeamSeat(m, i) for m, i in await session.execute(members.order_by(TeamMember.id))]
+    found = list(await session.scalars(results.order_by(InspectionResult.id)))
+    return InspectionWork(inspection, entity, seats, found)
+
+
+async def team_seat(session: AsyncSession, *, by: Principal, member_id: int) -> TeamSeat | None:
+    """A team member for ``node(id)``: the initiating department's, or a participating one's own."""
+    member = await session.get(TeamMember, member_id)
+    if member is None or by.kind != PrincipalKind.DEPARTMENT:
+        return None
+    inspection = await session.get(Inspection, member.inspection_id)
+    assert inspection is not None
+    try:
+        part = await task_role(session, by, inspection.task_id)
+    except DomainError:
+        return None
+    if part == TaskDepartmentRole.DISPATCHED:
+        if inspection.assigned_department_id != by.department_id:
+            return None
+    elif part != TaskDepartmentRole.INITIATING and member.department_id != by.department_id:
+        return None
+    inspector = await session.get(Inspector, member.inspector_id)
+    assert inspector is not None
+    return TeamSeat(member, inspector)

@@ -123,6 +123,7 @@ query Task($id: ID!) {
       draw { algorithm seedSha256 candidatesSha256 candidateCount seed platformNonceSha256
              platformNonce committedAt drawnAt locked scopeExclusions { reason count } }
       drawnEntities { creditCode name }
+      drawnListWithheld drawnListDisclosedOn
       resultSummary { published byCategory { category { label } count } }
     }
   }

@@ -48,8 +48,16 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from inspections.calendar import load_calendar
+    from inspections.directory_upkeep import ChangeOutcome
     from inspections.errors import DomainError
     from inspections.spreadsheets.importing import ImportRefused, import_file
+    from workdays import china_today
+
+    OUTCOME_LABELS = {
+        ChangeOutcome.CREATED: "新增",
+        ChangeOutcome.CHANGED: "变更",
+        ChangeOutcome.UNCHANGED: "未变",
+    }
 
     path = Path(args.file)
     data = path.read_bytes()
@@ -76,6 +84,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                         calendar=await load_calendar(session, builtin_years=settings.calendar_builtin_years),
                         publication_working_days=settings.publication_working_days,
                         progress=progress,
+                        update=args.update,
+                        today=china_today(),
                     )
             except ImportRefused as refused:
                 bar.close()
@@ -90,6 +100,9 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"无法导入：{exc.message} ({exc.code})", file=sys.stderr)
                 return 2
         print(f"已导入{report.written}行（{args.kind}，{path.name}）")
+        for change in report.changes:  # an update import: one line per entity
+            columns = f"：{'、'.join(change.columns)}" if change.columns else ""
+            print(f"第{change.row}行 {change.credit_code} {OUTCOME_LABELS[change.outcome]}{columns}")
         return 0
 
     return run_with_session(settings, work, migrate=True)
@@ -190,6 +203,11 @@ def register(sub: Any) -> None:
     )
     importer.add_argument("kind", choices=KINDS)
     importer.add_argument("file")
+    importer.add_argument(
+        "--update",
+        action="store_true",
+        help="entities only: update those already in the directory and report what changed",
+    )
     _token_args(importer)
     importer.set_defaults(run=_import)
     export = sub.add_parser(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -21,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections import audit, directory, results
 from inspections.access import require_department, task_role
+from inspections.directory_upkeep import FIELDS, ChangeOutcome, upsert_entity
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import DomainError, InvalidInput, NotFound
 from inspections.principals import Principal, Role
-from inspections.spreadsheets.columns import TEMPLATES, CellError, Template
+from inspections.spreadsheets.columns import ENTITIES, TEMPLATES, CellError, Template
 from inspections.spreadsheets.reading import FileUnreadable, read_table
 from schema.models import Entity, Inspection, InspectionItem, ResultCategory, TaskItem
 from workdays import WorkCalendar
@@ -44,6 +46,8 @@ FIELD_KEYS = {
     "inspectionId": "credit_code",
 }
 Progress = Callable[[int, int], None]
+# The keys of a row's cells left blank (an update leaves those fields as they are).
+BLANK = "_blank"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,16 @@ class RowProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class RowChange:
+    """What an update import did (or, in a refused file, would have done) to one row's entity."""
+
+    row: int
+    credit_code: str
+    outcome: ChangeOutcome
+    columns: list[str]  # the Chinese headers of the changed columns
+
+
 @dataclass
 class ImportReport:
     """What an import found and did."""
@@ -65,6 +79,7 @@ class ImportReport:
     rows: int = 0
     written: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)  # entities, update mode
 
     @property
     def accepted(self) -> bool:
@@ -90,6 +105,10 @@ class Context:
     calendar: WorkCalendar | None
     publication_working_days: int
     labels: dict[str, str] = field(default_factory=dict)  # category label or code -> code
+    row: int = 0
+    source: str = ""
+    today: date | None = None
+    changes: list[RowChange] = field(default_factory=list)
 
 
 def template_of(kind: str) -> Template:
@@ -135,6 +154,7 @@ def parse_rows(
     seen: dict[tuple[Any, ...], int] = {}
     for number, cells in rows:
         values: dict[str, Any] = {}
+        blank: set[str] = set()
         bad = False
         for column in template.columns:
             position = index.get(column.key)
@@ -146,6 +166,7 @@ def parse_rows(
                     )
                     bad = True
                 values[column.key] = column.default
+                blank.add(column.key)
                 continue
             try:
                 values[column.key] = column.parse(raw)
@@ -154,6 +175,7 @@ def parse_rows(
                 bad = True
         if bad:
             continue
+        values[BLANK] = frozenset(blank)
         identity = tuple(str(values[key]) for key in template.identity)
         if identity in seen:
             header = template.header_of(template.identity[-1])
@@ -188,6 +210,28 @@ async def _entity(ctx: Context, values: dict[str, Any]) -> None:
         phone=values["phone"],
         kind=values["kind"],
         registration_authority_code=values["registration_authority"] or None,
+    )
+
+
+async def _entity_update(ctx: Context, values: dict[str, Any]) -> None:
+    assert ctx.today is not None
+    given = [key for key in FIELDS if key not in values[BLANK]]
+    change = await upsert_entity(
+        ctx.session,
+        by=ctx.by,
+        code=values["credit_code"],
+        values=values,
+        given=given,
+        source=ctx.source,
+        today=ctx.today,
+    )
+    ctx.changes.append(
+        RowChange(
+            ctx.row,
+            change.entity.credit_code,
+            change.outcome,
+            [ENTITIES.header_of(key) for key in change.fields],
+        )
     )
 
 
@@ -270,9 +314,22 @@ async def import_file(
     calendar: WorkCalendar | None = None,
     publication_working_days: int = 20,
     progress: Progress | None = None,
+    update: bool = False,
+    today: date | None = None,
 ) -> ImportReport:
-    """Import one file whole, or raise :class:`ImportRefused` with every bad row and write nothing."""
+    """Import one file whole, or raise :class:`ImportRefused` with every bad row and write nothing.
+
+    ``update`` (entities only): rows of entities already in the directory update them instead of
+    being refused (directory_upkeep.upsert_entity); the report lists each row's outcome and changed
+    columns, and status changes are dated ``today`` with the file as their source.
+    """
     template = template_of(kind)
+    if update and kind != "entities":
+        raise InvalidInput(
+            "只有检查对象名录可以按更新方式导入", code=Code.IMPORT_KIND_UNKNOWN, field="update"
+        )
+    if update and today is None:
+        raise ValueError("an update import needs today's date")
     department_id = require_department(by, *IMPORT_ROLES[kind])
     if department_id is None:
         raise InvalidInput("导入须以部门用户身份进行", code=Code.DEPARTMENT_REQUIRED)
@@ -287,20 +344,24 @@ async def import_file(
     if not sheet.rows and not report.problems:
         report.problems.append(RowProblem(None, None, Code.FILE_EMPTY, "文件中没有数据行"))
     ctx = Context(session, by, department_id, calendar, publication_working_days)
+    ctx.source, ctx.today = f"名录更新导入：{filename}"[:200], today
+    writer = _entity_update if update else WRITERS[kind]
     if kind == "results":
         for row in await session.scalars(select(ResultCategory)):
             ctx.labels[row.label] = ctx.labels[row.code] = row.code
     outer = await session.begin_nested()
     for done, (number, values) in enumerate(parsed, start=1):
+        ctx.row = number
         try:
             async with session.begin_nested():
-                await WRITERS[kind](ctx, values)
+                await writer(ctx, values)
         except DomainError as exc:
             key = FIELD_KEYS.get(exc.field or "")
             header = template.header_of(key) if key and any(c.key == key for c in template.columns) else None
             report.problems.append(RowProblem(number, header, exc.code, exc.message))
         if progress is not None:
             progress(done, len(parsed))
+    report.changes = ctx.changes
     if report.problems:
         await outer.rollback()
         report.problems.sort(key=lambda p: (p.row or 0, _column_order(template, p.column)))
@@ -313,7 +374,12 @@ async def import_file(
         action=f"import.{kind}",
         object_type="Department",
         object_id=department_id,
-        after={"file": filename, "sha256": hashlib.sha256(data).hexdigest(), "rows": report.written},
+        after={
+            "file": filename,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "rows": report.written,
+            **({"outcomes": _outcome_counts(report.changes)} if update else {}),
+        },
     )
     return report
 
@@ -321,3 +387,7 @@ async def import_file(
 def _column_order(template: Template, header: str | None) -> int:
     headers = [c.header for c in template.columns]
     return headers.index(header) if header in headers else len(headers)
+
+
+def _outcome_counts(changes: list[RowChange]) -> dict[str, int]:
+    return {outcome.value: sum(1 for c in changes if c.outcome == outcome) for outcome in ChangeOutcome}

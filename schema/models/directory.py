@@ -23,6 +23,9 @@ class Department(Base):
     level: Mapped[DepartmentLevel] = mapped_column(str_enum(DepartmentLevel, "department_level"))
     region_code: Mapped[str] = mapped_column(sa.String(6), index=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    # Working days from the end of an inspection to publication in the tasks this department
+    # initiates (seed 004: 5), overriding the server's setting; a task's own rule overrides it.
+    publication_working_days: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("length(region_code) = 6", name="region_code_6"),)

@@ -64,6 +64,14 @@ class Task(Base):
     status: Mapped[TaskStatus] = mapped_column(
         str_enum(TaskStatus, "task_status"), default=TaskStatus.DRAFT, index=True
     )
+    # The task's own publication deadline (seed 000: a fixed date; seed 004: 5 working days),
+    # overriding its department's and the server's; at most one of the two is set.
+    publication_working_days: Mapped[int | None]
+    publication_fixed_due: Mapped[date | None]
+    # 不宜告知 (seed 001 art.20(2), 002 art.13(2)): the drawn list stays from the public until the
+    # inspections have all ended (the day is stored then); the draw commitment stays public.
+    withhold_drawn_list: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    drawn_list_disclosed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     departments: Mapped[list[TaskDepartment]] = relationship(

@@ -56,6 +56,9 @@ DEPARTMENT_ONLY_QUERIES |= {"resultWorkList", "myTokens"}
 DEPARTMENT_ONLY_QUERIES |= {"taskInspections"}
 # Issue 14 points 4-5: the objection and follow-up work lists (tests/api/test_objection_work.py).
 DEPARTMENT_ONLY_QUERIES |= {"objectionWorkList", "followUpWorkList"}
+# Issue 14 point 4: nodes that ``node(id)`` answers only for the task's departments (null for anyone
+# else, as for an invented ID: tests/api/test_department_nodes.py).
+DEPARTMENT_ONLY_NODES = {"Inspection", "TeamMember"}
 
 
 def _public_fields() -> set[str]:
@@ -66,7 +69,7 @@ def _public_fields() -> set[str]:
     pending = [schema.query_type]
     while pending:
         current = get_named_type(pending.pop())
-        if current is None or current.name in seen:
+        if current is None or current.name in seen or current.name in DEPARTMENT_ONLY_NODES:
             continue
         seen.add(current.name)
         if isinstance(current, GraphQLObjectType | GraphQLInterfaceType):

@@ -18,6 +18,7 @@ from strawberry.relay import from_base64, to_base64
 from inspections.principals import Role
 from inspections.tokens import issue_token
 from tests import factories
+from tests.api.test_inspection_forms import text_of
 from workdays import china_today
 
 
@@ -246,6 +247,16 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
             )["recordInspection"],
             "InspectionRecord",
         )
+
+    # The 记录表 of each entity (seed 002 art.13, 一企一表), printed by the initiating clerk: the whole
+    # team on it, from the team drawn above (issue 14 point 11).
+    for inspection in inspections:
+        pk = from_base64(inspection)[1]
+        form = await client.get(f"/inspections/{pk}/record-form.pdf", headers=call["c_clerk"].headers)
+        assert form.status_code == 200 and form.headers["content-type"] == "application/pdf"
+        text = text_of(form.content)
+        assert "随机抽查联合检查记录表" in text and commerce.name in text and market.name in text
+        assert text.count("组长") == 1 and text.count("组员") == 1
 
     # Results: each department enters its own item (谁检查、谁录入) and submits.
     enter = (

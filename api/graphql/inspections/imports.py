@@ -19,8 +19,9 @@ from api.graphql.core.errors import (
     as_error,
 )
 from api.graphql.core.transaction import write_transaction
+from inspections.directory_upkeep import ChangeOutcome
 from inspections.errors import DomainError, InvalidInput
-from inspections.spreadsheets.importing import ImportRefused, ImportReport, import_file
+from inspections.spreadsheets.importing import ImportRefused, ImportReport, RowChange, import_file
 from inspections.spreadsheets.reading import MAX_BYTES
 
 
@@ -33,6 +34,27 @@ class ImportKind(Enum):
     RESULTS = "results"
 
 
+strawberry.enum(
+    ChangeOutcome, name="EntityChangeOutcome", description="名录更新导入中一行的结果：新增、变更、未变"
+)
+
+
+@strawberry.type(description="名录更新导入中一行的结果")
+class EntityRowChange:
+    """One row of an update import: created, changed (with the columns) or unchanged."""
+
+    row: int = strawberry.field(description="表格行号（表头为第1行）")
+    credit_code: str
+    outcome: ChangeOutcome
+    columns: list[str] = strawberry.field(description="变更的列（中文表头）；新增和未变时为空")
+
+    @classmethod
+    def from_change(cls, change: RowChange) -> EntityRowChange:
+        return cls(
+            row=change.row, credit_code=change.credit_code, outcome=change.outcome, columns=change.columns
+        )
+
+
 @strawberry.type(description="导入成功：整个文件已在一个事务中写入")
 class ImportAccepted:
     """Every row was written."""
@@ -41,6 +63,9 @@ class ImportAccepted:
     filename: str
     rows: int
     written: int
+    changes: list[EntityRowChange] = strawberry.field(
+        description="名录更新导入（update: true）中每行的结果；其他导入为空"
+    )
 
 
 @strawberry.type(description="导入被拒的一处错误")
@@ -61,6 +86,9 @@ class ImportRefusal:
     filename: str
     rows: int
     problems: list[ImportProblem]
+    changes: list[EntityRowChange] = strawberry.field(
+        description="名录更新导入中无误的行若导入将产生的结果（本次均未写入）"
+    )
 
     @classmethod
     def from_report(cls, report: ImportReport) -> ImportRefusal:
@@ -68,6 +96,7 @@ class ImportRefusal:
             kind=ImportKind(report.kind),
             filename=report.filename,
             rows=report.rows,
+            changes=[EntityRowChange.from_change(c) for c in report.changes],
             problems=[
                 ImportProblem(row=p.row, column=p.column, code=p.code, message=p.message)
                 for p in report.problems
@@ -109,7 +138,18 @@ class DataMutation:
         description="导入检查对象名录、执法检查人员名录或检查结果（XLSX或CSV，Base64）；任何一行有误则整个文件不导入"
     )
     async def import_file(
-        self, info: Info, kind: ImportKind, filename: str, content_base64: str
+        self,
+        info: Info,
+        kind: ImportKind,
+        filename: str,
+        content_base64: str,
+        update: Annotated[
+            bool,
+            strawberry.argument(
+                description="名录更新（仅检查对象名录）：已在名录中的主体按非空单元格更新，不再拒绝；"
+                "报告每行新增、变更（及变更的列）或未变"
+            ),
+        ] = False,
     ) -> ImportPayload:
         session = info.context.session
         try:
@@ -122,10 +162,18 @@ class DataMutation:
                     filename=filename,
                     calendar=await info.context.calendar(),
                     publication_working_days=info.context.settings.publication_working_days,
+                    update=update,
+                    today=info.context.today(),
                 )
         except ImportRefused as refused:
             return ImportRefusal.from_report(refused.report)
         except DomainError as exc:
             return as_error(exc)
         await session.connection()
-        return ImportAccepted(kind=kind, filename=filename, rows=report.rows, written=report.written)
+        return ImportAccepted(
+            kind=kind,
+            filename=filename,
+            rows=report.rows,
+            written=report.written,
+            changes=[EntityRowChange.from_change(c) for c in report.changes],
+        )

@@ -19,9 +19,9 @@ from api.graphql.inspections.common import own_department
 from api.graphql.inspections.payloads import (
     PlanRecord,
 )
-from api.graphql.nodes import InspectionItemNode, TaskNode
+from api.graphql.nodes import DepartmentNode, InspectionItemNode, TaskNode
 from api.graphql.nodes.base import EntityKind
-from inspections import items, plans
+from inspections import items, plans, publication_deadlines
 from inspections.errors import InvalidInput
 from inspections.principals import Principal, Role
 from schema import enums, models
@@ -89,11 +89,17 @@ class CreateTaskInput:
         description="一次性抽取后按登记机关派发至承办部门实施"
         "（市、省级任务；seed 003 四(一)、seed 001 art.13）",
     )
+    withhold_drawn_list: bool = strawberry.field(
+        default=False,
+        description="不宜告知（seed 001 art.20(2)、002 art.13(2)）：抽中名单在检查全部结束前不向社会公开，"
+        "不发放告知书；抽取承诺照常公开，事后可复核",
+    )
 
 
 ItemPayload: TypeAlias = Annotated[InspectionItemNode | Errors, strawberry.union("InspectionItemPayload")]
 PlanPayload: TypeAlias = Annotated[PlanRecord | Errors, strawberry.union("PlanPayload")]
 TaskPayload: TypeAlias = Annotated[TaskNode | Errors, strawberry.union("TaskPayload")]
+DepartmentPayload: TypeAlias = Annotated[DepartmentNode | Errors, strawberry.union("DepartmentPayload")]
 
 
 @strawberry.type
@@ -217,6 +223,48 @@ class PublishingMutation:
                 registered_by=input.registered_by,
                 excluded_kinds=input.excluded_entity_kinds,
                 dispatched=input.dispatched,
+                withhold_drawn_list=input.withhold_drawn_list,
             )
 
         return await execute(info, action, TaskNode.from_row)
+
+    @strawberry.mutation(
+        description="设置任务的结果公示期限：固定日期（如seed 000的2021年11月30日前）或检查结束后工作日数"
+        "（如seed 004的5个工作日），二者择一；都不填则恢复部门或系统默认。未公示结果的应公示日期随之重算"
+    )
+    async def set_task_publication_deadline(
+        self,
+        info: Info,
+        task_id: relay.GlobalID,
+        working_days: int | None = None,
+        fixed_date: date | None = None,
+    ) -> TaskPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.Task:
+            return await publication_deadlines.set_task_publication_deadline(
+                session,
+                by=by,
+                task_id=local_id(task_id, "Task", "taskId"),
+                working_days=working_days,
+                fixed_due=fixed_date,
+                calendar=await info.context.calendar(),
+                server_working_days=info.context.settings.publication_working_days,
+            )
+
+        return await execute(info, action, TaskNode.from_row)
+
+    @strawberry.mutation(
+        description="设置本部门发起任务的结果公示期限（检查结束后工作日数；空为系统默认），管理员办理"
+    )
+    async def set_department_publication_deadline(
+        self, info: Info, working_days: int | None = None
+    ) -> DepartmentPayload:
+        async def action(session: AsyncSession, by: Principal) -> models.Department:
+            return await publication_deadlines.set_department_publication_deadline(
+                session,
+                by=by,
+                working_days=working_days,
+                calendar=await info.context.calendar(),
+                server_working_days=info.context.settings.publication_working_days,
+            )
+
+        return await execute(info, action, DepartmentNode.from_row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, TypeAlias
 
@@ -52,11 +53,14 @@ class ResultWorkList:
     entries: list[ResultWorkEntry]
 
 
-@strawberry.type(description="检查组成员及其执法检查人员（不公开）")
-class TeamSeatRecord:
+@strawberry.type(
+    name="TeamMember",
+    description="检查组成员及其执法检查人员（不公开；node(id) 仅发起部门及成员所属部门可查）",
+)
+class TeamSeatRecord(relay.Node):
     """A team member with the inspector's name and badge: what recordInspection and replaceInspector need."""
 
-    id: relay.GlobalID = strawberry.field(description="检查组成员ID（replaceInspector 的 teamMemberId）")
+    id: relay.NodeID[int] = strawberry.field(description="检查组成员ID（replaceInspector 的 teamMemberId）")
     inspector_id: relay.GlobalID
     inspector_name: str
     badge_number: str
@@ -64,6 +68,33 @@ class TeamSeatRecord:
     role: enums.TeamRole
     replaced: bool
     replacement_reason: str | None
+
+    @classmethod
+    def from_seat(cls, seat: work.TeamSeat) -> TeamSeatRecord:
+        return cls(
+            id=seat.member.id,
+            inspector_id=gid("Inspector", seat.inspector.id),
+            inspector_name=seat.inspector.name,
+            badge_number=seat.inspector.badge_number,
+            department_id=gid("Department", seat.member.department_id),
+            role=seat.member.role,
+            replaced=seat.member.replaced_by_id is not None,
+            replacement_reason=seat.member.replacement_reason,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[TeamSeatRecord | None]:
+        found = []
+        for node_id in node_ids:
+            seat = (
+                await work.team_seat(info.context.session, by=info.context.principal, member_id=int(node_id))
+                if str(node_id).isdigit()
+                else None
+            )
+            found.append(cls.from_seat(seat) if seat is not None else None)
+        return found
 
 
 @strawberry.type(description="被检查对象（部门视图）")
@@ -75,13 +106,17 @@ class InspectedEntity:
     credit_code: str
 
 
-@strawberry.type(description="任务中的一户检查：检查日期、检查组、本部门可见的检查结果")
-class TaskInspection:
+@strawberry.type(
+    name="Inspection",
+    description="任务中的一户检查：检查日期、检查组、本部门可见的检查结果（node(id) 仅任务的部门可查）",
+)
+class TaskInspection(relay.Node):
     """One drawn entity's inspection, with the IDs the next steps need."""
 
-    id: relay.GlobalID = strawberry.field(
+    id: relay.NodeID[int] = strawberry.field(
         description="检查ID（recordInspection、enterResult 的 inspectionId）"
     )
+    task_id: relay.GlobalID = strawberry.field(description="所属抽查任务ID")
     entity: InspectedEntity
     inspected_on: date | None
     ended_on: date | None
@@ -95,6 +130,29 @@ class TaskInspection:
     matching_due_provisional: bool = strawberry.field(
         description="期限所在年度的节假日安排尚未公布，期限暂定"
     )
+    record_form_url: str = strawberry.field(
+        description="《随机抽查联合检查记录表》PDF的下载地址（GET，带本部门令牌；每次下载记入审计）"
+    )
+    notice_url: str = strawberry.field(
+        description="《告知书》PDF的地址（POST，录入或管理员；每份印有新签发的一次性激活码，记入审计；"
+        "?validDays=1-180，默认60；不宜告知的任务不发放）"
+    )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[TaskInspection | None]:
+        found = []
+        for node_id in node_ids:
+            one = (
+                await work.inspection_work(
+                    info.context.session, by=info.context.principal, inspection_id=int(node_id)
+                )
+                if str(node_id).isdigit()
+                else None
+            )
+            found.append(_task_inspection(one) if one is not None else None)
+        return found
 
 
 @strawberry.type(description="任务的检查清单（按抽取顺序分页）")
@@ -109,23 +167,12 @@ class TaskInspectionPage:
 def _task_inspection(found: work.InspectionWork) -> TaskInspection:
     inspection, entity = found.inspection, found.entity
     return TaskInspection(
-        id=gid("Inspection", inspection.id),
+        id=inspection.id,
+        task_id=gid("Task", inspection.task_id),
         entity=InspectedEntity(id=gid("Entity", entity.id), name=entity.name, credit_code=entity.credit_code),
         inspected_on=inspection.inspected_on,
         ended_on=inspection.ended_on,
-        team=[
-            TeamSeatRecord(
-                id=gid("TeamMember", seat.member.id),
-                inspector_id=gid("Inspector", seat.inspector.id),
-                inspector_name=seat.inspector.name,
-                badge_number=seat.inspector.badge_number,
-                department_id=gid("Department", seat.member.department_id),
-                role=seat.member.role,
-                replaced=seat.member.replaced_by_id is not None,
-                replacement_reason=seat.member.replacement_reason,
-            )
-            for seat in found.team
-        ],
+        team=[TeamSeatRecord.from_seat(seat) for seat in found.team],
         results=[DepartmentResult.from_row(r) for r in found.results],
         assigned_department_id=gid("Department", inspection.assigned_department_id)
         if inspection.assigned_department_id
@@ -133,6 +180,8 @@ def _task_inspection(found: work.InspectionWork) -> TaskInspection:
         dispatched_on=inspection.dispatched_on,
         matching_due=inspection.matching_due,
         matching_due_provisional=inspection.matching_due_provisional,
+        record_form_url=f"/inspections/{inspection.id}/record-form.pdf",
+        notice_url=f"/inspections/{inspection.id}/notice.pdf",
     )
 
 

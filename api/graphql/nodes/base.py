@@ -13,6 +13,7 @@ from strawberry import relay
 from api.graphql.context import Info
 from api.graphql.core.pagination import Page
 from api.graphql.loaders import load_all
+from inspections.publication_deadlines import DeadlineSource
 from schema import enums
 
 # Registered on the domain's own classes, so annotations stay plain Python enums.
@@ -25,7 +26,9 @@ strawberry.enum(
     enums.EntityKind,
     description="任务范围可排除的主体类别：企业集团、外国企业常驻代表机构（seed 003 三(一)）",
 )
+strawberry.enum(DeadlineSource, name="PublicationDeadlineSource", description="公示期限来源：任务/部门/系统")
 DepartmentLevel = enums.DepartmentLevel
+PublicationDeadlineSource = DeadlineSource
 EntityType = enums.EntityType
 EntityStatus = enums.EntityStatus
 InspectionMethod = enums.InspectionMethod

@@ -30,6 +30,9 @@ class DepartmentNode(relay.Node):
     level: DepartmentLevel
     region_code: str
     parent_id: strawberry.Private[int | None]
+    publication_working_days: int | None = strawberry.field(
+        description="本部门发起任务的结果公示期限（检查结束后工作日数；空为系统默认，任务可另设）"
+    )
 
     @strawberry.field(description="层级中文名称，如“县级”")
     def level_label(self) -> str:
@@ -56,6 +59,7 @@ class DepartmentNode(relay.Node):
             level=row.level,
             region_code=row.region_code,
             parent_id=row.parent_id,
+            publication_working_days=row.publication_working_days,
         )
 
     @classmethod

@@ -152,7 +152,7 @@ class InspectionResultNode(relay.Node):
 
     year: int
     published_on: date = strawberry.field(description="首次公示日期")
-    publication_due: date | None = strawberry.field(description="应公示截止日期（检查结束后20个工作日）")
+    publication_due: date | None = strawberry.field(description="应公示截止日期（按任务的公示期限）")
     publication_due_provisional: bool = strawberry.field(
         description="应公示截止日期为暂定：所在年度放假安排尚未载入，按工作日推算，载入后重新计算"
     )

@@ -15,12 +15,15 @@ from api.graphql.nodes.base import (
     EntityKind,
     EntityType,
     InspectionMethod,
+    PublicationDeadlineSource,
     TaskStatus,
     nodes_of,
 )
 from api.graphql.nodes.directory import DepartmentNode, InspectionItemNode, ResultCategoryType
 from api.graphql.nodes.results import EntityNode
 from inspections.draws import scope_rules_text
+from inspections.publication_deadlines import rule_of
+from inspections.withholding import drawn_list_hidden
 from schema import enums, models
 
 
@@ -104,6 +107,15 @@ class DrawRecord:
     )
 
 
+@strawberry.type(description="检查结果的公示期限：固定日期，或检查结束后若干个工作日")
+class PublicationDeadline:
+    """The rule in force for a task's results (seed 004: 5 working days; seed 000: 2021-11-30)."""
+
+    source: PublicationDeadlineSource = strawberry.field(description="规则来源：任务、发起部门或系统默认")
+    working_days: int | None = strawberry.field(description="检查结束后的工作日数（设固定日期时为空）")
+    fixed_date: date | None = strawberry.field(description="固定的公示截止日期")
+
+
 @strawberry.type(description="结果类型计数")
 class CategoryCount:
     """How many published results carry a category."""
@@ -151,6 +163,26 @@ class TaskNode(relay.Node):
     status: TaskStatus
     initiating_department_id: strawberry.Private[int]
     plan_id: strawberry.Private[int | None]
+    row: strawberry.Private[models.Task]
+
+    @strawberry.field(
+        description="抽中名单暂不公开：任务不宜告知（seed 001 art.20(2)），检查全部结束后公开；"
+        "此前抽中的检查对象、种子和平台随机数均不公布，抽取承诺（哈希）照常公开"
+    )
+    def drawn_list_withheld(self) -> bool:
+        return drawn_list_hidden(self.row)
+
+    @strawberry.field(description="不宜告知的任务公开抽中名单的日期（检查全部结束之日）")
+    def drawn_list_disclosed_on(self) -> date | None:
+        return self.row.drawn_list_disclosed_on
+
+    @strawberry.field(description="检查结果的公示期限（任务、发起部门或系统设置）")
+    async def publication_deadline(self, info: Info) -> PublicationDeadline:
+        department = await info.context.loaders.department.load(self.initiating_department_id)
+        rule = rule_of(self.row, department, info.context.settings.publication_working_days)
+        return PublicationDeadline(
+            source=rule.source, working_days=rule.working_days, fixed_date=rule.fixed_due
+        )
 
     @strawberry.field(description="发起部门")
     async def initiating_department(self, info: Info) -> DepartmentNode:
@@ -193,14 +225,16 @@ class TaskNode(relay.Node):
         row = await info.context.loaders.draw.load(self.id)
         if row is None:
             return None
+        # 不宜告知: with the public candidate list, seed and nonce would name the drawn entities.
+        hidden = drawn_list_hidden(self.row)
         return DrawRecord(
             algorithm=row.algorithm,
             seed_sha256=row.seed_sha256,
             candidates_sha256=row.candidates_sha256,
             candidate_count=row.candidate_count,
-            seed=row.seed,
+            seed=None if hidden else row.seed,
             platform_nonce_sha256=row.platform_nonce_sha256,
-            platform_nonce=row.platform_nonce if row.locked else None,
+            platform_nonce=row.platform_nonce if row.locked and not hidden else None,
             committed_at=row.committed_at,
             drawn_at=row.drawn_at,
             locked=row.locked,
@@ -209,6 +243,8 @@ class TaskNode(relay.Node):
 
     @strawberry.field(description="抽中的检查对象（按抽取顺序）")
     async def drawn_entities(self, info: Info) -> list[EntityNode]:
+        if drawn_list_hidden(self.row):
+            return []
         return [EntityNode.from_row(row) for row in await info.context.loaders.drawn_entities.load(self.id)]
 
     @strawberry.field(description="已公示结果汇总")
@@ -244,6 +280,7 @@ class TaskNode(relay.Node):
             status=row.status,
             initiating_department_id=row.initiating_department_id,
             plan_id=row.plan_id,
+            row=row,
         )
 
     @classmethod
