@@ -30,9 +30,11 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLID,
     GraphQLList,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLString,
     TypeNameMetaFieldDef,
     Undefined,
     get_nullable_type,
@@ -73,6 +75,9 @@ class _Field:
         "read",
         "resolve",
         "subfields",
+        "subplan",
+        "subplan_epoch",
+        "text",
         "value",
     )
 
@@ -95,10 +100,15 @@ class _Field:
         self.value: Any = None
         self.nullable = False
         self.item_nullable = False
+        # A String or ID leaf.
+        self.text = False
         # The object type of an object field or of a list's items (None: a list of leaves).
         self.object_type: GraphQLObjectType | None = None
         # Their selection (graphql-core's collect_subfields), once known.
         self.subfields: GroupedFieldSet | None = None
+        # Its plan, as _plain_plan gave it while the context's epoch was subplan_epoch.
+        self.subplan: list[_Field] | None = None
+        self.subplan_epoch = -1
 
 
 # Known answers of _ignores_info, by the function (the schema's, alive for the process).
@@ -162,6 +172,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # and selection for the whole request (kept alive here so the id is not reused).
         self._plain_plans: dict[tuple[str, int], tuple[GroupedFieldSet, list[_Field] | None]] = {}
         self._awaited = False
+        self._epoch = 0
 
     def _plain_plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -176,6 +187,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _give_up_on(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> None:
         self._plain_plans[parent_type.name, id(grouped_field_set)] = (grouped_field_set, None)
+        self._epoch += 1  # the plans fields remember are looked up again
 
     def _make_plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -281,6 +293,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if is_leaf_type(inner):
             field = _Field(name, _LEAF, parent_type)
             field.value = inner.coerce_output_value
+            field.text = inner is GraphQLString or inner is GraphQLID
         elif is_object_type(inner):
             field = _Field(name, _OBJECT, parent_type)
             field.object_type = inner
@@ -382,7 +395,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     self._discard(value)
                     raise _NotPlain
             if kind == _LEAF:
-                results[field.name] = self._leaf(field.value, value)
+                # A str for String or ID is its own output (their coerce_output_value returns it).
+                results[field.name] = (
+                    value if field.text and type(value) is str else self._leaf(field.value, value)
+                )
                 continue
             if field_path is None:
                 field_path = Path(path, field.name, field.parent_type.name)
@@ -425,13 +441,19 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if matches is not True:  # False, or an awaitable: graphql-core's path decides
                 self._discard(matches)
                 raise _NotPlain
-        grouped_field_set = field.subfields
-        if grouped_field_set is None:
-            grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, field.details)
-            if new_defer_usages:
-                raise _NotPlain
-            field.subfields = grouped_field_set
-        plan = self._plain_plan(object_type, grouped_field_set)
+        if field.subplan_epoch == self._epoch:
+            # The plan found for this field's objects before (a page's rows share it), unless
+            # a plan was given up since.
+            plan = field.subplan
+        else:
+            grouped_field_set = field.subfields
+            if grouped_field_set is None:
+                grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, field.details)
+                if new_defer_usages:
+                    raise _NotPlain
+                field.subfields = grouped_field_set
+            plan = self._plain_plan(object_type, grouped_field_set)
+            field.subplan, field.subplan_epoch = plan, self._epoch
         if plan is None:
             raise _NotPlain
         return self._plain_results(plan, value, path)

@@ -102,10 +102,21 @@ async def test_results_pagination_is_stable_and_capped(
         body = await graphql(client, RESULTS, taskId=task, first=3, after=after)
         page = body["data"]["results"]
         seen += [edge["node"]["id"] for edge in page["edges"]]
+        # The count is of the whole list whatever the page (it is read with the page's rows).
+        assert page["totalCount"] == 8
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == 8 == len(set(seen))
+    # Past the last result: no row to read the count with, still the whole list's count.
+    body = await graphql(client, RESULTS, taskId=task, first=3, after=page["pageInfo"]["endCursor"])
+    assert body["data"]["results"]["edges"] == []
+    assert body["data"]["results"]["totalCount"] == 8
+    assert body["data"]["results"]["pageInfo"]["hasNextPage"] is False
+    body = await graphql(client, RESULTS, taskId=task, first=0)
+    assert body["data"]["results"]["edges"] == []
+    assert body["data"]["results"]["totalCount"] == 8
+    assert body["data"]["results"]["pageInfo"]["hasNextPage"] is True
     body = await graphql(client, RESULTS, taskId=task, first=101)
     assert error_codes(body) == ["FIRST_OUT_OF_RANGE"]
     assert "100" in body["errors"][0]["message"]
