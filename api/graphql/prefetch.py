@@ -202,7 +202,7 @@ def _driver_sql(stmt: sa.Select[Any], key: sa.ColumnElement[Any], dialect: Diale
     """
     if dialect.name == "sqlite":
         table = getattr(key, "table", None)
-        name = f"{table.name}.{key.name}" if table is not None else key.name  # type: ignore[attr-defined]
+        name = f"{table.name}.{key.name}" if table is not None else key.name
         compiled = stmt.where(sa.text(f"{name} IN (SELECT value FROM json_each(:ids))")).compile(
             dialect=dialect
         )
@@ -226,7 +226,7 @@ async def _driver_rows(
     # asyncpg, on the session's connection and so in its transaction (a read began it).
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None, "the connection is open"
-    return await driver.fetch(driver_sql, list(keys))  # type: ignore[no-any-return]
+    return await driver.fetch(driver_sql, list(keys))
 
 
 async def _rows(
