@@ -257,6 +257,8 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         and a 20-result page calls ~120 of them. It adds nothing for a synchronous resolver
         without arguments or field extensions, whose parameters are only self/root/parent and
         info: the same function gets the same source and a strawberry Info of the same field.
+        The schema's exception handlers act on an exception, and an exception sends the object
+        back to graphql-core, whose call through strawberry's wrapper then runs them.
         """
         if not isinstance(definition, StrawberryField) or definition.extensions or definition.arguments:
             return None
