@@ -218,15 +218,25 @@ def _driver_sql(stmt: sa.Select[Any], key: sa.ColumnElement[Any], dialect: Diale
 
 async def _driver_rows(
     session: AsyncSession, driver_sql: str, keys: Sequence[Any]
-) -> Sequence[Sequence[Any]]:
-    """The rows of a statement made by _driver_sql, straight from the driver (unprocessed)."""
+) -> Sequence[Sequence[Any]] | None:
+    """The rows of a statement made by _driver_sql, straight from the driver (unprocessed);
+    None if SQLAlchemy's asyncpg adapter is not the one this was written for."""
     connection = await session.connection()
     if connection.dialect.name == "sqlite":
         return await fetch_rows(connection, driver_sql, [orjson.dumps(list(keys)).decode()])
-    # asyncpg, on the session's connection and so in its transaction (a read began it).
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None, "the connection is open"
-    return await driver.fetch(driver_sql, list(keys))
+    raw = await connection.get_raw_connection()
+    adapter, driver = raw.dbapi_connection, raw.driver_connection
+    # asyncpg runs one operation at a time on a connection, and the resolvers of one request
+    # share it (two aliased root fields run concurrently): the adapter's own lock serialises its
+    # statements, so this call takes it too, and begins the transaction as the adapter would.
+    mutex = getattr(adapter, "_execute_mutex", None)
+    begin = getattr(adapter, "_start_transaction", None)
+    if mutex is None or begin is None or driver is None:
+        return None
+    async with mutex:
+        if getattr(adapter, "_transaction", None) is None:
+            await begin()
+        return await driver.fetch(driver_sql, list(keys))
 
 
 async def _rows(
@@ -234,7 +244,9 @@ async def _rows(
 ) -> tuple[Sequence[Sequence[Any]], bool]:
     """The page statement's rows, and whether they still need the type processors."""
     if shape.driver_sql is not None:
-        return await _driver_rows(session, shape.driver_sql, ids), True
+        rows = await _driver_rows(session, shape.driver_sql, ids)
+        if rows is not None:
+            return rows, True
     connection = await session.connection()
     return [tuple(row) for row in await connection.execute(shape.statement, {"ids": list(ids)})], False
 
@@ -341,13 +353,14 @@ def _categories_statement(dialect: Dialect) -> _Keyed:
 async def _records(session: AsyncSession, keyed: _Keyed, keys: Sequence[Any]) -> list[Any]:
     """The records of ``keyed``'s rows for ``keys``, with the values the ORM would load."""
     make = keyed.record
-    if keyed.driver_sql is None:
+    rows = None if keyed.driver_sql is None else await _driver_rows(session, keyed.driver_sql, keys)
+    if rows is None:
         connection = await session.connection()
         return [make(*row) for row in await connection.execute(keyed.statement, {"ids": list(keys)})]
     processors = keyed.processors
     return [
         make(*[v if f is None or v is None else f(v) for f, v in zip(processors, row, strict=True)])
-        for row in await _driver_rows(session, keyed.driver_sql, keys)
+        for row in rows
     ]
 
 

@@ -210,6 +210,67 @@ async def test_corrected_result_shows_every_version(client: httpx.AsyncClient, s
     ]
 
 
+PAGE_WITH_HISTORY = """
+edges { node { publishedOn version description entity { name } department { name } item { name }
+  categories { code label } history { version changeReason categories { label } } } }"""
+
+
+async def test_two_result_pages_in_one_query_answer_as_each_alone(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Two aliased pages run side by side on the request's one connection (their rows, versions
+    and labels are read straight from the driver on PostgreSQL): each as when asked alone."""
+    joint = await factories.joint_task(session, entities=3)
+    await results.correct_result(
+        session,
+        by=TEST,
+        result_id=joint.results[0].id,
+        category_codes=["NO_PROBLEM"],
+        description="经复查，该主体在登记住所正常经营",
+        reason="经复查，原结果录入有误",
+        approved_by="局长",
+        today=date(2021, 12, 20),
+    )
+    both = await client.post(
+        "/graphql",
+        json={
+            "query": f"{{ a: results(first: 6) {{ totalCount {PAGE_WITH_HISTORY} }} "
+            f"b: results(first: 2) {{ totalCount {PAGE_WITH_HISTORY} }} }}"
+        },
+    )
+    assert both.status_code == 200 and "errors" not in both.json(), both.text
+    alone_a = await client.post(
+        "/graphql", json={"query": f"{{ results(first: 6) {{ totalCount {PAGE_WITH_HISTORY} }} }}"}
+    )
+    alone_b = await client.post(
+        "/graphql", json={"query": f"{{ results(first: 2) {{ totalCount {PAGE_WITH_HISTORY} }} }}"}
+    )
+    assert both.json()["data"]["a"] == alone_a.json()["data"]["results"]
+    assert both.json()["data"]["b"] == alone_b.json()["data"]["results"]
+    page = both.json()["data"]["a"]
+    assert page["totalCount"] == 6 and len(page["edges"]) == 6
+    corrected = [edge["node"] for edge in page["edges"] if edge["node"]["version"] == 2]
+    assert corrected == [
+        {
+            "publishedOn": corrected[0]["publishedOn"],
+            "version": 2,
+            "description": "经复查，该主体在登记住所正常经营",
+            "entity": corrected[0]["entity"],
+            "department": corrected[0]["department"],
+            "item": corrected[0]["item"],
+            "categories": [{"code": "NO_PROBLEM", "label": "未发现问题"}],
+            "history": [
+                {"version": 1, "changeReason": None, "categories": corrected[0]["history"][0]["categories"]},
+                {
+                    "version": 2,
+                    "changeReason": "经复查，原结果录入有误",
+                    "categories": [{"label": "未发现问题"}],
+                },
+            ],
+        }
+    ]
+
+
 TASKS = """
 query($departmentId: ID, $year: Int, $status: TaskStatus, $regionCode: String) {
   tasks(departmentId: $departmentId, year: $year, status: $status, regionCode: $regionCode) {
