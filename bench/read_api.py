@@ -120,10 +120,20 @@ class Report:
 
 
 def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """An unused TCP port on 127.0.0.1, within ``BENCH_PORTS`` (``8330-8349``) when it is set.
+
+    A shared machine gives each user of it a range of ports; without one, any free port.
+    """
+    low, _, high = os.environ.get("BENCH_PORTS", "").partition("-")
+    candidates = range(int(low), int(high or low) + 1) if low else [0]
+    for port in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise SystemExit(f"no free port in BENCH_PORTS={os.environ['BENCH_PORTS']}")
 
 
 def post(url: str, body: bytes, timeout: float = 10.0) -> tuple[int, bytes] | None:

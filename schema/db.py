@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiosqlite
+import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -95,7 +96,9 @@ def _sqlite_reset(dbapi_connection: Any, record: ConnectionPoolEntry, state: Poo
 def make_engine(url: str, *, pool: bool = True, echo: bool = False) -> AsyncEngine:
     """An async engine for ``url``, with SQLite made safe for concurrent readers."""
     url = async_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # orjson reads the JSON columns (a page's entities' former names, its versions' category
+    # codes) several times faster than the json module, to the same values.
+    kwargs: dict[str, Any] = {"echo": echo, "json_deserializer": orjson.loads}
     if not pool:
         kwargs["poolclass"] = NullPool
     if url.startswith("sqlite"):

@@ -30,9 +30,11 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLID,
     GraphQLList,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLString,
     TypeNameMetaFieldDef,
     Undefined,
     get_nullable_type,
@@ -46,6 +48,7 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info as StrawberryInfo
 
 _TYPENAME, _LEAF, _OBJECT, _LIST = range(4)
 
@@ -58,9 +61,11 @@ class _Field:
     """One selected field on the short path, as planned for its parent type and selection."""
 
     __slots__ = (
+        "call",
         "details",
         "field_def",
         "field_nodes",
+        "info",
         "item_nullable",
         "kind",
         "name",
@@ -70,6 +75,9 @@ class _Field:
         "read",
         "resolve",
         "subfields",
+        "subplan",
+        "subplan_epoch",
+        "text",
         "value",
     )
 
@@ -81,6 +89,10 @@ class _Field:
         # else the resolver graphql-core calls, with a resolve info.
         self.read: Callable[[Any], Any] | None = None
         self.resolve: Callable[..., Any] | None = None
+        # A plain synchronous resolver's own function, called with (source, strawberry info)
+        # without strawberry's wrappers (see _direct_call), and its strawberry field.
+        self.call: Callable[[Any, Any], Any] | None = None
+        self.info: Any = None
         self.field_def: Any = None
         self.field_nodes: list[Any] = []
         self.details: FieldDetailsList | None = None
@@ -88,14 +100,67 @@ class _Field:
         self.value: Any = None
         self.nullable = False
         self.item_nullable = False
+        # A String or ID leaf.
+        self.text = False
         # The object type of an object field or of a list's items (None: a list of leaves).
         self.object_type: GraphQLObjectType | None = None
         # Their selection (graphql-core's collect_subfields), once known.
         self.subfields: GroupedFieldSet | None = None
+        # Its plan, as _plain_plan gave it while the context's epoch was subplan_epoch.
+        self.subplan: list[_Field] | None = None
+        self.subplan_epoch = -1
+
+
+# Known answers of _ignores_info, by the function (the schema's, alive for the process).
+_IGNORES_INFO: dict[Callable[..., Any], bool] = {}
+
+
+def _ignores_info(is_type_of: Callable[..., Any]) -> bool:
+    """Whether ``is_type_of`` is the one strawberry makes for a type with interfaces (a relay
+    node), which never reads its resolve info (its parameter is ``_info``): building one for each
+    object of a page costs more than the check (~2 µs each)."""
+    known = _IGNORES_INFO.get(is_type_of)
+    if known is None:
+        code = getattr(is_type_of, "__code__", None)
+        known = _IGNORES_INFO[is_type_of] = (
+            getattr(is_type_of, "__module__", None) == "strawberry.schema.schema_converter"
+            and code is not None
+            and code.co_varnames[:2] == ("obj", "_info")
+        )
+    return known
+
+
+class _LazyResolveInfo:
+    """The resolve info graphql-core would pass, built on first use beyond ``context``.
+
+    The page's resolvers read only ``info.context`` (the loaders); building the full info for
+    each of their ~120 calls a page would cost more than they do. Any other attribute builds it.
+    """
+
+    __slots__ = ("_built", "_context", "_field", "_path", "context")
+
+    def __init__(self, context: PlainFieldsExecutionContext, field: _Field, path: Path) -> None:
+        self.context = context.context_value
+        self._context, self._field, self._path = context, field, path
+        self._built: GraphQLResolveInfo | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._built is None:
+            field = self._field
+            self._built = self._context.build_resolve_info(
+                field.field_def, field.field_nodes, field.parent_type, self._path
+            )
+        return getattr(self._built, name)
 
 
 class _NotPlain(Exception):
     """Raised inside the short path: the object goes back to graphql-core."""
+
+
+# The direct call of each field definition seen (kept alive beside it, so its id is not reused).
+_DIRECT_CALLS: dict[int, tuple[Any, Callable[[Any, Any], Any] | None]] = {}
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -107,6 +172,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # and selection for the whole request (kept alive here so the id is not reused).
         self._plain_plans: dict[tuple[str, int], tuple[GroupedFieldSet, list[_Field] | None]] = {}
         self._awaited = False
+        self._epoch = 0
 
     def _plain_plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -121,6 +187,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _give_up_on(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> None:
         self._plain_plans[parent_type.name, id(grouped_field_set)] = (grouped_field_set, None)
+        self._epoch += 1  # the plans fields remember are looked up again
 
     def _make_plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -164,6 +231,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 field.read = attrgetter(definition.python_name)
             else:
                 field.resolve = resolve
+                field.call = self._direct_call(definition)
             field.field_def = field_def
             field.field_nodes = [details.node for details in field_details_list]
             field.details = field_details_list
@@ -171,11 +239,63 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return plan
 
     @staticmethod
+    def _direct_call(definition: Any) -> Callable[[Any, Any], Any] | None:
+        # Plans are made per request, the calls once per field definition (alive with the schema).
+        try:
+            return _DIRECT_CALLS[id(definition)][1]
+        except KeyError:
+            call = PlainFieldsExecutionContext._make_direct_call(definition)
+            _DIRECT_CALLS[id(definition)] = (definition, call)
+            return call
+
+    @staticmethod
+    def _make_direct_call(definition: Any) -> Callable[[Any, Any], Any] | None:
+        """The resolver's own function as (source, info) -> value, when strawberry adds nothing.
+
+        Why: strawberry's wrapper around a resolver (argument conversion, the field-extension
+        chain, a new Info) costs ~8 µs a call, several times the page's resolvers themselves,
+        and a 20-result page calls ~120 of them. It adds nothing for a synchronous resolver
+        without arguments or field extensions, whose parameters are only self/root/parent and
+        info: the same function gets the same source and a strawberry Info of the same field.
+        The schema's exception handlers act on an exception, and an exception sends the object
+        back to graphql-core, whose call through strawberry's wrapper then runs them.
+        """
+        if not isinstance(definition, StrawberryField) or definition.extensions or definition.arguments:
+            return None
+        resolver = definition.base_resolver
+        if resolver is None or resolver.is_async:
+            return None
+        func = resolver.wrapped_func
+        if isinstance(func, staticmethod | classmethod) or not inspect.isfunction(func):
+            return None
+        positional = resolver.self_parameter is not None
+        keyword_source = [
+            p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None
+        ]
+        info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+        expected = (1 if positional else 0) + len(keyword_source) + (1 if info_name else 0)
+        if len(inspect.signature(func).parameters) != expected:
+            return None
+        if positional and not keyword_source and info_name:
+            return lambda source, info: func(source, **{info_name: info})
+        if positional and not keyword_source and not info_name:
+            return lambda source, info: func(source)
+
+        def call(source: Any, info: Any) -> Any:
+            kwargs = {name: source for name in keyword_source}
+            if info_name:
+                kwargs[info_name] = info
+            return func(source, **kwargs) if positional else func(**kwargs)
+
+        return call
+
+    @staticmethod
     def _typed_field(name: str, parent_type: GraphQLObjectType, field_type: Any) -> _Field | None:
         inner = get_nullable_type(field_type)
         if is_leaf_type(inner):
             field = _Field(name, _LEAF, parent_type)
             field.value = inner.coerce_output_value
+            field.text = inner is GraphQLString or inner is GraphQLID
         elif is_object_type(inner):
             field = _Field(name, _OBJECT, parent_type)
             field.object_type = inner
@@ -254,6 +374,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             try:
                 if field.read is not None:
                     value = field.read(source)
+                elif field.call is not None:
+                    field_path = Path(path, field.name, field.parent_type.name)
+                    value = field.call(source, self._strawberry_info(field, field_path))
                 else:
                     field_path = Path(path, field.name, field.parent_type.name)
                     info = self.build_resolve_info(
@@ -274,7 +397,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     self._discard(value)
                     raise _NotPlain
             if kind == _LEAF:
-                results[field.name] = self._leaf(field.value, value)
+                # A str for String or ID is its own output (their coerce_output_value returns it).
+                results[field.name] = (
+                    value if field.text and type(value) is str else self._leaf(field.value, value)
+                )
                 continue
             if field_path is None:
                 field_path = Path(path, field.name, field.parent_type.name)
@@ -283,6 +409,11 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             else:
                 results[field.name] = self._complete_list(field, value, field_path, info)
         return results
+
+    def _strawberry_info(self, field: _Field, path: Path) -> Any:
+        if field.info is None:
+            field.info = (field.field_def.extensions or {})[GraphQLCoreConverter.DEFINITION_BACKREF]
+        return StrawberryInfo(_raw_info=_LazyResolveInfo(self, field, path), _field=field.info)  # type: ignore[arg-type]
 
     @staticmethod
     def _leaf(coerce: Callable[[Any], Any], value: Any) -> Any:
@@ -307,17 +438,24 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         object_type = field.object_type
         assert object_type is not None and field.details is not None
         if object_type.is_type_of is not None:
-            matches = object_type.is_type_of(value, self._info(field, path, info))
+            check_info = None if _ignores_info(object_type.is_type_of) else self._info(field, path, info)
+            matches = object_type.is_type_of(value, check_info)  # type: ignore[arg-type]
             if matches is not True:  # False, or an awaitable: graphql-core's path decides
                 self._discard(matches)
                 raise _NotPlain
-        grouped_field_set = field.subfields
-        if grouped_field_set is None:
-            grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, field.details)
-            if new_defer_usages:
-                raise _NotPlain
-            field.subfields = grouped_field_set
-        plan = self._plain_plan(object_type, grouped_field_set)
+        if field.subplan_epoch == self._epoch:
+            # The plan found for this field's objects before (a page's rows share it), unless
+            # a plan was given up since.
+            plan = field.subplan
+        else:
+            grouped_field_set = field.subfields
+            if grouped_field_set is None:
+                grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, field.details)
+                if new_defer_usages:
+                    raise _NotPlain
+                field.subfields = grouped_field_set
+            plan = self._plain_plan(object_type, grouped_field_set)
+            field.subplan, field.subplan_epoch = plan, self._epoch
         if plan is None:
             raise _NotPlain
         return self._plain_results(plan, value, path)
@@ -327,7 +465,8 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> list[Any]:
         if not isinstance(value, list | tuple):
             raise _NotPlain
-        if field.object_type is not None and field.object_type.is_type_of is not None:
+        is_type_of = field.object_type.is_type_of if field.object_type is not None else None
+        if is_type_of is not None and not _ignores_info(is_type_of):
             # graphql-core checks each item with the list field's own resolve info.
             info = self._info(field, path, info)
         items: list[Any] = []

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
@@ -186,26 +187,67 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
             stmt = stmt.join(model, on)
             add(part, model, _columns(model))
     stmt = stmt.add_columns(*columns)
-    driver_sql = None
-    if dialect.name == "sqlite":
-        # One statement text whatever the page's length, read in one hand-off to the driver.
-        compiled = stmt.where(
-            sa.text(f"{InspectionResult.__tablename__}.id IN (SELECT value FROM json_each(:ids))")
-        ).compile(dialect=dialect)
-        assert list(compiled.params) == ["ids"], compiled.params
-        driver_sql = str(compiled)
+    driver_sql = _driver_sql(stmt, InspectionResult.__table__.c.id, dialect)
     # Built once per shape, ids bound at execution: no statement or cache key to build per page.
     statement = stmt.where(InspectionResult.id.in_(sa.bindparam("ids", expanding=True)))
     return _Shape(statement, driver_sql, tuple(layout))
+
+
+def _driver_sql(stmt: sa.Select[Any], key: sa.ColumnElement[Any], dialect: Dialect) -> str | None:
+    """``stmt`` restricted to ``key`` in the keys given at execution, as the driver's own SQL with
+    that one parameter (SQLite: a JSON array; PostgreSQL: an array); None on another dialect.
+
+    One statement text whatever the number of keys, sent in one call to the driver: through
+    SQLAlchemy a statement costs ~0.3 ms of Python more (its cache key, the adapter's cursor).
+    """
+    if dialect.name == "sqlite":
+        table = getattr(key, "table", None)
+        name = f"{table.name}.{key.name}" if table is not None else key.name
+        compiled = stmt.where(sa.text(f"{name} IN (SELECT value FROM json_each(:ids))")).compile(
+            dialect=dialect
+        )
+        assert list(compiled.params) == ["ids"], compiled.params
+        return str(compiled)
+    if dialect.name == "postgresql" and dialect.driver == "asyncpg":
+        array = postgresql.ARRAY(key.type)
+        compiled = stmt.where(key == sa.any_(sa.bindparam("ids", type_=array))).compile(dialect=dialect)
+        assert list(compiled.params) == ["ids"], compiled.params
+        return str(compiled)
+    return None
+
+
+async def _driver_rows(
+    session: AsyncSession, driver_sql: str, keys: Sequence[Any]
+) -> Sequence[Sequence[Any]] | None:
+    """The rows of a statement made by _driver_sql, straight from the driver (unprocessed);
+    None if SQLAlchemy's asyncpg adapter is not the one this was written for."""
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        return await fetch_rows(connection, driver_sql, [orjson.dumps(list(keys)).decode()])
+    raw = await connection.get_raw_connection()
+    adapter, driver = raw.dbapi_connection, raw.driver_connection
+    # asyncpg runs one operation at a time on a connection, and the resolvers of one request
+    # share it (two aliased root fields run concurrently): the adapter's own lock serialises its
+    # statements, so this call takes it too, and begins the transaction as the adapter would.
+    mutex = getattr(adapter, "_execute_mutex", None)
+    begin = getattr(adapter, "_start_transaction", None)
+    if mutex is None or begin is None or driver is None:
+        return None
+    async with mutex:
+        if getattr(adapter, "_transaction", None) is None:
+            await begin()
+        return await driver.fetch(driver_sql, list(keys))
 
 
 async def _rows(
     session: AsyncSession, shape: _Shape, ids: Sequence[int]
 ) -> tuple[Sequence[Sequence[Any]], bool]:
     """The page statement's rows, and whether they still need the type processors."""
-    connection = await session.connection()
     if shape.driver_sql is not None:
-        return await fetch_rows(connection, shape.driver_sql, [orjson.dumps(list(ids)).decode()]), True
+        rows = await _driver_rows(session, shape.driver_sql, ids)
+        if rows is not None:
+            return rows, True
+    connection = await session.connection()
     return [tuple(row) for row in await connection.execute(shape.statement, {"ids": list(ids)})], False
 
 
@@ -274,3 +316,73 @@ def _prime(loaders: Loaders, rows: Iterable[PageRow]) -> None:
     loaders.result_categories.prime_many(
         {row.result.id: row.categories for row in rows if row.categories is not None}
     )
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    """A select of one model's columns for the keys given at execution (see _driver_sql)."""
+
+    statement: sa.Select[Any]  # with an expanding "ids" parameter, for other dialects
+    driver_sql: str | None
+    record: type[RowRecord]
+    processors: tuple[Any, ...]
+
+
+def _keyed(model: type[Base], key: Any, order: tuple[Any, ...], dialect: Dialect) -> _Keyed:
+    columns = _columns(model)
+    stmt = sa.select(*columns).order_by(*order)
+    return _Keyed(
+        stmt.where(key.in_(sa.bindparam("ids", expanding=True))),
+        _driver_sql(stmt, key, dialect),
+        record_class(model),
+        tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _versions_statement(dialect: Dialect) -> _Keyed:
+    return _keyed(ResultVersion, ResultVersion.__table__.c.result_id, (ResultVersion.version,), dialect)
+
+
+@functools.lru_cache(maxsize=8)
+def _categories_statement(dialect: Dialect) -> _Keyed:
+    order = (ResultCategory.code, ResultCategory.version)
+    return _keyed(ResultCategory, ResultCategory.__table__.c.code, order, dialect)
+
+
+async def _records(session: AsyncSession, keyed: _Keyed, keys: Sequence[Any]) -> list[Any]:
+    """The records of ``keyed``'s rows for ``keys``, with the values the ORM would load."""
+    make = keyed.record
+    rows = None if keyed.driver_sql is None else await _driver_rows(session, keyed.driver_sql, keys)
+    if rows is None:
+        connection = await session.connection()
+        return [make(*row) for row in await connection.execute(keyed.statement, {"ids": list(keys)})]
+    processors = keyed.processors
+    return [
+        make(*[v if f is None or v is None else f(v) for f, v in zip(processors, row, strict=True)])
+        for row in rows
+    ]
+
+
+async def load_versions(
+    session: AsyncSession, loaders: Loaders, ids: Sequence[int], *, categories: bool
+) -> None:
+    """Prime ``result_versions`` with every version of ``ids`` and, with ``categories``,
+    ``categories_by_code`` with the codes those versions carry: what the loaders' own batches
+    would load, as records, in one driver call each (ORM objects cost ~1 ms more a page)."""
+    dialect = session.get_bind().dialect
+    versions = await _records(session, _versions_statement(dialect), ids)
+    grouped: dict[int, list[Any]] = {result_id: [] for result_id in ids}
+    for version in versions:
+        grouped[version.result_id].append(version)
+    loaders.result_versions.prime_many(grouped)
+    if not categories:
+        return
+    codes = sorted({code for version in versions for code in version.category_codes})
+    if not codes:
+        return
+    by_code: dict[str, Any] = {}
+    # As the categories_by_code loader: the dictionary entry in force today, the last version.
+    for row in await _records(session, _categories_statement(dialect), codes):
+        by_code[row.code] = row
+    loaders.categories_by_code.prime_many({code: by_code.get(code) for code in codes})

@@ -102,10 +102,21 @@ async def test_results_pagination_is_stable_and_capped(
         body = await graphql(client, RESULTS, taskId=task, first=3, after=after)
         page = body["data"]["results"]
         seen += [edge["node"]["id"] for edge in page["edges"]]
+        # The count is of the whole list whatever the page (it is read with the page's rows).
+        assert page["totalCount"] == 8
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == 8 == len(set(seen))
+    # Past the last result: no row to read the count with, still the whole list's count.
+    body = await graphql(client, RESULTS, taskId=task, first=3, after=page["pageInfo"]["endCursor"])
+    assert body["data"]["results"]["edges"] == []
+    assert body["data"]["results"]["totalCount"] == 8
+    assert body["data"]["results"]["pageInfo"]["hasNextPage"] is False
+    body = await graphql(client, RESULTS, taskId=task, first=0)
+    assert body["data"]["results"]["edges"] == []
+    assert body["data"]["results"]["totalCount"] == 8
+    assert body["data"]["results"]["pageInfo"]["hasNextPage"] is True
     body = await graphql(client, RESULTS, taskId=task, first=101)
     assert error_codes(body) == ["FIRST_OUT_OF_RANGE"]
     assert "100" in body["errors"][0]["message"]
@@ -196,6 +207,67 @@ async def test_corrected_result_shows_every_version(client: httpx.AsyncClient, s
             "description": "经复查，该主体在登记住所正常经营",
             "categories": [{"code": "NO_PROBLEM", "label": "未发现问题"}],
         },
+    ]
+
+
+PAGE_WITH_HISTORY = """
+edges { node { publishedOn version description entity { name } department { name } item { name }
+  categories { code label } history { version changeReason categories { label } } } }"""
+
+
+async def test_two_result_pages_in_one_query_answer_as_each_alone(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Two aliased pages run side by side on the request's one connection (their rows, versions
+    and labels are read straight from the driver on PostgreSQL): each as when asked alone."""
+    joint = await factories.joint_task(session, entities=3)
+    await results.correct_result(
+        session,
+        by=TEST,
+        result_id=joint.results[0].id,
+        category_codes=["NO_PROBLEM"],
+        description="经复查，该主体在登记住所正常经营",
+        reason="经复查，原结果录入有误",
+        approved_by="局长",
+        today=date(2021, 12, 20),
+    )
+    both = await client.post(
+        "/graphql",
+        json={
+            "query": f"{{ a: results(first: 6) {{ totalCount {PAGE_WITH_HISTORY} }} "
+            f"b: results(first: 2) {{ totalCount {PAGE_WITH_HISTORY} }} }}"
+        },
+    )
+    assert both.status_code == 200 and "errors" not in both.json(), both.text
+    alone_a = await client.post(
+        "/graphql", json={"query": f"{{ results(first: 6) {{ totalCount {PAGE_WITH_HISTORY} }} }}"}
+    )
+    alone_b = await client.post(
+        "/graphql", json={"query": f"{{ results(first: 2) {{ totalCount {PAGE_WITH_HISTORY} }} }}"}
+    )
+    assert both.json()["data"]["a"] == alone_a.json()["data"]["results"]
+    assert both.json()["data"]["b"] == alone_b.json()["data"]["results"]
+    page = both.json()["data"]["a"]
+    assert page["totalCount"] == 6 and len(page["edges"]) == 6
+    corrected = [edge["node"] for edge in page["edges"] if edge["node"]["version"] == 2]
+    assert corrected == [
+        {
+            "publishedOn": corrected[0]["publishedOn"],
+            "version": 2,
+            "description": "经复查，该主体在登记住所正常经营",
+            "entity": corrected[0]["entity"],
+            "department": corrected[0]["department"],
+            "item": corrected[0]["item"],
+            "categories": [{"code": "NO_PROBLEM", "label": "未发现问题"}],
+            "history": [
+                {"version": 1, "changeReason": None, "categories": corrected[0]["history"][0]["categories"]},
+                {
+                    "version": 2,
+                    "changeReason": "经复查，原结果录入有误",
+                    "categories": [{"label": "未发现问题"}],
+                },
+            ],
+        }
     ]
 
 

@@ -90,9 +90,17 @@ def wants_total(info: Info) -> bool:
     )
 
 
-async def total_count(info: Info, stmt: sa.Select[Any]) -> int:
+def counted_with_page(info: Info, stmt: sa.Select[Any]) -> sa.Select[Any] | None:
+    """What paginate's ``total`` should count: ``stmt`` if the selection shows totalCount."""
+    return stmt if wants_total(info) else None
+
+
+async def total_count(info: Info, stmt: sa.Select[Any], page: Page | None = None) -> int:
+    """totalCount: 0 if not selected, the count read with the page if any, else one statement."""
     if not wants_total(info):
         return 0
+    if page is not None and page.total is not None:
+        return page.total
     count = await info.context.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     return int(count or 0)
 
