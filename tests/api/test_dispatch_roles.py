@@ -198,3 +198,32 @@ async def test_a_district_reads_only_what_was_dispatched_to_it(
     assert {(i["assignedDepartmentId"], i["matchingDue"]) for i in items} == {
         (gid("Department", world.b.id), "2021-05-11")
     }
+
+
+async def test_node_of_another_districts_inspection_is_as_missing(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """node(id): B reads its own dispatched inspection, not D's (null, as an invented ID); A reads both."""
+    world = await build_dispatch_world(session)
+    codes = {e.id: e.credit_code for e in world.entities}
+    own = next(i for i in world.inspections if i.assigned_department_id == world.b.id)
+    other = next(i for i in world.inspections if i.assigned_department_id != world.b.id)
+    query = "query($id: ID!) { node(id: $id) { ... on Inspection { entity { creditCode } } } }"
+
+    async def read(caller: str, pk: int) -> Any:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": {"id": gid("Inspection", pk)}},
+            headers=world.auth(caller),
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    invented = await read("b_clerk", 987654)
+    assert invented == {"node": None}
+    assert await read("b_clerk", other.id) == invented
+    assert await read("c_clerk", own.id) == invented
+    assert await read("b_clerk", own.id) == {"node": {"entity": {"creditCode": codes[own.entity_id]}}}
+    assert await read("a_clerk", other.id) == {"node": {"entity": {"creditCode": codes[other.entity_id]}}}
