@@ -91,7 +91,7 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def _route(path: str) -> str:
+def route_label(path: str) -> str:
     """A low-cardinality label: the first path segment (``/graphql``, ``/results``, ...)."""
     return "/" + path.strip("/").split("/", 1)[0]
 
@@ -128,7 +128,7 @@ class Observe:
             await self.app(scope, receive, observed_send)
         finally:
             elapsed = time.perf_counter() - started
-            route = _route(scope["path"])
+            route = route_label(scope["path"])
             self.metrics.requests.labels(route, scope["method"], str(status)).inc()
             self.metrics.latency.labels(route).observe(elapsed)
             if status == 429:

@@ -1,0 +1,537 @@
+"""The hit layer: anonymous reads answered from memory at the top of the stack (issues 13 and 15).
+
+One raw ASGI layer, outside every other middleware and before Starlette's routing, answers an
+anonymous request it has answered before at the same publication generation and day in China:
+
+- which requests: ``/graphql`` by GET (query string, APQ hash included) or by JSON POST, and GET
+  of the website's public pages (:data:`PAGES`); never with an ``Authorization`` header, never
+  with a session cookie (so never the workspaces), never a page that sets a cookie;
+- the key: the raw query string, or the body's BLAKE2b; for pages the path, the query string and
+  the 适老化 cookie (the only setting that changes a public page);
+- the generation without a database read: :class:`GenerationWatch` compares the shared-memory
+  signal (schema/generation_signal.py) with the value it saw at its last database read, and reads
+  again when it moved, when the Redis counter moved (REDIS_URL: other hosts), or every
+  ``generation_recheck_ms`` (a writer that died between its commit and the signal);
+- the answer: the bytes the stack answered the first time, with the same headers (ETag and 304
+  on If-None-Match, Cache-Control, Vary, gzip above 1 KB when accepted, the RateLimit fields,
+  X-Request-ID, CORS), the caller's rate budget charged the answer's query cost as the stack
+  would, the access log line and the request metrics.
+
+A request the layer cannot answer goes down the stack unchanged, except that a candidate's
+``Accept-Encoding`` and ``If-None-Match`` are withheld so that the layer gets the plain 200 it
+keeps, then compresses and revalidates it itself, exactly as it does for hits.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import cachetools
+import orjson
+import redis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.http.observe import SANE_ID, Metrics, access_log, route_label
+from api.http.ratelimit import BudgetHealth, RateLimiter, address_of
+from api.settings import Settings
+from schema.generation import current_generation
+from schema.generation_signal import GenerationSignal
+from workdays import to_china_date
+from workdays.china_time import CHINA_TZ
+
+log = logging.getLogger("gongshi.hits")
+
+# The website's public pages (issue 15): exact paths, and prefixes followed by an id or a code.
+PAGES = frozenset(
+    {"/", "/search", "/search/suggest", "/plans", "/tasks", "/statistics", "/downloads", "/api"}
+    | {"/api/graphiql", "/how-to-object"}
+)
+PAGE_PREFIXES = ("/entities/", "/results/", "/tasks/")
+SESSION_COOKIE = b"gongshi_session="
+ELDER_COOKIE = b"gongshi_elder=1"
+GZIP_MIN = 1024  # as the GZip middleware below: smaller answers are sent as they are
+# Response headers that belong to one request, not to the answer kept.
+PER_REQUEST = frozenset(
+    {
+        b"x-request-id",
+        b"ratelimit",
+        b"ratelimit-policy",
+        b"x-ratelimit-limit",
+        b"x-ratelimit-remaining",
+        b"x-ratelimit-reset",
+        b"retry-after",
+        b"content-length",
+        b"content-encoding",
+        b"access-control-allow-origin",
+        b"access-control-expose-headers",
+        b"vary",
+    }
+)
+
+
+class GenerationWatch:
+    """The publication generation as of now, read from the database only when it may have moved."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        signal: GenerationSignal | None,
+        settings: Settings,
+        health: BudgetHealth,
+    ) -> None:
+        self.sessions = sessions
+        self.signal = signal
+        self.recheck = settings.generation_recheck_ms / 1000
+        self.health = health
+        self.redis: redis.Redis | None = None
+        self.redis_key = f"{settings.rate_limit_prefix}:generation"
+        if settings.redis_url:
+            timeout = settings.rate_limit_timeout_ms / 1000
+            self.redis = redis.Redis.from_url(
+                settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+            )
+        self.seen: tuple[int, bytes | None] | None = None  # (signal, Redis counter) at the last read
+        self.generation = 0
+        self.read_at = 0.0
+
+    def _marks(self) -> tuple[int, bytes | None] | None:
+        """The signal and the Redis counter now; None when either is unavailable (read the database)."""
+        if self.signal is None:
+            return None
+        shared: bytes | None = None
+        if self.redis is not None:
+            try:
+                value = self.redis.get(self.redis_key)
+            except (RedisError, OSError) as exc:
+                self.health.failed(exc)
+                return None
+            shared = value if isinstance(value, bytes) else b""
+        return self.signal.read(), shared
+
+    async def current(self) -> int:
+        """The generation; a database read when the marks moved or the last read is too old."""
+        marks = self._marks()
+        now = time.monotonic()
+        if marks is not None and marks == self.seen and now - self.read_at < self.recheck:
+            return self.generation
+        async with self.sessions() as session:
+            generation = await current_generation(session)
+        # The marks were read before the database: a commit in between moves them again, so the
+        # pair never claims a generation newer than what was committed when the marks were seen.
+        self.seen, self.generation, self.read_at = marks, generation, now
+        return generation
+
+    def close(self) -> None:
+        if self.redis is not None:
+            self.redis.close()
+
+
+class Kept:
+    """An answer kept by the layer: its plain and gzipped bodies and the headers of the answer."""
+
+    __slots__ = ("body", "cost", "day", "etag", "generation", "gzipped", "headers")
+
+    def __init__(
+        self, body: bytes, headers: list[tuple[bytes, bytes]], etag: bytes, cost: int, generation: int, day: str
+    ) -> None:
+        self.body = body
+        self.gzipped = gzip.compress(body, 6) if len(body) >= GZIP_MIN else None
+        self.headers = headers
+        self.etag = etag
+        self.cost = cost
+        self.generation = generation
+        self.day = day
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"") + 300
+
+
+def _etag_matches(header: bytes | None, etag: bytes) -> bool:
+    if not header:
+        return False
+    if header.strip() == b"*":
+        return True
+    return etag in {tag.strip().removeprefix(b"W/") for tag in header.split(b",")}
+
+
+class _Request:
+    """What the layer read from a request's headers (one pass over them)."""
+
+    __slots__ = (
+        "accepts_gzip",
+        "client",
+        "content_length",
+        "content_type",
+        "cookie",
+        "forwarded",
+        "if_none_match",
+        "origin",
+        "request_id",
+        "token",
+    )
+
+    def __init__(self, scope: Scope) -> None:
+        self.token = False
+        self.cookie = b""
+        self.if_none_match: bytes | None = None
+        self.accepts_gzip = False
+        self.request_id: bytes | None = None
+        self.origin = False
+        self.content_type = b""
+        self.content_length: bytes | None = None
+        self.forwarded: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                self.token = True
+            elif name == b"cookie":
+                self.cookie = value if not self.cookie else self.cookie + b"; " + value
+            elif name == b"if-none-match":
+                self.if_none_match = value
+            elif name == b"accept-encoding":
+                self.accepts_gzip = b"gzip" in value
+            elif name == b"x-request-id":
+                self.request_id = value
+            elif name == b"origin":
+                self.origin = True
+            elif name == b"content-type":
+                self.content_type = value
+            elif name == b"content-length":
+                self.content_length = value
+            elif name == b"x-forwarded-for":
+                self.forwarded = value
+        client = scope.get("client")
+        self.client = client[0] if client else "unknown"
+
+
+class CachedHits:
+    """ASGI middleware: see the module docstring."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        settings: Settings,
+        generation: GenerationWatch,
+        limiter: RateLimiter,
+        metrics: Metrics,
+        clock: Callable[[], datetime],
+        cors_headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.enabled = settings.response_cache_bytes > 0
+        self.generation = generation
+        self.limiter = limiter
+        self.metrics = metrics
+        self.clock = clock
+        self.cors_headers = cors_headers
+        self.max_body = min(settings.max_body_bytes, settings.max_anonymous_body_bytes)
+        self.kept: cachetools.LRUCache[bytes, Kept] = cachetools.LRUCache(
+            maxsize=settings.response_cache_bytes, getsizeof=lambda kept: kept.size
+        )
+        self.max_entry = settings.response_cache_bytes // 8
+        self.day_from: datetime | None = None
+        self.day_to: datetime | None = None
+        self.day = ""
+        self.counters: dict[tuple[str, str, int], Any] = {}
+
+    def _today(self) -> str:
+        now = self.clock()
+        if self.day_from is None or self.day_to is None or not (self.day_from <= now < self.day_to):
+            # The China day around ``now``, computed once a day (China has no daylight saving).
+            day = to_china_date(now)
+            self.day = day.isoformat()
+            self.day_from = _first_instant_of(day, now)
+            self.day_to = self.day_from + timedelta(days=1)
+        return self.day
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.enabled:
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"], scope["method"]
+        graphql = path == "/graphql"
+        if graphql:
+            if method != "GET" and method != "POST":
+                await self.app(scope, receive, send)
+                return
+        elif method != "GET" or not (path in PAGES or path.startswith(PAGE_PREFIXES)):
+            await self.app(scope, receive, send)
+            return
+        request = _Request(scope)
+        if request.token or SESSION_COOKIE in request.cookie:
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        if method == "POST":
+            length = request.content_length
+            if (
+                not request.content_type.startswith(b"application/json")
+                or length is None
+                or not length.isdigit()
+                or int(length) > self.max_body
+            ):
+                await self.app(scope, receive, send)
+                return
+            body, disconnected = await _read_body(receive)
+            if disconnected:
+                return
+            key = b"P" + hashlib.blake2b(body, digest_size=20).digest()
+        elif graphql:
+            key = b"G" + scope["query_string"]
+        else:
+            elder = b"1" if ELDER_COOKIE in request.cookie else b"0"
+            key = b"W" + elder + path.encode() + b"?" + scope["query_string"]
+        if len(key) > 512:
+            key = key[:1] + hashlib.blake2b(key, digest_size=20).digest()
+        started = time.perf_counter()
+        day = self._today()
+        generation = await self.generation.current()
+        kept = self.kept.get(key)
+        if kept is not None and kept.generation == generation and kept.day == day:
+            charged = self._charge(request, kept.cost)
+            if charged is not False:
+                await self._answer(scope, send, request, kept, charged, started)
+                return
+        await self._miss(scope, receive, send, request, body, key, generation, day, graphql)
+
+    def _charge(self, request: _Request, cost: int) -> list[tuple[bytes, bytes]] | bool:
+        """The rate headers of a charged hit; False if the budget is spent (the stack answers 429)."""
+        if not self.settings.rate_limits_enabled:
+            return []
+        forwarded = request.forwarded.decode("latin-1") if request.forwarded is not None else None
+        charge = self.limiter.charge(address_of(request.client, forwarded, self.limiter.trusted), cost)
+        if charge is None:
+            return []  # the budget store failed: fail open, as the stack does
+        return charge.headers if charge.allowed else False
+
+    def _request_id(self, request: _Request) -> bytes:
+        given = request.request_id
+        if given is not None and SANE_ID.fullmatch(given.decode("latin-1")):
+            return given
+        return uuid.uuid4().hex.encode()
+
+    async def _answer(
+        self,
+        scope: Scope,
+        send: Send,
+        request: _Request,
+        kept: Kept,
+        rate: list[tuple[bytes, bytes]],
+        started: float,
+    ) -> None:
+        request_id = self._request_id(request)
+        headers = [*kept.headers, *rate]
+        if request.origin:
+            headers += self.cors_headers
+        if _etag_matches(request.if_none_match, kept.etag):
+            status, body = 304, b""
+        else:
+            status = 200
+            if request.accepts_gzip and kept.gzipped is not None:
+                body = kept.gzipped
+                headers.append((b"content-encoding", b"gzip"))
+            else:
+                body = kept.body
+            headers.append((b"content-length", str(len(body)).encode()))
+        headers.append((b"x-request-id", request_id))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        self._observe(scope, status, len(body), kept.cost, request_id, started)
+
+    def _observe(self, scope: Scope, status: int, size: int, cost: int, request_id: bytes, started: float) -> None:
+        """What Observe does for the stack's answers, for a hit: metrics and the access log line."""
+        elapsed = time.perf_counter() - started
+        label = (scope["path"], scope["method"], status)
+        counter = self.counters.get(label)
+        if counter is None:
+            route = route_label(scope["path"])
+            counter = self.counters[label] = (
+                self.metrics.requests.labels(route, scope["method"], str(status)),
+                self.metrics.latency.labels(route),
+            )
+            if len(self.counters) > 10_000:  # pages by id: keep the lookup table bounded
+                self.counters.clear()
+        counter[0].inc()
+        counter[1].observe(elapsed)
+        self.metrics.cache_hits.inc()
+        self.metrics.cost.observe(cost)
+        if access_log.isEnabledFor(logging.INFO):
+            client = scope.get("client")
+            access_log.info(
+                orjson.dumps(
+                    {
+                        "requestId": request_id.decode("latin-1"),
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                        "bytes": size,
+                        "client": client[0] if client else None,
+                        "cost": cost,
+                        "hit": True,
+                    }
+                ).decode()
+            )
+
+    async def _miss(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        request: _Request,
+        body: bytes,
+        key: bytes,
+        generation: int,
+        day: str,
+        graphql: bool,
+    ) -> None:
+        """Run the stack with the plain answer asked for, keep it if it may be kept, answer."""
+        scope = dict(scope)
+        scope["headers"] = [
+            (name, value)
+            for name, value in scope["headers"]
+            if name != b"accept-encoding" and name != b"if-none-match"
+        ]
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed and scope["method"] == "POST":
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, replay, capture)
+        if start is None:
+            return
+        answer = b"".join(chunks)
+        status: int = start["status"]
+        headers: list[tuple[bytes, bytes]] = list(start.get("headers", []))
+        kept_headers = [(n, v) for n, v in headers if n.lower() not in PER_REQUEST]
+        own = [(n, v) for n, v in headers if n.lower() in PER_REQUEST and n.lower() not in _REBUILT]
+        names = {n.lower(): v for n, v in headers}
+        cacheable = (
+            status == 200
+            and b"set-cookie" not in names
+            and len(answer) <= self.max_entry
+            and (
+                (graphql and names.get(b"cache-control", b"").startswith(b"public") and b'"errors":' not in answer)
+                or (not graphql and names.get(b"content-type", b"").startswith(b"text/html")
+                    and b"cache-control" not in names)
+            )
+        )
+        if status == 200 and not graphql and cacheable:
+            kept_headers.append((b"cache-control", b"public, no-cache"))
+        etag = names.get(b"etag")
+        if cacheable and etag is None:
+            etag = b'"' + hashlib.blake2b(answer, digest_size=16).hexdigest().encode() + b'"'
+            kept_headers.append((b"etag", etag))
+        vary = b"Authorization, Accept-Encoding, Origin" if graphql else b"Cookie, Accept-Encoding, Origin"
+        if status == 200 and etag is not None:
+            cost = int(scope.get("state", {}).get("query_cost") or 1)
+            kept = Kept(answer, [*kept_headers, (b"vary", vary)], etag, cost, generation, day)
+            if cacheable:
+                self.kept[key] = kept
+            await self._send_again(send, request, kept, own)
+            return
+        # Not an answer to keep (a refusal, an error, a mutation): sent as the stack made it,
+        # compressed as the GZip middleware would have.
+        if request.accepts_gzip and len(answer) >= GZIP_MIN and b"content-encoding" not in names:
+            answer = gzip.compress(answer, 6)
+            headers = [(n, v) for n, v in headers if n.lower() != b"content-length"]
+            headers += [(b"content-encoding", b"gzip"), (b"content-length", str(len(answer)).encode())]
+            if b"vary" not in names:
+                headers.append((b"vary", b"Accept-Encoding"))
+            else:
+                headers = [
+                    (n, v + b", Accept-Encoding" if n.lower() == b"vary" else v) for n, v in headers
+                ]
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
+
+    async def _send_again(
+        self, send: Send, request: _Request, kept: Kept, own: list[tuple[bytes, bytes]]
+    ) -> None:
+        """The stack's 200, with the kept answer's headers and body choice (304, gzip)."""
+        headers = [*kept.headers, *own]
+        if _etag_matches(request.if_none_match, kept.etag):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body = kept.body
+        if request.accepts_gzip and kept.gzipped is not None:
+            body = kept.gzipped
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+# Per-request headers the layer writes itself when it answers a miss (the rest it passes on).
+_REBUILT = frozenset({b"content-length", b"content-encoding", b"vary"})
+
+
+def _first_instant_of(day: Any, near: datetime) -> datetime:
+    """Midnight in China (UTC+8 all year) starting ``day``, in ``near``'s time zone."""
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ).astimezone(near.tzinfo)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The whole request body, and whether the client went away while it was read."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"", True
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+_bumpers: dict[tuple[str, str], Callable[[str], None]] = {}
+
+
+def redis_generation_bump(settings: Settings) -> Callable[[str], None]:
+    """The after-commit listener that moves the Redis counter :class:`GenerationWatch` reads.
+
+    Registered once per (Redis URL, prefix) in every process that serves or writes (the app, the
+    CLI) when REDIS_URL is set. A failure is logged; readers then see the change at their next
+    periodic database read (``generation_recheck_ms``) or through the host's own signal.
+    """
+    assert settings.redis_url
+    found = _bumpers.get((settings.redis_url, settings.rate_limit_prefix))
+    if found is not None:
+        return found
+    timeout = settings.rate_limit_timeout_ms / 1000
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    key = f"{settings.rate_limit_prefix}:generation"
+
+    def bump(database: str) -> None:
+        try:
+            client.incr(key)
+        except (RedisError, OSError) as exc:
+            log.warning("generation counter in Redis not moved (%s: %s)", type(exc).__name__, exc)
+
+    _bumpers[(settings.redis_url, settings.rate_limit_prefix)] = bump
+    return bump
