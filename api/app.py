@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -15,6 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 import web
 from api.graphql.persisted import PersistedQueries
@@ -60,6 +62,17 @@ CORS_SIMPLE = [
     (b"access-control-allow-origin", b"*"),
     (b"access-control-expose-headers", ", ".join(CORS_EXPOSE).encode()),
 ]
+
+
+class Gongshi(Starlette):
+    """Starlette with one layer outside its whole middleware stack (the hit layer)."""
+
+    def __init__(self, *, outermost: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
+        super().__init__(**options)
+        self.outermost = outermost
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.outermost(super().build_middleware_stack())
 
 
 def create_app(
@@ -156,7 +169,21 @@ def create_app(
         await persisted.store.close()
         await engine.dispose()
 
-    app = Starlette(
+    def hits(stack: ASGIApp) -> ASGIApp:
+        # Anonymous reads answered before everything else, Starlette's error middleware included
+        # (issues 13 and 15); what it cannot answer goes down the stack.
+        return CachedHits(
+            stack,
+            settings=settings,
+            generation=generation,
+            limiter=limit,
+            metrics=metrics,
+            clock=clock,
+            cors_headers=CORS_SIMPLE,
+        )
+
+    app = Gongshi(
+        outermost=hits,
         routes=[
             Route("/healthz", healthz),
             Route("/metrics", metrics.endpoint),
@@ -177,16 +204,6 @@ def create_app(
         ],
         lifespan=lifespan,
         middleware=[
-            # Anonymous reads answered before everything else (issues 13 and 15).
-            Middleware(
-                CachedHits,
-                settings=settings,
-                generation=generation,
-                limiter=limit,
-                metrics=metrics,
-                clock=clock,
-                cors_headers=CORS_SIMPLE,
-            ),
             Middleware(Observe, metrics=metrics),
             Middleware(
                 CORSMiddleware,

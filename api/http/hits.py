@@ -26,14 +26,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import cachetools
 import orjson
 import redis
 from redis.exceptions import RedisError
@@ -117,6 +118,16 @@ class GenerationWatch:
             shared = value if isinstance(value, bytes) else b""
         return self.signal.read(), shared
 
+    def fresh(self) -> bool:
+        """Whether :attr:`generation` is still the database's (no read needed)."""
+        return (
+            self.signal is not None
+            and self.redis is None
+            and self.seen is not None
+            and self.seen[0] == self.signal.read()
+            and time.monotonic() - self.read_at < self.recheck
+        )
+
     async def current(self) -> int:
         """The generation; a database read when the marks moved or the last read is too old."""
         marks = self._marks()
@@ -135,10 +146,35 @@ class GenerationWatch:
             self.redis.close()
 
 
+class KeptAnswers:
+    """The kept answers by key, least recently used first out past ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries: OrderedDict[bytes, Kept] = OrderedDict()
+
+    def get(self, key: bytes) -> Kept | None:
+        kept = self.entries.get(key)
+        if kept is not None:
+            self.entries.move_to_end(key)
+        return kept
+
+    def __setitem__(self, key: bytes, kept: Kept) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= old.size
+        self.entries[key] = kept
+        self.size += kept.size
+        while self.size > self.max_bytes and self.entries:
+            _, dropped = self.entries.popitem(last=False)
+            self.size -= dropped.size
+
+
 class Kept:
     """An answer kept by the layer: its plain and gzipped bodies and the headers of the answer."""
 
-    __slots__ = ("body", "cost", "day", "etag", "generation", "gzipped", "headers")
+    __slots__ = ("body", "cost", "day", "etag", "generation", "gzipped", "headers", "plain_headers", "gzip_headers")
 
     def __init__(
         self, body: bytes, headers: list[tuple[bytes, bytes]], etag: bytes, cost: int, generation: int, day: str
@@ -146,6 +182,14 @@ class Kept:
         self.body = body
         self.gzipped = gzip.compress(body, 6) if len(body) >= GZIP_MIN else None
         self.headers = headers
+        self.plain_headers = [*headers, (b"content-length", str(len(body)).encode())]
+        self.gzip_headers = self.plain_headers
+        if self.gzipped is not None:
+            self.gzip_headers = [
+                *headers,
+                (b"content-encoding", b"gzip"),
+                (b"content-length", str(len(self.gzipped)).encode()),
+            ]
         self.etag = etag
         self.cost = cost
         self.generation = generation
@@ -236,14 +280,15 @@ class CachedHits:
         self.clock = clock
         self.cors_headers = cors_headers
         self.max_body = min(settings.max_body_bytes, settings.max_anonymous_body_bytes)
-        self.kept: cachetools.LRUCache[bytes, Kept] = cachetools.LRUCache(
-            maxsize=settings.response_cache_bytes, getsizeof=lambda kept: kept.size
-        )
+        self.kept = KeptAnswers(settings.response_cache_bytes)
         self.max_entry = settings.response_cache_bytes // 8
         self.day_from: datetime | None = None
         self.day_to: datetime | None = None
         self.day = ""
-        self.counters: dict[tuple[str, str, int], Any] = {}
+        self.routes: dict[str, str] = {}
+        self.tally = metrics.tally
+        self.id_prefix = uuid.uuid4().hex[:20].encode()
+        self.id_numbers = itertools.count(1)
 
     def _today(self) -> str:
         now = self.clock()
@@ -296,7 +341,11 @@ class CachedHits:
             key = key[:1] + hashlib.blake2b(key, digest_size=20).digest()
         started = time.perf_counter()
         day = self._today()
-        generation = await self.generation.current()
+        watch = self.generation
+        if watch.fresh():
+            generation = watch.generation
+        else:
+            generation = await watch.current()
         kept = self.kept.get(key)
         if kept is not None and kept.generation == generation and kept.day == day:
             charged = self._charge(request, kept.cost)
@@ -319,7 +368,8 @@ class CachedHits:
         given = request.request_id
         if given is not None and SANE_ID.fullmatch(given.decode("latin-1")):
             return given
-        return uuid.uuid4().hex.encode()
+        # Unique without a random draw per request: this process's random prefix and a count.
+        return b"%s%012x" % (self.id_prefix, next(self.id_numbers))
 
     async def _answer(
         self,
@@ -331,19 +381,14 @@ class CachedHits:
         started: float,
     ) -> None:
         request_id = self._request_id(request)
-        headers = [*kept.headers, *rate]
+        if request.if_none_match is not None and _etag_matches(request.if_none_match, kept.etag):
+            status, body, headers = 304, b"", [*kept.headers, *rate]
+        elif request.accepts_gzip and kept.gzipped is not None:
+            status, body, headers = 200, kept.gzipped, [*kept.gzip_headers, *rate]
+        else:
+            status, body, headers = 200, kept.body, [*kept.plain_headers, *rate]
         if request.origin:
             headers += self.cors_headers
-        if _etag_matches(request.if_none_match, kept.etag):
-            status, body = 304, b""
-        else:
-            status = 200
-            if request.accepts_gzip and kept.gzipped is not None:
-                body = kept.gzipped
-                headers.append((b"content-encoding", b"gzip"))
-            else:
-                body = kept.body
-            headers.append((b"content-length", str(len(body)).encode()))
         headers.append((b"x-request-id", request_id))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -352,20 +397,12 @@ class CachedHits:
     def _observe(self, scope: Scope, status: int, size: int, cost: int, request_id: bytes, started: float) -> None:
         """What Observe does for the stack's answers, for a hit: metrics and the access log line."""
         elapsed = time.perf_counter() - started
-        label = (scope["path"], scope["method"], status)
-        counter = self.counters.get(label)
-        if counter is None:
-            route = route_label(scope["path"])
-            counter = self.counters[label] = (
-                self.metrics.requests.labels(route, scope["method"], str(status)),
-                self.metrics.latency.labels(route),
-            )
-            if len(self.counters) > 10_000:  # pages by id: keep the lookup table bounded
-                self.counters.clear()
-        counter[0].inc()
-        counter[1].observe(elapsed)
-        self.metrics.cache_hits.inc()
-        self.metrics.cost.observe(cost)
+        label = self.routes.get(scope["path"])
+        if label is None:
+            if len(self.routes) > 10_000:  # pages by id: keep the lookup table bounded
+                self.routes.clear()
+            label = self.routes[scope["path"]] = route_label(scope["path"])
+        self.tally.add(label, scope["method"], _STATUS[status], elapsed, cost)
         if access_log.isEnabledFor(logging.INFO):
             client = scope.get("client")
             access_log.info(
@@ -488,6 +525,7 @@ class CachedHits:
         await send({"type": "http.response.body", "body": body})
 
 
+_STATUS = {200: "200", 304: "304"}
 # Per-request headers the layer writes itself when it answers a miss (the rest it passes on).
 _REBUILT = frozenset({b"content-length", b"content-encoding", b"vary"})
 

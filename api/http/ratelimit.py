@@ -98,6 +98,18 @@ class LocalBudgets(Storage):
         window[0] += amount
         return int(window[0])
 
+    def charge(self, key: str, expiry: float, amount: int) -> tuple[int, float]:
+        """``incr`` and ``get_expiry`` in one step: (count now, when the window ends)."""
+        now = time.time()
+        window = self.windows.get(key)
+        if window is None or window[1] <= now:
+            if now - self.swept_at > 60:
+                self.swept_at = now
+                self.windows = {k: w for k, w in self.windows.items() if w[1] > now}
+            window = self.windows[key] = [0, now + expiry]
+        window[0] += amount
+        return int(window[0]), window[1]
+
     def get(self, key: str) -> int:
         window = self._window(key, time.time())
         return int(window[0]) if window is not None else 0
@@ -276,16 +288,31 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
     strategy = limiter.limiter
     prefix = [settings.rate_limit_prefix] if settings.rate_limit_prefix else []
 
+    local = strategy.storage if isinstance(strategy.storage, LocalBudgets) else None
+    if local is not None and not isinstance(strategy, limits.strategies.FixedWindowRateLimiter):
+        local = None  # the direct charge below is the fixed window's arithmetic
+    keys: dict[str, str] = {}  # address -> storage key (limits builds it with several joins)
+    expiry = anonymous_item.get_expiry()
+
     def charge(address: str, cost: int) -> Charge | None:
         """Charge ``cost`` units to the anonymous caller at ``address``, as a request through
         :func:`wrap` would be (the same budget); None if the budget store failed (fail open)."""
-        identifiers = (*prefix, f"ip:{address}", "gongshi")
-        try:
-            allowed = strategy.hit(anonymous_item, *identifiers, cost=cost)
-            reset_at, remaining = strategy.get_window_stats(anonymous_item, *identifiers)
-        except redis.RedisError as exc:
-            health.failed(exc)
-            return None
+        key = keys.get(address)
+        if key is None:
+            if len(keys) > 100_000:
+                keys.clear()
+            key = keys[address] = anonymous_item.key_for(*prefix, f"ip:{address}", "gongshi")
+        if local is not None:
+            count, reset_at = local.charge(key, expiry, cost)
+            allowed, remaining = count <= amount, amount - count
+        else:
+            identifiers = (*prefix, f"ip:{address}", "gongshi")
+            try:
+                allowed = strategy.hit(anonymous_item, *identifiers, cost=cost)
+                reset_at, remaining = strategy.get_window_stats(anonymous_item, *identifiers)
+            except redis.RedisError as exc:
+                health.failed(exc)
+                return None
         reset = max(0, int(reset_at - time.time()) + 1)
         left = max(0, remaining)
         return Charge(
