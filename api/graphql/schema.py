@@ -6,7 +6,6 @@ import functools
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -20,6 +19,7 @@ from api.graphql.inspections.recognition import RecognitionQuery
 from api.graphql.inspections.results import ResultMutation
 from api.graphql.inspections.statistics import StatisticsQuery
 from api.graphql.inspections.work import DepartmentQuery
+from api.graphql.document_cache import SizedParserCache
 from api.graphql.limits import LimitedValidation, Limits
 from api.graphql.nodes.log import LogQuery
 from api.graphql.objection_work import ObjectionWorkQuery
@@ -97,10 +97,10 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=short_path(),
         # Factories, not instances: strawberry builds one per request; the parser and validation
-        # LRU caches live at module level (keyed by maxsize), so every request shares them.
+        # caches live at module level (api/graphql/document_cache.py), bounded by size.
         extensions=[
-            lambda: ParserCache(maxsize=1000),
-            lambda: LimitedValidation(LIMITS, max_tokens=MAX_TOKENS, maxsize=1000),
+            SizedParserCache,
+            lambda: LimitedValidation(LIMITS, max_tokens=MAX_TOKENS),
             CodedErrorMask,
             ClientErrorCodes,
         ],
