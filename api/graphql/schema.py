@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 
 from api.graphql.client_errors import ClientErrorCodes, QuietSchema
 from api.graphql.core.errors import CodedErrorMask
+from api.graphql.document_cache import SizedParserCache
 from api.graphql.inspections.accounts import AccountMutation, AccountQuery
 from api.graphql.inspections.fieldwork import FieldworkMutation
 from api.graphql.inspections.imports import DataMutation
@@ -19,7 +20,6 @@ from api.graphql.inspections.recognition import RecognitionQuery
 from api.graphql.inspections.results import ResultMutation
 from api.graphql.inspections.statistics import StatisticsQuery
 from api.graphql.inspections.work import DepartmentQuery
-from api.graphql.document_cache import SizedParserCache
 from api.graphql.limits import LimitedValidation, Limits
 from api.graphql.nodes.log import LogQuery
 from api.graphql.objection_work import ObjectionWorkQuery

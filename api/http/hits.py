@@ -174,10 +174,26 @@ class KeptAnswers:
 class Kept:
     """An answer kept by the layer: its plain and gzipped bodies and the headers of the answer."""
 
-    __slots__ = ("body", "cost", "day", "etag", "generation", "gzipped", "headers", "plain_headers", "gzip_headers")
+    __slots__ = (
+        "body",
+        "cost",
+        "day",
+        "etag",
+        "generation",
+        "gzip_headers",
+        "gzipped",
+        "headers",
+        "plain_headers",
+    )
 
     def __init__(
-        self, body: bytes, headers: list[tuple[bytes, bytes]], etag: bytes, cost: int, generation: int, day: str
+        self,
+        body: bytes,
+        headers: list[tuple[bytes, bytes]],
+        etag: bytes,
+        cost: int,
+        generation: int,
+        day: str,
     ) -> None:
         self.body = body
         self.gzipped = gzip.compress(body, 6) if len(body) >= GZIP_MIN else None
@@ -349,20 +365,20 @@ class CachedHits:
         kept = self.kept.get(key)
         if kept is not None and kept.generation == generation and kept.day == day:
             charged = self._charge(request, kept.cost)
-            if charged is not False:
+            if charged is not None:
                 await self._answer(scope, send, request, kept, charged, started)
                 return
         await self._miss(scope, receive, send, request, body, key, generation, day, graphql)
 
-    def _charge(self, request: _Request, cost: int) -> list[tuple[bytes, bytes]] | bool:
-        """The rate headers of a charged hit; False if the budget is spent (the stack answers 429)."""
+    def _charge(self, request: _Request, cost: int) -> list[tuple[bytes, bytes]] | None:
+        """The rate headers of a charged hit; None if the budget is spent (the stack answers 429)."""
         if not self.settings.rate_limits_enabled:
             return []
         forwarded = request.forwarded.decode("latin-1") if request.forwarded is not None else None
         charge = self.limiter.charge(address_of(request.client, forwarded, self.limiter.trusted), cost)
         if charge is None:
             return []  # the budget store failed: fail open, as the stack does
-        return charge.headers if charge.allowed else False
+        return charge.headers if charge.allowed else None
 
     def _request_id(self, request: _Request) -> bytes:
         given = request.request_id
@@ -394,7 +410,9 @@ class CachedHits:
         await send({"type": "http.response.body", "body": body})
         self._observe(scope, status, len(body), kept.cost, request_id, started)
 
-    def _observe(self, scope: Scope, status: int, size: int, cost: int, request_id: bytes, started: float) -> None:
+    def _observe(
+        self, scope: Scope, status: int, size: int, cost: int, request_id: bytes, started: float
+    ) -> None:
         """What Observe does for the stack's answers, for a hit: metrics and the access log line."""
         elapsed = time.perf_counter() - started
         label = self.routes.get(scope["path"])
@@ -473,9 +491,16 @@ class CachedHits:
             and b"set-cookie" not in names
             and len(answer) <= self.max_entry
             and (
-                (graphql and names.get(b"cache-control", b"").startswith(b"public") and b'"errors":' not in answer)
-                or (not graphql and names.get(b"content-type", b"").startswith(b"text/html")
-                    and b"cache-control" not in names)
+                (
+                    graphql
+                    and names.get(b"cache-control", b"").startswith(b"public")
+                    and b'"errors":' not in answer
+                )
+                or (
+                    not graphql
+                    and names.get(b"content-type", b"").startswith(b"text/html")
+                    and b"cache-control" not in names
+                )
             )
         )
         if status == 200 and not graphql and cacheable:
@@ -501,9 +526,7 @@ class CachedHits:
             if b"vary" not in names:
                 headers.append((b"vary", b"Accept-Encoding"))
             else:
-                headers = [
-                    (n, v + b", Accept-Encoding" if n.lower() == b"vary" else v) for n, v in headers
-                ]
+                headers = [(n, v + b", Accept-Encoding" if n.lower() == b"vary" else v) for n, v in headers]
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": answer})
 

@@ -113,7 +113,9 @@ class HitTally:
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self.direct = not tested("prometheus_client", PROMETHEUS_SERIES, purpose="hit metrics added at scrape")
+        self.direct = not tested(
+            "prometheus_client", PROMETHEUS_SERIES, purpose="hit metrics added at scrape"
+        )
         self.latency_bounds = list(metrics.latency._upper_bounds) if not self.direct else []
         self.cost_bounds = list(metrics.cost._upper_bounds) if not self.direct else []
         self.requests: dict[tuple[str, str, str], int] = {}

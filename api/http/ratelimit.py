@@ -69,7 +69,7 @@ class LocalBudgets(Storage):
     dropped when it is next read, and the whole dict is swept at most once a window.
     """
 
-    STORAGE_SCHEME = ["gongshi-memory"]
+    STORAGE_SCHEME = ["gongshi-memory"]  # noqa: RUF012 - limits' registry reads the base's attribute
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
         self.windows: dict[str, list[float]] = {}  # key -> [count, expires at (time.time())]

@@ -86,7 +86,9 @@ def publish_in_another_process(url: str, name: str) -> None:
         asyncio.run(publish({url!r}, {name!r}))
         """
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -165,12 +167,16 @@ async def test_hits_spend_the_rate_budget_and_then_the_stack_refuses(
         assert int(refused.headers["Retry-After"]) >= 1
 
 
-async def test_a_hit_carries_the_headers_of_the_first_answer(session: AsyncSession, engine: AsyncEngine) -> None:
+async def test_a_hit_carries_the_headers_of_the_first_answer(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
     await factories.joint_task(session, entities=3)
     async with app_client(session, engine) as client:
         headers = {"Origin": "https://example.org", "Accept-Encoding": "gzip", "X-Request-ID": "trace-1"}
         first = await client.post("/graphql", json={"query": RESULTS}, headers=headers)
-        hit = await client.post("/graphql", json={"query": RESULTS}, headers={**headers, "X-Request-ID": "trace-2"})
+        hit = await client.post(
+            "/graphql", json={"query": RESULTS}, headers={**headers, "X-Request-ID": "trace-2"}
+        )
         for answer, request_id in ((first, "trace-1"), (hit, "trace-2")):
             assert answer.status_code == 200
             assert answer.headers["Content-Encoding"] == "gzip"  # 3 results and more: over 1 KB
@@ -181,7 +187,9 @@ async def test_a_hit_carries_the_headers_of_the_first_answer(session: AsyncSessi
             assert answer.headers["X-Request-ID"] == request_id
             assert answer.headers["X-RateLimit-Limit"] == "120"
         assert hit.content == first.content and hit.headers["ETag"] == first.headers["ETag"]
-        plain = await client.post("/graphql", json={"query": RESULTS}, headers={"Accept-Encoding": "identity"})
+        plain = await client.post(
+            "/graphql", json={"query": RESULTS}, headers={"Accept-Encoding": "identity"}
+        )
         assert "Content-Encoding" not in plain.headers and "Access-Control-Allow-Origin" not in plain.headers
         assert gzip.decompress(gzip.compress(plain.content)) == first.content and plain.json() == first.json()
         assert re.fullmatch(r"[0-9a-f]{32}", plain.headers["X-Request-ID"])
@@ -196,7 +204,9 @@ async def test_pages_are_kept_per_setting_revalidated_and_never_for_a_signed_in_
         search = {"q": "姚安县"}
         page = await client.get("/search", params=search, headers={"Accept-Encoding": "gzip"})
         assert page.status_code == 200 and "姚安县甲商行" in page.text
-        assert page.headers["Content-Encoding"] == "gzip" and page.headers["Cache-Control"] == "public, no-cache"
+        assert (
+            page.headers["Content-Encoding"] == "gzip" and page.headers["Cache-Control"] == "public, no-cache"
+        )
         assert page.headers["Vary"] == "Cookie, Accept-Encoding, Origin"
         again = await client.get("/search", params=search, headers={"If-None-Match": page.headers["ETag"]})
         assert again.status_code == 304 and again.content == b""
