@@ -119,7 +119,7 @@ def create_app(
     signal = signal_for(database_key(engine.sync_engine))
     if settings.redis_url:  # other hosts watch the Redis counter: move it after every public commit
         add_after_commit_listener(redis_generation_bump(settings))
-    generation = GenerationWatch(sessions, signal, settings, budgets)
+    generation = GenerationWatch(signal, settings, budgets)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

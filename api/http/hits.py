@@ -38,13 +38,11 @@ from typing import Any
 import orjson
 import redis
 from redis.exceptions import RedisError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.observe import SANE_ID, Metrics, access_log, route_label
 from api.http.ratelimit import BudgetHealth, RateLimiter, address_of
 from api.settings import Settings
-from schema.generation import current_generation
 from schema.generation_signal import GenerationSignal
 from workdays import to_china_date
 from workdays.china_time import CHINA_TZ
@@ -80,16 +78,19 @@ PER_REQUEST = frozenset(
 
 
 class GenerationWatch:
-    """The publication generation as of now, read from the database only when it may have moved."""
+    """The publication generation as the stack last read it, and whether it may have moved since.
+
+    The layer never reads the database itself: a request it cannot vouch for goes down the stack,
+    which reads the generation in its own transaction (api/http/caching.py, the website's reader)
+    and leaves it in the request's state; :meth:`learned` takes it with the marks read before.
+    """
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
         signal: GenerationSignal | None,
         settings: Settings,
         health: BudgetHealth,
     ) -> None:
-        self.sessions = sessions
         self.signal = signal
         self.recheck = settings.generation_recheck_ms / 1000
         self.health = health
@@ -104,8 +105,8 @@ class GenerationWatch:
         self.generation = 0
         self.read_at = 0.0
 
-    def _marks(self) -> tuple[int, bytes | None] | None:
-        """The signal and the Redis counter now; None when either is unavailable (read the database)."""
+    def marks(self) -> tuple[int, bytes | None] | None:
+        """The signal and the Redis counter now; None when either is unavailable (never fresh)."""
         if self.signal is None:
             return None
         shared: bytes | None = None
@@ -119,27 +120,16 @@ class GenerationWatch:
         return self.signal.read(), shared
 
     def fresh(self) -> bool:
-        """Whether :attr:`generation` is still the database's (no read needed)."""
-        return (
-            self.signal is not None
-            and self.redis is None
-            and self.seen is not None
-            and self.seen[0] == self.signal.read()
-            and time.monotonic() - self.read_at < self.recheck
-        )
+        """Whether :attr:`generation` is still the database's: no mark moved, not too old."""
+        if self.seen is None or time.monotonic() - self.read_at >= self.recheck:
+            return False
+        marks = self.marks()
+        return marks is not None and marks == self.seen
 
-    async def current(self) -> int:
-        """The generation; a database read when the marks moved or the last read is too old."""
-        marks = self._marks()
-        now = time.monotonic()
-        if marks is not None and marks == self.seen and now - self.read_at < self.recheck:
-            return self.generation
-        async with self.sessions() as session:
-            generation = await current_generation(session)
-        # The marks were read before the database: a commit in between moves them again, so the
-        # pair never claims a generation newer than what was committed when the marks were seen.
-        self.seen, self.generation, self.read_at = marks, generation, now
-        return generation
+    def learned(self, marks: tuple[int, bytes | None] | None, generation: int) -> None:
+        """Take ``generation``, read from the database after ``marks`` were read, as the current one."""
+        if marks is not None:
+            self.seen, self.generation, self.read_at = marks, generation, time.monotonic()
 
     def close(self) -> None:
         if self.redis is not None:
@@ -358,17 +348,23 @@ class CachedHits:
         started = time.perf_counter()
         day = self._today()
         watch = self.generation
-        if watch.fresh():
-            generation = watch.generation
-        else:
-            generation = await watch.current()
         kept = self.kept.get(key)
+        # Not fresh: the request goes down the stack, which reads the generation in its own
+        # transaction (and answers from the response cache if nothing changed); the watch learns it.
+        generation = watch.generation if watch.fresh() else None
         if kept is not None and kept.generation == generation and kept.day == day:
             charged = self._charge(request, kept.cost)
             if charged is not None:
                 await self._answer(scope, send, request, kept, charged, started)
                 return
+        marks = watch.marks() if generation is None else None
         await self._miss(scope, receive, send, request, body, key, generation, day, graphql)
+        if generation is None:
+            # The stack read the generation in its own transaction, after the marks were read:
+            # the watch takes it instead of a read of its own (no statement added to a miss).
+            read = scope.get("state", {}).get("publication_generation")
+            if read is not None:
+                watch.learned(marks, int(read))
 
     def _charge(self, request: _Request, cost: int) -> list[tuple[bytes, bytes]] | None:
         """The rate headers of a charged hit; None if the budget is spent (the stack answers 429)."""
@@ -447,11 +443,17 @@ class CachedHits:
         request: _Request,
         body: bytes,
         key: bytes,
-        generation: int,
+        generation: int | None,
         day: str,
         graphql: bool,
     ) -> None:
-        """Run the stack with the plain answer asked for, keep it if it may be kept, answer."""
+        """Run the stack with the plain answer asked for, keep it if it may be kept, answer.
+
+        The answer is kept under the generation known before the stack ran, else the one the
+        stack read before it read anything else: either is at most the generation of the data
+        the answer shows, so it is never served after that data changed.
+        """
+        scope.setdefault("state", {})  # shared with the copy: the stack writes what it read there
         scope = dict(scope)
         scope["headers"] = [
             (name, value)
@@ -510,9 +512,13 @@ class CachedHits:
             etag = b'"' + hashlib.blake2b(answer, digest_size=16).hexdigest().encode() + b'"'
             kept_headers.append((b"etag", etag))
         vary = b"Authorization, Accept-Encoding, Origin" if graphql else b"Cookie, Accept-Encoding, Origin"
+        if generation is None:
+            read = scope.get("state", {}).get("publication_generation")
+            generation = int(read) if read is not None else None
+            cacheable = cacheable and generation is not None
         if status == 200 and etag is not None:
             cost = int(scope.get("state", {}).get("query_cost") or 1)
-            kept = Kept(answer, [*kept_headers, (b"vary", vary)], etag, cost, generation, day)
+            kept = Kept(answer, [*kept_headers, (b"vary", vary)], etag, cost, generation or 0, day)
             if cacheable:
                 self.kept[key] = kept
             await self._send_again(send, request, kept, own)
