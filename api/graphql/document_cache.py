@@ -37,11 +37,14 @@ class SizedCache(Generic[Value]):
         self.budget = budget
         self.weight = 0
         self.entries: OrderedDict[Hashable, tuple[Value, int]] = OrderedDict()
+        self.hits = self.misses = 0
 
     def get(self, key: Hashable) -> Value | None:
         found = self.entries.get(key)
         if found is None:
+            self.misses += 1
             return None
+        self.hits += 1
         self.entries.move_to_end(key)
         return found[0]
 
