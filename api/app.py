@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -15,6 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 import web
 from api.graphql.persisted import PersistedQueries
@@ -29,6 +31,7 @@ from api.http.downloads import download_routes
 from api.http.errors import graphql_error
 from api.http.evidence import evidence_routes
 from api.http.forms import form_routes
+from api.http.hits import CachedHits, GenerationWatch, redis_generation_bump
 from api.http.log import log_routes, log_signer
 from api.http.observe import Metrics, Observe
 from api.http.ratelimit import BudgetHealth, rate_limiter
@@ -38,6 +41,8 @@ from api.settings import Settings
 from inspections.principals import PUBLIC
 from schema.base import utcnow
 from schema.db import make_engine, make_sessionmaker
+from schema.generation import add_after_commit_listener, database_key
+from schema.generation_signal import signal_for
 from schema.migrate import current_revision, head_revision
 
 
@@ -49,6 +54,26 @@ def anonymous(endpoint: Endpoint) -> Endpoint:
         return await endpoint(request)
 
     return call
+
+
+# CORS for the public API: any origin may read it from a browser; no cookies, so no credentials.
+CORS_EXPOSE = ["ETag", "RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-ID"]
+# What Starlette's CORS middleware adds to a simple response when the request has an Origin.
+CORS_SIMPLE = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", ", ".join(CORS_EXPOSE).encode()),
+]
+
+
+class Gongshi(Starlette):
+    """Starlette with one layer outside its whole middleware stack (the hit layer)."""
+
+    def __init__(self, *, outermost: Callable[[ASGIApp], ASGIApp], **options: Any) -> None:
+        super().__init__(**options)
+        self.outermost = outermost
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.outermost(super().build_middleware_stack())
 
 
 def create_app(
@@ -91,6 +116,11 @@ def create_app(
         ),
         lambda error: graphql_error(401, error.message, error.code, headers={"WWW-Authenticate": "Bearer"}),
     )
+
+    signal = signal_for(database_key(engine.sync_engine))
+    if settings.redis_url:  # other hosts watch the Redis counter: move it after every public commit
+        add_after_commit_listener(redis_generation_bump(settings))
+    generation = GenerationWatch(signal, settings, budgets)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -140,11 +170,26 @@ def create_app(
         async with search_lifespan(sessions), log_signer(sessions, settings):  # public log (issue 18)
             freeze_startup_objects()
             yield
+        generation.close()
         await cache.store.close()
         await persisted.store.close()
         await engine.dispose()
 
-    app = Starlette(
+    def hits(stack: ASGIApp) -> ASGIApp:
+        # Anonymous reads answered before everything else, Starlette's error middleware included
+        # (issues 13 and 15); what it cannot answer goes down the stack.
+        return CachedHits(
+            stack,
+            settings=settings,
+            generation=generation,
+            limiter=limit,
+            metrics=metrics,
+            clock=clock,
+            cors_headers=CORS_SIMPLE,
+        )
+
+    app = Gongshi(
+        outermost=hits,
         routes=[
             Route("/healthz", healthz),
             Route("/metrics", metrics.endpoint),
@@ -167,13 +212,12 @@ def create_app(
         lifespan=lifespan,
         middleware=[
             Middleware(Observe, metrics=metrics),
-            # Any origin may read the public API from a browser; no cookies, so no credentials.
             Middleware(
                 CORSMiddleware,
                 allow_origins=["*"],
                 allow_methods=["GET", "POST"],
                 allow_headers=["authorization", "content-type", "x-request-id", "if-none-match"],
-                expose_headers=["ETag", "RateLimit", "RateLimit-Policy", "Retry-After", "X-Request-ID"],
+                expose_headers=CORS_EXPOSE,
                 max_age=86400,
             ),
             Middleware(GZipMiddleware, minimum_size=1024),

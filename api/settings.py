@@ -85,6 +85,10 @@ class Settings:
     short_path: bool = True
     # Bytes of anonymous answers this process keeps (the public response cache); 0 turns it off.
     response_cache_bytes: int = 32 * 1024 * 1024
+    # The hit layer re-reads the publication generation from the database at least this often,
+    # even when no writer signalled a change: it bounds how long a writer that died between its
+    # commit and the signal can leave stale answers (api/http/hits.py).
+    generation_recheck_ms: int = 1000
     # Annual plans are due by end of February (seed 001 art.7, 河南) or end of March (seed 002 art.6,
     # 云南): the deadline (month-day) per region-code prefix; the longest matching prefix wins.
     plan_deadlines: dict[str, str] = field(default_factory=lambda: {"": "03-31", "41": "02-28"})
@@ -157,6 +161,7 @@ class Settings:
             public_max_age=_int(env, "GONGSHI_PUBLIC_MAX_AGE", cls.public_max_age),
             short_path=(env.get("GONGSHI_SHORT_PATH", "1") not in {"0", "false", "no"}),
             response_cache_bytes=_int(env, "GONGSHI_RESPONSE_CACHE_BYTES", cls.response_cache_bytes),
+            generation_recheck_ms=_int(env, "GONGSHI_GENERATION_RECHECK_MS", cls.generation_recheck_ms),
             rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),
             plan_deadlines=_deadlines(env.get("GONGSHI_PLAN_DEADLINES")),
             evidence_dir=env.get("GONGSHI_EVIDENCE_DIR") or cls.evidence_dir,

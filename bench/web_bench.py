@@ -178,6 +178,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--throughput-only", action="store_true", help="skip the weight and browser parts")
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int)
     parser.add_argument("--response", type=Path)
@@ -221,7 +222,7 @@ def main() -> None:
         }
         print(f"## Weight (gzip -6), {time.strftime('%Y-%m-%d %H:%M')}\n")
         print("| page | HTML | scripts + CSS | total | uncompressed |\n|---|---:|---:|---:|---:|")
-        for label, path in pages.items():
+        for label, path in pages.items() if not args.throughput_only else ():
             html, assets, raw = weight(base, path)
             print(
                 f"| {label} | {html / 1024:.1f} KB | {assets / 1024:.1f} KB "
@@ -231,7 +232,7 @@ def main() -> None:
             f"\n## First search result visible (query “{query}”, phone viewport, "
             f"median of {runs} [min–max])\n"
         )
-        for label, profile in PROFILES.items():
+        for label, profile in PROFILES.items() if not args.throughput_only else ():
             rendered, times = first_result(base, query, profile, runs)
             print(
                 f"- {label}: rendered {statistics.median(rendered):.2f} s "

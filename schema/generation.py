@@ -11,6 +11,7 @@ doubt, public: an extra bump costs one cache miss, a missing one serves stale da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from schema.base import Base
+from schema.generation_signal import signal_for
 from schema.models import (
     ActivationCode,
     AnnualPlan,
@@ -157,12 +159,56 @@ async def current_generation(session: AsyncSession) -> int:
     return int(await session.scalar(_READ) or 0)
 
 
+_PENDING = "gongshi_publication_pending"
+# Called after a commit that moved the generation, with the database URL (e.g. a Redis INCR for
+# readers on other hosts); registered by the edge when REDIS_URL is set.
+_after_commit_listeners: list[Callable[[str], None]] = []
+
+
+def database_key(bind: sa.Engine | sa.Connection) -> str:
+    """What names a database for the signal: its URL without the password, driver included."""
+    engine = bind.engine if isinstance(bind, sa.Connection) else bind
+    return engine.url.render_as_string(hide_password=True)
+
+
+def add_after_commit_listener(listener: Callable[[str], None]) -> None:
+    """Call ``listener(database_key)`` after every commit that moved the generation (idempotent)."""
+    if listener not in _after_commit_listeners:
+        _after_commit_listeners.append(listener)
+
+
+def _signal(session: Session) -> None:
+    """Move the shared-memory signal now (a flush) and remember to move it again after commit.
+
+    The flush-time move lets a reader sharing this transaction (the tests' apps) see the change;
+    the after-commit one is the one other processes rely on. A rollback leaves the mark: the
+    session's next commit then moves the signal once more, which costs readers one database read.
+    """
+    key = database_key(session.get_bind())
+    session.info[_PENDING] = key
+    signal = signal_for(key)
+    if signal is not None:
+        signal.bump()
+
+
+def _after_commit(session: Session) -> None:
+    key = session.info.pop(_PENDING, None)
+    if key is None:
+        return
+    signal = signal_for(key)
+    if signal is not None:
+        signal.bump()
+    for listener in _after_commit_listeners:
+        listener(key)
+
+
 def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     # Before the flush's own writes: on PostgreSQL the generation row is then the first lock a
     # publishing transaction takes, so two of them queue on it instead of deadlocking on rows
     # each locked first (a bump after the writes would invert the order in a later flush).
     if touches_public(session):
         bump(session.connection())
+        _signal(session)
 
 
 def _bulk_statement(state: ORMExecuteState) -> None:
@@ -172,6 +218,7 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if mapper is not None and mapper.class_ in PUBLIC_MODELS:
         bump(state.session.connection())
+        _signal(state.session)
 
 
 def install() -> None:
@@ -179,3 +226,4 @@ def install() -> None:
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "do_orm_execute", _bulk_statement)
+        event.listen(Session, "after_commit", _after_commit)

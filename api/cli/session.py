@@ -17,6 +17,11 @@ from schema.migrate import upgrade
 async def open_sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A session factory on the configured database; the engine is disposed when the block ends."""
     engine = make_engine(settings.database_url)
+    if settings.redis_url:  # servers on other hosts watch the Redis counter (api/http/hits.py)
+        from api.http.hits import redis_generation_bump
+        from schema.generation import add_after_commit_listener
+
+        add_after_commit_listener(redis_generation_bump(settings))
     try:
         yield make_sessionmaker(engine)
     finally:

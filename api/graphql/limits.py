@@ -35,10 +35,11 @@ from graphql import (
     get_named_type,
 )
 from graphql.type.definition import GraphQLInterfaceType
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import SchemaExtension
 
 from api.error_codes import ApiErrorCode as Code
 from api.graphql.core.pagination import DEFAULT_FIRST, MAX_FIRST
+from api.graphql.document_cache import cached_validation
 
 
 @dataclass(frozen=True)
@@ -183,15 +184,15 @@ def _operation(document: Any, name: str | None) -> OperationDefinitionNode | Non
     return next((o for o in operations if o.name is not None and o.name.value == name), None)
 
 
-class LimitedValidation(ValidationCache):
+class LimitedValidation(SchemaExtension):
     """Tokens capped at parse; depth, aliases and cost refused before (cached) validation; cost reported.
 
     One extension with the validation cache, since that cache sets the validation errors outright:
     a document over a limit is refused without graphql-core's rules ever seeing it.
     """
 
-    def __init__(self, limits: Limits, max_tokens: int, maxsize: int) -> None:
-        super().__init__(maxsize=maxsize)
+    def __init__(self, limits: Limits, max_tokens: int) -> None:
+        super().__init__()
         self.limits = limits
         self.max_tokens = max_tokens
         self.cost: int | None = None
@@ -220,7 +221,12 @@ class LimitedValidation(ValidationCache):
                 context.pre_execution_errors = errors
                 yield
                 return
-        yield from super().on_validate()
+        if document is not None:
+            # Kept by the document's text (api/graphql/document_cache.py), not by the document.
+            context.pre_execution_errors = cached_validation(
+                context.schema._schema, context.query or "", document, context.validation_rules
+            )
+        yield
 
     def get_results(self) -> dict[str, Any]:
         if self.cost is None:

@@ -6,12 +6,12 @@ import functools
 from typing import Any
 
 import strawberry
-from strawberry.extensions import ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.graphql.client_errors import ClientErrorCodes, QuietSchema
 from api.graphql.core.errors import CodedErrorMask
+from api.graphql.document_cache import SizedParserCache
 from api.graphql.inspections.accounts import AccountMutation, AccountQuery
 from api.graphql.inspections.fieldwork import FieldworkMutation
 from api.graphql.inspections.imports import DataMutation
@@ -97,10 +97,10 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=short_path(),
         # Factories, not instances: strawberry builds one per request; the parser and validation
-        # LRU caches live at module level (keyed by maxsize), so every request shares them.
+        # caches live at module level (api/graphql/document_cache.py), bounded by size.
         extensions=[
-            lambda: ParserCache(maxsize=1000),
-            lambda: LimitedValidation(LIMITS, max_tokens=MAX_TOKENS, maxsize=1000),
+            SizedParserCache,
+            lambda: LimitedValidation(LIMITS, max_tokens=MAX_TOKENS),
             CodedErrorMask,
             ClientErrorCodes,
         ],

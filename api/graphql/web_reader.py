@@ -48,7 +48,11 @@ class SchemaReader:
                 day = to_china_date(self.clock()).isoformat()
                 parts = orjson.dumps([document, variables, day], option=orjson.OPT_SORT_KEYS)
                 digest = hashlib.blake2b(parts, digest_size=20).hexdigest()
-                key = f"{await current_generation(session)}:web:{digest}"
+                generation = await current_generation(session)
+                key = f"{generation}:web:{digest}"
+                # The page's first read: what the hit layer keeps the rendered page under.
+                if getattr(request.state, "publication_generation", None) is None:
+                    request.state.publication_generation = generation
                 cached = await self.cache.get(key)
                 if cached is not None:
                     found: dict[str, Any] = orjson.loads(cached)

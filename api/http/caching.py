@@ -120,6 +120,8 @@ def http_caching(
             key = cache_key(operation, to_china_date(clock()).isoformat())
         if key is not None:
             generation = await current_generation(request.state.session)
+            # For the hit layer (api/http/hits.py): what it keeps this answer under.
+            request.state.publication_generation = generation
             hit = await cache.get(key, generation)
             if metrics is not None:
                 (metrics.cache_hits if hit is not None else metrics.cache_misses).inc()

@@ -20,7 +20,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import limits
 import redis
+from limits.storage import Storage
 from slowapi import Limiter
 from slowapi.errors import RateLimitExceeded
 from starlette.requests import Request
@@ -59,6 +61,75 @@ class BudgetHealth:
         return "degraded" if recent else "ok"
 
 
+class LocalBudgets(Storage):
+    """The in-process budget store (``gongshi-memory://``): fixed windows in a dict, no thread.
+
+    ``limits``' own memory storage starts a ``threading.Timer`` whenever a window may expire (a
+    thread per burst of requests: ~1,400 in 2,000 cached requests); here an expired window is
+    dropped when it is next read, and the whole dict is swept at most once a window.
+    """
+
+    STORAGE_SCHEME = ["gongshi-memory"]  # noqa: RUF012 - limits' registry reads the base's attribute
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
+        self.windows: dict[str, list[float]] = {}  # key -> [count, expires at (time.time())]
+        self.swept_at = 0.0
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return ValueError
+
+    def _window(self, key: str, now: float) -> list[float] | None:
+        window = self.windows.get(key)
+        if window is not None and window[1] <= now:
+            del self.windows[key]
+            return None
+        return window
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        if now - self.swept_at > 60:
+            self.swept_at = now
+            self.windows = {k: w for k, w in self.windows.items() if w[1] > now}
+        window = self._window(key, now)
+        if window is None:
+            window = self.windows[key] = [0, now + expiry]
+        window[0] += amount
+        return int(window[0])
+
+    def charge(self, key: str, expiry: float, amount: int) -> tuple[int, float]:
+        """``incr`` and ``get_expiry`` in one step: (count now, when the window ends)."""
+        now = time.time()
+        window = self.windows.get(key)
+        if window is None or window[1] <= now:
+            if now - self.swept_at > 60:
+                self.swept_at = now
+                self.windows = {k: w for k, w in self.windows.items() if w[1] > now}
+            window = self.windows[key] = [0, now + expiry]
+        window[0] += amount
+        return int(window[0]), window[1]
+
+    def get(self, key: str) -> int:
+        window = self._window(key, time.time())
+        return int(window[0]) if window is not None else 0
+
+    def get_expiry(self, key: str) -> float:
+        window = self._window(key, time.time())
+        return window[1] if window is not None else time.time()
+
+    def check(self) -> bool:
+        return True
+
+    def reset(self) -> int | None:
+        count = len(self.windows)
+        self.windows = {}
+        return count
+
+    def clear(self, key: str) -> None:
+        self.windows.pop(key, None)
+
+
 def _policy(item: object) -> tuple[int, int]:
     amount = int(getattr(item, "amount", 0))
     seconds = int(item.get_expiry()) if hasattr(item, "get_expiry") else 60
@@ -72,15 +143,18 @@ def client_address(request: Request, trusted: frozenset[str]) -> str:
     before it were written by the caller and prove nothing).
     """
     address = request.client.host if request.client else "unknown"
-    if address not in trusted:
-        return address
-    forwarded = [
-        part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()
-    ]
-    for hop in reversed(forwarded):
+    return address_of(address, request.headers.get("x-forwarded-for"), trusted)
+
+
+def address_of(client: str, forwarded: str | None, trusted: frozenset[str]) -> str:
+    """:func:`client_address` from the socket's address and the X-Forwarded-For header's value."""
+    if client not in trusted:
+        return client
+    hops = [part.strip() for part in (forwarded or "").split(",") if part.strip()]
+    for hop in reversed(hops):
         if hop not in trusted:
             return hop
-    return address
+    return client
 
 
 def _key_func(trusted: frozenset[str]) -> Callable[[Request], str]:
@@ -93,7 +167,34 @@ def _key_func(trusted: frozenset[str]) -> Callable[[Request], str]:
     return key
 
 
-def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Callable[[Endpoint], Endpoint]:
+class Charge:
+    """One anonymous charge's outcome, with the IETF and X-RateLimit header values."""
+
+    __slots__ = ("allowed", "headers")
+
+    def __init__(self, allowed: bool, headers: list[tuple[bytes, bytes]]) -> None:
+        self.allowed = allowed
+        self.headers = headers
+
+
+class RateLimiter:
+    """The endpoint decorator (``limiter(endpoint)``) and the anonymous charge of the hit layer."""
+
+    def __init__(
+        self,
+        wrap: Callable[[Endpoint], Endpoint],
+        charge: Callable[[str, int], Charge | None],
+        trusted: frozenset[str],
+    ) -> None:
+        self.wrap = wrap
+        self.charge = charge
+        self.trusted = trusted
+
+    def __call__(self, endpoint: Endpoint) -> Endpoint:
+        return self.wrap(endpoint)
+
+
+def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> RateLimiter:
     """A decorator giving endpoints one shared budget per caller; a 429 carries ``Retry-After``.
 
     Every endpoint wrapped by the same decorator draws on the same budget (one slowapi scope), so
@@ -104,7 +205,7 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Call
     options: Any = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     limiter = Limiter(
         key_func=_key_func(frozenset(settings.trusted_proxies)),
-        storage_uri=settings.redis_url or "memory://",
+        storage_uri=settings.redis_url or "gongshi-memory://",
         # A hung Redis must not hold the event loop: the synchronous client gives up quickly.
         storage_options=options if settings.redis_url else {},
         headers_enabled=True,
@@ -180,4 +281,49 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Call
 
         return guarded
 
-    return wrap
+    anonymous_item = limits.parse(settings.anonymous_rate_limit)
+    amount, window = _policy(anonymous_item)
+    policy = f'"default";q={amount};w={window}'.encode()
+    limit_text = str(amount).encode()
+    strategy = limiter.limiter
+    prefix = [settings.rate_limit_prefix] if settings.rate_limit_prefix else []
+
+    local = strategy.storage if isinstance(strategy.storage, LocalBudgets) else None
+    if local is not None and not isinstance(strategy, limits.strategies.FixedWindowRateLimiter):
+        local = None  # the direct charge below is the fixed window's arithmetic
+    keys: dict[str, str] = {}  # address -> storage key (limits builds it with several joins)
+    expiry = anonymous_item.get_expiry()
+
+    def charge(address: str, cost: int) -> Charge | None:
+        """Charge ``cost`` units to the anonymous caller at ``address``, as a request through
+        :func:`wrap` would be (the same budget); None if the budget store failed (fail open)."""
+        key = keys.get(address)
+        if key is None:
+            if len(keys) > 100_000:
+                keys.clear()
+            key = keys[address] = anonymous_item.key_for(*prefix, f"ip:{address}", "gongshi")
+        if local is not None:
+            count, reset_at = local.charge(key, expiry, cost)
+            allowed, remaining = count <= amount, amount - count
+        else:
+            identifiers = (*prefix, f"ip:{address}", "gongshi")
+            try:
+                allowed = strategy.hit(anonymous_item, *identifiers, cost=cost)
+                reset_at, remaining = strategy.get_window_stats(anonymous_item, *identifiers)
+            except redis.RedisError as exc:
+                health.failed(exc)
+                return None
+        reset = max(0, int(reset_at - time.time()) + 1)
+        left = max(0, remaining)
+        return Charge(
+            allowed,
+            [
+                (b"x-ratelimit-limit", limit_text),
+                (b"x-ratelimit-remaining", str(left).encode()),
+                (b"x-ratelimit-reset", str(int(reset_at)).encode()),
+                (b"ratelimit-policy", policy),
+                (b"ratelimit", f'"default";r={left};t={reset}'.encode()),
+            ],
+        )
+
+    return RateLimiter(wrap, charge, frozenset(settings.trusted_proxies))

@@ -1,0 +1,97 @@
+"""The parsed-document and validation caches, bounded by size rather than by count.
+
+strawberry's ``ParserCache`` and ``ValidationCache`` keep the last N documents whatever their
+size, and a parsed document keeps every token of its text alive (each node's location points
+into the token list): about 70-100 bytes per character, 17 KB for a 250-character document.
+At 1,000 documents each (the validation cache keys on the document, so it kept its own 1,000
+alive after the parser cache dropped them), one worker grew by ~40 MB under the fuzz mix
+(BENCHMARKS.md, "memory"). Here the parser cache is bounded by an estimate of its documents'
+size, a document too large to be worth keeping is parsed every time, and the validation cache
+keys on the text, so it holds strings and error lists, never documents.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
+from typing import Any, Generic, TypeVar
+
+from graphql import parse
+from strawberry.extensions import SchemaExtension
+
+# Measured: a parsed document takes 70-100 bytes per character of its text (tokens and nodes).
+PARSED_BYTES_PER_CHARACTER = 100
+# What the parser cache may hold in all (estimated), and the largest text it keeps.
+PARSED_BUDGET_BYTES = 4 * 1024 * 1024
+PARSED_MAX_CHARACTERS = 8 * 1024
+# What the validation cache may hold: texts and their (usually empty) error lists.
+VALIDATED_BUDGET_BYTES = 1024 * 1024
+
+Value = TypeVar("Value")
+
+
+class SizedCache(Generic[Value]):
+    """An LRU mapping bounded by the sum of its entries' given weights."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.weight = 0
+        self.entries: OrderedDict[Hashable, tuple[Value, int]] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> Value | None:
+        found = self.entries.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self.entries.move_to_end(key)
+        return found[0]
+
+    def put(self, key: Hashable, value: Value, weight: int) -> None:
+        if weight > self.budget:
+            return
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.weight -= old[1]
+        self.entries[key] = (value, weight)
+        self.weight += weight
+        while self.weight > self.budget:
+            _, (_, dropped) = self.entries.popitem(last=False)
+            self.weight -= dropped
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+PARSED: SizedCache[Any] = SizedCache(PARSED_BUDGET_BYTES)
+VALIDATED: SizedCache[Any] = SizedCache(VALIDATED_BUDGET_BYTES)
+
+
+class SizedParserCache(SchemaExtension):
+    """strawberry's ``ParserCache``, bounded by the estimated size of the documents it keeps."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query or ""
+        options = context.parse_options
+        key = (query, tuple(sorted(options.items())))
+        document = PARSED.get(key)
+        if document is None:
+            document = parse(query, **options)  # a syntax error propagates, as from ParserCache
+            if len(query) <= PARSED_MAX_CHARACTERS:
+                PARSED.put(key, document, len(query) * PARSED_BYTES_PER_CHARACTER)
+        context.graphql_document = document
+        yield
+
+
+def cached_validation(schema: Any, query: str, document: Any, rules: Any) -> Any:
+    """graphql-core's validation of ``document`` (parsed from ``query``), kept by its text."""
+    from strawberry.schema.schema import validate_document  # strawberry's own import is lazy too
+
+    key = (id(schema), query, tuple(rules) if rules is not None else None)
+    errors = VALIDATED.get(key)
+    if errors is None:
+        errors = validate_document(schema, document, rules)
+        VALIDATED.put(key, errors, len(query) + 200 + 500 * len(errors))
+    return errors
