@@ -25,7 +25,7 @@ depends_on: str | Sequence[str] | None = None
 # Every token number a document holds: the bits' numbers, then the array's. IMMUTABLE: a GIN
 # index is built on it; STRICT and PARALLEL SAFE like the array functions it calls.
 SET_FUNCTION = """
-CREATE FUNCTION search_token_set(ids integer[], bits bigint) RETURNS integer[]
+CREATE OR REPLACE FUNCTION search_token_set(ids integer[], bits bigint) RETURNS integer[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT CASE WHEN bits = 0 THEN ids ELSE ARRAY(
     SELECT n FROM generate_series(1, 64) AS n WHERE bits & (1::bigint << (n - 1)) <> 0
