@@ -57,9 +57,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 # None: from the table's size; set, a fixed number (the tests set it to make every plan happen).
 WALK_FROM: int | None = None
 _COST_RATIO = 400
-# Expected matches, in multiples of those asked for, from which the bitmap plan looks in the
-# newest window of version ids first (window()).
-WINDOW_FROM = 4
 # Documents a rebuild reads before it decides which tokens are common (Rebuild.write).
 SAMPLE = 20_000
 
@@ -84,8 +81,7 @@ def split(ids: Iterable[int]) -> tuple[list[int], int]:
 
 
 _LOOKUP = sa.text(
-    "SELECT token, id, docs, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('search_documents')), "
-    "(SELECT min(version_id) FROM search_documents), (SELECT max(version_id) FROM search_documents) "
+    "SELECT token, id, docs, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('search_documents')) "
     "FROM search_tokens WHERE token = ANY(CAST(:tokens AS text[]))"
 )
 _ADD = sa.text(
@@ -99,20 +95,11 @@ async def known_tokens(
 ) -> tuple[dict[str, tuple[int, int | None]], float]:
     """Number and document count (None: not counted) of those of ``tokens`` that have a number,
     and the number of documents as PostgreSQL last estimated it (below 0: never)."""
-    known, documents, _ = await _lookup(connection, tokens)
-    return known, documents
-
-
-async def _lookup(
-    connection: AsyncConnection, tokens: Collection[str]
-) -> tuple[dict[str, tuple[int, int | None]], float, tuple[int, int] | None]:
-    """known_tokens, and the lowest and highest version id indexed (None: no document)."""
     if not tokens:
-        return {}, -1.0, None
+        return {}, -1.0
     found = list(await connection.execute(_LOOKUP, {"tokens": list(tokens)}))
     documents = float(found[0][3]) if found else -1.0
-    ids = (int(found[0][4]), int(found[0][5])) if found and found[0][4] is not None else None
-    return {token: (id_, docs) for token, id_, docs, _, _, _ in found}, documents, ids
+    return {token: (id_, docs) for token, id_, docs, _ in found}, documents
 
 
 async def known_ids(connection: AsyncConnection, tokens: Collection[str]) -> dict[str, int]:
@@ -186,13 +173,8 @@ def plan(counts: Mapping[str, int | None], documents: float, *, filtered: bool =
     return "newest" if estimate(known, documents) >= bound else "bitmap"
 
 
-def matches_sql(
-    plan_name: str, ids: Sequence[int], columns: str, where: str, newer_than: int | None = None
-) -> str:
-    """The statement that reads the newest ``:limit`` matches by that plan (numbers written in).
-
-    ``newer_than``: the bitmap plan reads only the documents of higher version ids (a window).
-    """
+def matches_sql(plan_name: str, ids: Sequence[int], columns: str, where: str) -> str:
+    """The statement that reads the newest ``:limit`` matches by that plan (numbers written in)."""
     # Written into the statement, not bound: a prepared statement run often enough gets a
     # generic plan, which cannot see how common these tokens are. Integers only.
     rare, bits = split(ids)
@@ -210,8 +192,6 @@ def matches_sql(
     # The GIN index's own expression, so that PostgreSQL can answer it from the index.
     indexed = f"{TOKEN_SET} @> '{{" + ",".join(str(int(n)) for n in sorted(ids)) + "}'::integer[]"
     if plan_name == "bitmap":
-        if newer_than is not None:
-            indexed += f" AND d.version_id > {int(newer_than)}"
         return (
             f"WITH m AS MATERIALIZED (SELECT d.version_id AS m_order, {columns} FROM search_documents d "
             f"WHERE {indexed}{where}) "
@@ -237,41 +217,12 @@ async def newest_matches(
 
     ``columns``: plain ``d.<column>`` references (the bitmap plan reads them back from its CTE).
     """
-    known, documents, bounds = await _lookup(connection, set(tokens))
+    known, documents = await known_tokens(connection, set(tokens))
     if len(known) < len(set(tokens)):
         return []  # a token no document holds
-    counts = {token: docs for token, (_, docs) in known.items()}
-    chosen = plan(counts, documents, filtered=bool(where))
-    ids = [id_ for id_, _ in known.values()]
-    values = {**params, "limit": limit}
-    low = window(counts, documents, bounds, limit) if chosen == "bitmap" and not where else None
-    if low is not None:
-        statement = sa.text(matches_sql(chosen, ids, columns, where, newer_than=low))
-        found: list[Sequence[Any]] = list(await connection.execute(statement, values))
-        if len(found) >= limit:
-            return found  # every match newer than the window's start was read: these are the newest
-    statement = sa.text(matches_sql(chosen, ids, columns, where))
-    return list(await connection.execute(statement, values))
-
-
-def window(
-    counts: Mapping[str, int | None], documents: float, bounds: tuple[int, int] | None, limit: int
-) -> int | None:
-    """The version id above which the bitmap plan first looks (None: everywhere at once).
-
-    Many matches (more than WINDOW_FROM times ``limit`` expected) cost a heap row each through
-    the bitmap, yet only the newest ``limit`` are kept: 海港区 二手车 未发现问题 has 11,802 matches
-    on 9,513 pages of a million documents. Twice the newest share of the version ids expected to
-    hold ``limit`` matches is read first; when it holds fewer, the whole bitmap is read after it.
-    """
-    known = {token: n for token, n in counts.items() if n is not None}
-    if bounds is None or len(known) < len(counts) or documents < 1:
-        return None
-    expected = estimate(known, documents)
-    if expected < WINDOW_FROM * limit:
-        return None
-    low, high = bounds
-    return high - int((high - low + 1) * 2 * limit / expected)
+    chosen = plan({token: docs for token, (_, docs) in known.items()}, documents, filtered=bool(where))
+    statement = sa.text(matches_sql(chosen, [id_ for id_, _ in known.values()], columns, where))
+    return list(await connection.execute(statement, {**params, "limit": limit}))
 
 
 # The index's tables and what a rebuild names them until the swap: constraints and indexes are

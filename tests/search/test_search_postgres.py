@@ -99,13 +99,6 @@ def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
     }
     assert round(postgres.estimate(three, million)) == round(91_641 * 183_909 * 730_463 / million**2)
     assert postgres.plan(three, million) == "bitmap"
-    # ~12,300 expected matches for 1,001 asked: the newest 2 x 1,001 / 12,300 of the version ids
-    # first (162,619 of a million), not the heap rows of every match.
-    assert postgres.window(three, million, (1, 1_000_000), 1001) == 1_000_000 - 162_619
-    # Few expected matches, a token without a count, or nothing indexed: no window.
-    assert postgres.window({"鑫达": 500}, million, (1, 1_000_000), 1001) is None
-    assert postgres.window({**three, "甄嬛": None}, million, (1, 1_000_000), 1001) is None
-    assert postgres.window(three, million, None, 1001) is None
     # A token without a count (numbered since the last rebuild) may be rare or common: a counted
     # rare one still bounds the matches; otherwise PostgreSQL's statistics decide, as they do
     # for common tokens with filters, and before the table was ever analysed.
@@ -196,11 +189,10 @@ async def test_a_rebuild_counts_each_tokens_documents_and_swaps_in_whole_tables(
 
 
 # WALK_FROM for each plan: every token (at most 12 documents) rare, or every query walked.
-# "window": the bitmap, read first in the newest version ids (WINDOW_FROM 0: whatever is expected).
-_PLANS = {"bitmap": 1_000_000, "window": 1_000_000, "newest": 0}
+_PLANS = {"bitmap": 1_000_000, "newest": 0}
 
 
-@pytest.mark.parametrize("chosen", ["bitmap", "window", "newest", "planner"])
+@pytest.mark.parametrize("chosen", ["bitmap", "newest", "planner"])
 @pytest.mark.parametrize(
     "query",
     [
@@ -219,12 +211,10 @@ async def test_every_plan_finds_the_same_newest_matches_counts_and_facets(
         # Counted by the rebuild; every count above 0 and at most a million: one plan for all.
         await rebuild_database(session)
         monkeypatch.setattr(postgres, "WALK_FROM", _PLANS[chosen])
-    monkeypatch.setattr(postgres, "WINDOW_FROM", 0 if chosen == "window" else 10**9)
     parsed = parse_query(query)
     lookup = SearchRequest(parsed.tokens, parsed.name_key, match=parsed.match).lookup
     known, table_size = await postgres.known_tokens(await session.connection(), set(lookup))
-    counts = {token: docs for token, (_, docs) in known.items()}
-    assert postgres.plan(counts, table_size) == chosen.replace("window", "bitmap")
+    assert postgres.plan({token: docs for token, (_, docs) in known.items()}, table_size) == chosen
     documents = await _tokens_by_document(session)
     expected = [result_id for _, result_id, tokens in documents if set(lookup) <= tokens]
     assert expected, "the query matches something"
