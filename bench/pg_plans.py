@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
 COLUMNS = "d.result_id, d.published_on, d.name_key, d.department_id, d.year"
 
@@ -35,58 +35,58 @@ def main() -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--per-kind", type=int, default=40)
     parser.add_argument("--kinds", default="phrase,three terms,common term")
+    parser.add_argument(
+        "--all", action="store_true", help="also the bitmap and the walk for every query (slow)"
+    )
     args = parser.parse_args()
     queries = _queries(args.url, args.per_kind, random.Random(7))
     engine = sa.create_engine(_sync_url(args.url))
     limit = 1001
     with engine.connect() as con:
-        documents = float(con.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'search_documents'")).scalar_one())
-        low, high = con.execute(sa.text("SELECT min(version_id), max(version_id) FROM search_documents")).one()
+        documents = float(
+            con.execute(
+                sa.text("SELECT reltuples FROM pg_class WHERE relname = 'search_documents'")
+            ).scalar_one()
+        )
         for kind in args.kinds.split(","):
             times: dict[str, list[tuple[float, str, str]]] = {}
             for text in queries[kind]:
                 parsed = parse_query(text)
                 lookup = SearchRequest(parsed.tokens, parsed.name_key, match=parsed.match).lookup
                 found = con.execute(
-                    sa.text("SELECT token, id, docs FROM search_tokens WHERE token = ANY(:t)"), {"t": list(lookup)}
+                    sa.text("SELECT token, id, docs FROM search_tokens WHERE token = ANY(:t)"),
+                    {"t": list(lookup)},
                 ).all()
                 if len(found) < len(set(lookup)):
                     continue
                 counts = {t: n for t, _, n in found}
                 ids = [i for _, i, _ in found]
                 chosen = postgres.plan(counts, documents)
-                start = postgres.window(counts, documents, (low, high), limit)
-                variants = {
-                    "bitmap": postgres.matches_sql("bitmap", ids, COLUMNS, ""),
-                    "newest": postgres.matches_sql("newest", ids, COLUMNS, ""),
-                    "chosen (no window)": postgres.matches_sql(chosen, ids, COLUMNS, ""),
-                }
-                if start is not None and chosen == "bitmap":
-                    variants["chosen, window"] = postgres.matches_sql("bitmap", ids, COLUMNS, "", newer_than=start)
-                else:
-                    variants["chosen, window"] = variants["chosen (no window)"]
+                variants = {"chosen": postgres.matches_sql(chosen, ids, COLUMNS, "")}
+                if args.all:
+                    variants["bitmap"] = postgres.matches_sql("bitmap", ids, COLUMNS, "")
+                    variants["newest"] = postgres.matches_sql("newest", ids, COLUMNS, "")
                 for name, sql in variants.items():
                     plan_rows: list[str] = []
                     for _ in range(2):
                         plan_rows = [
-                            r[0] for r in con.execute(sa.text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"), {"limit": limit})
+                            r[0]
+                            for r in con.execute(
+                                sa.text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"), {"limit": limit}
+                            )
                         ]
                     ms = float(plan_rows[-1].split()[2])
-                    got = ""
-                    if name == "chosen, window" and start is not None and chosen == "bitmap":
-                        rows = len(con.execute(sa.text(sql), {"limit": limit}).all())
-                        got = f" window rows {rows}"
-                        if rows < limit:  # the search reads the whole bitmap after it
-                            full = [r[0] for r in con.execute(sa.text(f"EXPLAIN ANALYZE {variants['chosen (no window)']}"), {"limit": limit})]
-                            ms += float(full[-1].split()[2])
-                    times.setdefault(name, []).append((ms, text + got, "\n".join(plan_rows)))
-            print(f"\n## {kind} ({len(times.get('bitmap', []))} queries)")
-            for name, rows in times.items():
-                ms = sorted(r[0] for r in rows)
-                p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
-                worst = max(rows)
-                print(f"{name}: p50 {statistics.median(ms):.1f} / p95 {p95:.1f} / max {ms[-1]:.1f} ms (worst: {worst[1]})")
-                if "--plans" in sys.argv[0:0] or name == "chosen, window":
+                    times.setdefault(name, []).append((ms, text, "\n".join(plan_rows)))
+            print(f"\n## {kind} ({len(times.get('chosen', []))} queries)")
+            for name, timed in times.items():
+                spans = sorted(r[0] for r in timed)
+                p95 = spans[min(len(spans) - 1, round(0.95 * (len(spans) - 1)))]
+                worst = max(timed)
+                print(
+                    f"{name}: p50 {statistics.median(spans):.1f} / p95 {p95:.1f} / max {spans[-1]:.1f} ms "
+                    f"(worst: {worst[1]})"
+                )
+                if name == "chosen":
                     print("   " + "\n   ".join(worst[2].splitlines()[:14]))
     engine.dispose()
     return 0
