@@ -233,8 +233,9 @@ def main() -> int:
 
 def _index_size(url: str) -> dict[str, int]:
     """Bytes of the full-text index: SQLite's FTS5 and bitmap tables and the document table with
-    its indexes; on PostgreSQL the token arrays (the column, without the other columns), their
-    GIN index, the token dictionary, and the document table with its indexes."""
+    its indexes; on PostgreSQL the token arrays and the common tokens' bits (the columns, without
+    the other columns), their GIN index, the token dictionary, and the document table with its
+    indexes."""
     if url.startswith("sqlite"):
         db = url.split("///", 1)[1]
         return dict(
@@ -251,17 +252,23 @@ def _index_size(url: str) -> dict[str, int]:
         row = con.execute(
             sa.text(
                 "SELECT (SELECT sum(pg_column_size(token_ids)) FROM search_documents), "
+                "(SELECT sum(pg_column_size(common_bits)) FROM search_documents), "
                 "pg_relation_size('ix_search_documents_tokens'), pg_total_relation_size('search_tokens'), "
                 "pg_table_size('search_documents'), pg_indexes_size('search_documents')"
             )
         ).one()
     engine.dispose()
-    keys = ("token_ids column", "GIN ix_search_documents_tokens", "search_tokens (with its indexes)")
+    keys = (
+        "token_ids column",
+        "common_bits column",
+        "GIN ix_search_documents_tokens",
+        "search_tokens (with its indexes)",
+    )
     return {
-        **dict(zip(keys, map(int, row[:3]), strict=True)),
-        "full-text index (the three above)": int(sum(row[:3])),
-        "search_documents table": int(row[3]),
-        "search_documents indexes (GIN included)": int(row[4]),
+        **dict(zip(keys, map(int, row[:4]), strict=True)),
+        "full-text index (the four above)": int(sum(row[:4])),
+        "search_documents table": int(row[4]),
+        "search_documents indexes (GIN included)": int(row[5]),
     }
 
 
