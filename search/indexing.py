@@ -28,8 +28,9 @@ def _pg_upsert() -> sa.TextClause:
     values = ", ".join(f":{c}" for c in _COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "result_id")
     return sa.text(
-        f"INSERT INTO search_documents ({names}, token_ids) VALUES ({values}, :token_ids) "
-        f"ON CONFLICT (result_id) DO UPDATE SET {updates}, token_ids = excluded.token_ids"
+        f"INSERT INTO search_documents ({names}, token_ids, common_bits) "
+        f"VALUES ({values}, :token_ids, :common_bits) ON CONFLICT (result_id) DO UPDATE SET {updates}, "
+        "token_ids = excluded.token_ids, common_bits = excluded.common_bits"
     )
 
 
@@ -57,10 +58,11 @@ def _sqlite_row(doc: Document) -> tuple[Any, ...]:
 async def _write_postgresql(session: AsyncSession, docs: Sequence[Document]) -> None:
     tokens = [set(f"{d.name_tokens} {d.body_tokens}".split()) for d in docs]
     known = await postgres.token_ids(await session.connection(), set().union(*tokens))
-    rows = [
-        {**doc.filter_values(), "token_ids": sorted(known[t] for t in held)}
-        for doc, held in zip(docs, tokens, strict=True)
-    ]
+    rows = []
+    for doc, held in zip(docs, tokens, strict=True):
+        # Numbers 1..64 as bits, the others in the array (search/backends/postgres.py).
+        rare, bits = postgres.split(known[t] for t in held)
+        rows.append({**doc.filter_values(), "token_ids": rare, "common_bits": bits})
     await session.execute(_PG_UPSERT, rows)
 
 

@@ -27,13 +27,15 @@ def _url() -> str:
 
 # The full-text parts of the search index differ per database and are not in the metadata:
 # SQLite's FTS5 table search_fts (and its shadow tables), PostgreSQL's numbered tokens (table
-# search_tokens, column token_ids and its GIN index, migration cecece000015; the search_vector
-# tsvector before it). `alembic check` must not ask to drop them.
+# search_tokens, columns token_ids and common_bits and their GIN index, migrations cecece000015
+# and ps17b0000017; the search_vector tsvector before them). `alembic check` must not ask to
+# drop them.
 _FULL_TEXT_ONLY = {
     ("column", "search_vector"),
     ("index", "ix_search_documents_vector"),
     ("table", "search_tokens"),
     ("column", "token_ids"),
+    ("column", "common_bits"),
     ("index", "ix_search_documents_tokens"),
 }
 

@@ -43,7 +43,7 @@ async def test_documents_hold_the_numbers_of_their_tokens(session: AsyncSession)
     held = await session.scalar(
         sa.text(
             "SELECT array_agg(t.token) FROM search_documents d JOIN search_tokens t "
-            "ON t.id = ANY(d.token_ids) WHERE d.result_id = :id"
+            "ON t.id = ANY(search_token_set(d.token_ids, d.common_bits)) WHERE d.result_id = :id"
         ),
         {"id": joint.results[0].id},
     )
@@ -116,7 +116,8 @@ async def _tokens_by_document(session: AsyncSession) -> list[tuple[int, int, set
     rows = await session.execute(
         sa.text(
             "SELECT d.version_id, d.result_id, array_agg(t.token) FROM search_documents d "
-            "JOIN search_tokens t ON t.id = ANY(d.token_ids) GROUP BY d.version_id, d.result_id "
+            "JOIN search_tokens t ON t.id = ANY(search_token_set(d.token_ids, d.common_bits)) "
+            "GROUP BY d.version_id, d.result_id "
             "ORDER BY d.version_id DESC"
         )
     )
@@ -146,6 +147,20 @@ async def test_a_rebuild_counts_each_tokens_documents_and_swaps_in_whole_tables(
     counted = {t: n for t, n in await session.execute(sa.text("SELECT token, docs FROM search_tokens"))}
     assert counted == dict(held)
     assert held["鑫达"] == 8 and held["秦皇"] == 4 and held["优e"] == 2
+    # The 64 tokens most documents hold are numbered 1-64 and kept as bits, not in the arrays.
+    numbered = {t: i for t, i in await session.execute(sa.text("SELECT token, id FROM search_tokens"))}
+    bits = [held[t] for t, i in numbered.items() if i <= postgres.COMMON]
+    assert len(bits) == postgres.COMMON < len(numbered)
+    assert min(bits) >= max(held[t] for t, i in numbered.items() if i > postgres.COMMON)
+    arrays = await session.execute(
+        sa.text(
+            "SELECT count(*) FILTER (WHERE common_bits = 0), "
+            "count(*) FILTER (WHERE token_ids && ARRAY(SELECT generate_series(1, 64))), "
+            "count(*) FILTER (WHERE cardinality(token_ids) + 64 < cardinality("
+            "search_token_set(token_ids, common_bits))) FROM search_documents"
+        )
+    )
+    assert tuple(arrays.one()) == (0, 0, 0)
     # The swapped-in tables have the migrations' constraints and indexes, by the same names.
     indexes = await session.execute(
         sa.text(
