@@ -1,7 +1,7 @@
 """Search on PostgreSQL: the 64 most common token numbers as bits beside the array (issue 17).
 
 Revision ID: ps17b0000017
-Revises: ca13a0000016
+Revises: nt14a0000017
 Create Date: 2026-12-02 22:00:00
 
 Why (search/backends/postgres.py): the 64 tokens most documents hold are 59% of every
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "ps17b0000017"
-down_revision: str | None = "ca13a0000016"
+down_revision: str | None = "nt14a0000017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
