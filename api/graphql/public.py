@@ -12,7 +12,7 @@ from api.error_codes import ApiErrorCode as Code
 from api.graphql.context import Info
 from api.graphql.core.errors import BadRequest
 from api.graphql.core.ids import checked_year, optional_local_id, region_prefix
-from api.graphql.core.pagination import SortKey, paginate
+from api.graphql.core.pagination import SortKey
 from api.graphql.nodes import (
     AnnualPlanNode,
     DepartmentConnection,
@@ -30,7 +30,7 @@ from api.graphql.nodes import (
     TaskStatus,
     published_results,
 )
-from api.graphql.nodes.base import connection, counted_with_page, total_count
+from api.graphql.nodes.base import connection, public_page
 from schema import credit_code as codes
 from schema import enums, models
 
@@ -58,16 +58,8 @@ class PublicQuery:
         if prefix:
             stmt = stmt.where(models.Department.region_code.startswith(prefix))
         keys = [SortKey(models.Department.code), SortKey(models.Department.id)]
-        page = await paginate(
-            info.context.session,
-            stmt,
-            keys,
-            first=first,
-            after=after,
-            records=True,
-            total=counted_with_page(info, stmt),
-        )
-        return connection(DepartmentConnection, DepartmentNode, page, await total_count(info, stmt, page))
+        page, total = await public_page(info, stmt, keys, first=first, after=after)
+        return connection(DepartmentConnection, DepartmentNode, page, total)
 
     @strawberry.field(description="抽查事项清单；activeOn 给出某日有效的版本")
     async def inspection_items(
@@ -94,18 +86,8 @@ class PublicQuery:
             SortKey(item.version),
             SortKey(item.id),
         ]
-        page = await paginate(
-            info.context.session,
-            stmt,
-            keys,
-            first=first,
-            after=after,
-            records=True,
-            total=counted_with_page(info, stmt),
-        )
-        return connection(
-            InspectionItemConnection, InspectionItemNode, page, await total_count(info, stmt, page)
-        )
+        page, total = await public_page(info, stmt, keys, first=first, after=after)
+        return connection(InspectionItemConnection, InspectionItemNode, page, total)
 
     @strawberry.field(description="已公布的年度抽查计划")
     async def plans(
@@ -124,16 +106,8 @@ class PublicQuery:
         if department is not None:
             stmt = stmt.where(plan.department_id == department)
         keys = [SortKey(plan.year, descending=True), SortKey(plan.id, descending=True)]
-        page = await paginate(
-            info.context.session,
-            stmt,
-            keys,
-            first=first,
-            after=after,
-            records=True,
-            total=counted_with_page(info, stmt),
-        )
-        return connection(PlanConnection, AnnualPlanNode, page, await total_count(info, stmt, page))
+        page, total = await public_page(info, stmt, keys, first=first, after=after)
+        return connection(PlanConnection, AnnualPlanNode, page, total)
 
     @strawberry.field(description="抽查任务；departmentId 包括发起和参与的任务")
     async def tasks(
@@ -166,16 +140,8 @@ class PublicQuery:
         if prefix:
             stmt = stmt.where(task.region_code.startswith(prefix))
         keys = [SortKey(task.period_start, descending=True), SortKey(task.id, descending=True)]
-        page = await paginate(
-            info.context.session,
-            stmt,
-            keys,
-            first=first,
-            after=after,
-            records=True,
-            total=counted_with_page(info, stmt),
-        )
-        return connection(TaskConnection, TaskNode, page, await total_count(info, stmt, page))
+        page, total = await public_page(info, stmt, keys, first=first, after=after)
+        return connection(TaskConnection, TaskNode, page, total)
 
     @strawberry.field(description="按统一社会信用代码查询市场主体及其已公示结果")
     async def entity(self, info: Info, credit_code: str) -> EntityNode | None:

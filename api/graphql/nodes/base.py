@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 from api.graphql.context import Info
-from api.graphql.core.pagination import Page
+from api.graphql.core.pagination import Page, SortKey, paginate
 from api.graphql.loaders import load_all
 from inspections.publication_deadlines import DeadlineSource
 from schema import enums
@@ -103,6 +103,22 @@ async def total_count(info: Info, stmt: sa.Select[Any], page: Page | None = None
         return page.total
     count = await info.context.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     return int(count or 0)
+
+
+async def public_page(
+    info: Info, stmt: sa.Select[Any], keys: list[SortKey], *, first: int | None, after: str | None
+) -> tuple[Page, int]:
+    """A public list's page as read-only records, and its totalCount (read with it when selected)."""
+    page = await paginate(
+        info.context.session,
+        stmt,
+        keys,
+        first=first,
+        after=after,
+        records=True,
+        total=counted_with_page(info, stmt),
+    )
+    return page, await total_count(info, stmt, page)
 
 
 ConnectionT = TypeVar("ConnectionT")

@@ -12,7 +12,7 @@ import strawberry
 from strawberry import relay
 
 from api.graphql.context import Info
-from api.graphql.core.pagination import SortKey, paginate
+from api.graphql.core.pagination import SortKey
 from api.graphql.nodes import log
 from api.graphql.nodes.base import (
     ENTITY_TYPE_LABELS,
@@ -21,10 +21,9 @@ from api.graphql.nodes.base import (
     cached,
     cached_many,
     connection,
-    counted_with_page,
     lazy_node,
     nodes_of,
-    total_count,
+    public_page,
 )
 from api.graphql.nodes.directory import DepartmentNode, InspectionItemNode, ResultCategoryType
 from api.graphql.prefetch import load_page, load_versions, parts_shown, selected_paths
@@ -298,15 +297,7 @@ async def published_results(
             entities = entities.where(models.Entity.entity_type == entity_type)
         stmt = stmt.where(result.entity_id.in_(entities))
     keys = [SortKey(result.published_on, descending=True), SortKey(result.id, descending=True)]
-    page = await paginate(
-        info.context.session,
-        stmt,
-        keys,
-        first=first,
-        after=after,
-        records=True,
-        total=counted_with_page(info, stmt),
-    )
+    page, total = await public_page(info, stmt, keys, first=first, after=after)
     # The page's entities, departments, items, tasks and categories in one statement, the
     # loaders primed with them, as a search page is: the nodes' resolvers then answer at once
     # instead of awaiting a batch per kind (the Read API benchmark's page: 15.3 -> 11.2 ms in process).
@@ -322,4 +313,4 @@ async def published_results(
         await load_versions(
             info.context.session, loaders, ids, categories="edges.node.history.categories" in paths
         )
-    return connection(ResultConnection, InspectionResultNode, page, await total_count(info, stmt, page))
+    return connection(ResultConnection, InspectionResultNode, page, total)
