@@ -21,7 +21,8 @@ log = logging.getLogger("gongshi.cache")
 
 
 class SharedCache:
-    """``get``/``put`` bytes by string key; ``max_bytes`` bounds the local level."""
+    """``get``/``put`` bytes by string key; ``max_bytes`` bounds the local level (and one entry to
+    an eighth of it); ``local=False`` keeps no local level, only Redis's."""
 
     def __init__(
         self,
@@ -32,11 +33,12 @@ class SharedCache:
         prefix: str,
         ttl_seconds: int,
         timeout_ms: int,
+        local: bool = True,
     ) -> None:
         self.name = name
-        self.local: cachetools.LRUCache[str, bytes] = cachetools.LRUCache(
-            maxsize=max_bytes, getsizeof=lambda value: len(value) + 100
-        )
+        self.local: cachetools.LRUCache[str, bytes] | None = None
+        if local:
+            self.local = cachetools.LRUCache(maxsize=max_bytes, getsizeof=lambda value: len(value) + 100)
         self.max_entry = max_bytes // 8  # one huge answer must not flush everything else
         self.prefix = f"{prefix}:{name}:"
         self.ttl = ttl_seconds
@@ -60,11 +62,11 @@ class SharedCache:
 
     def get_local(self, key: str) -> bytes | None:
         """The entry if this process holds it (no I/O)."""
-        return self.local.get(key)
+        return self.local.get(key) if self.local is not None else None
 
     async def get(self, key: str) -> bytes | None:
         """The entry from this process, else from Redis (then kept here too)."""
-        value = self.local.get(key)
+        value = self.get_local(key)
         if value is not None or self.redis is None:
             return value
         try:
@@ -88,7 +90,7 @@ class SharedCache:
             self._failed(exc)
 
     def _keep(self, key: str, value: bytes) -> None:
-        if len(value) <= self.max_entry:
+        if self.local is not None and len(value) <= self.max_entry:
             self.local[key] = value
 
     async def close(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from elasticsearch.helpers import async_bulk
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schema.models import SearchOutbox
@@ -42,6 +41,9 @@ async def drain_once(session: AsyncSession, backend: ElasticBackend, *, batch: i
     docs = await documents_for(session, result_ids)
     # A queued result that is no longer published must leave the public index.
     gone = set(result_ids) - {doc.result_id for doc in docs}
+    # Imported only where a cluster is configured (see search/backends/elastic.py).
+    from elasticsearch.helpers import async_bulk
+
     try:
         # 404: deleting a document the index never had is fine.
         await async_bulk(backend.client, bulk_actions(backend.alias, docs, gone), ignore_status=(404,))

@@ -92,7 +92,7 @@ async def run_search(
         if backend is not None:
             try:
                 return await backend.search(session, request)
-            except elastic.UNAVAILABLE as exc:
+            except elastic.unavailable() as exc:
                 # The database index is written in the data's own transaction, so it answers the
                 # same query with current data while the cluster is away.
                 backend.mark_down(exc)

@@ -16,9 +16,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
-    from schema.migrate import upgrade
+    from schema.migrate import upgrade_in_child
 
-    upgrade(settings.database_url)  # once, before any worker starts
+    upgrade_in_child(settings.database_url)  # once, before any worker starts
     host, port = args.host or settings.host, args.port or settings.port
     if args.workers > 1:
         if not settings.redis_url:

@@ -173,6 +173,11 @@ class GongshiGraphQL(GraphQL[Context, None]):
             )
         return body
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET that names a persisted query by its hash alone (no ``query``) is a query, not a
+        # browser asking for the IDE; it used to work only while the answer was in a cache.
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+
     async def render_graphql_ide(self, request: Request) -> Response:
         # The website's GraphiQL page loads its scripts from the package (web/static/vendor); the
         # one strawberry renders loads them from a public CDN, blank on an intranet.

@@ -232,6 +232,11 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
         reset = max(0, int(reset_at - time.time()) + 1)
         response.headers["RateLimit-Policy"] = f'"default";q={amount};w={window}'
         response.headers["RateLimit"] = f'"default";r={max(0, remaining)};t={reset}'
+        # slowapi wrote these before the cost past the first unit was charged, and its reset as a
+        # float: the same figures as the fields above, as the hit layer sends them.
+        response.headers["X-RateLimit-Limit"] = str(amount)
+        response.headers["X-RateLimit-Remaining"] = str(max(0, remaining))
+        response.headers["X-RateLimit-Reset"] = str(int(reset_at))
         if response.status_code != 429 and "Retry-After" in response.headers:
             del response.headers["Retry-After"]
 

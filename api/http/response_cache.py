@@ -110,7 +110,15 @@ class Answer:
 
 
 class ResponseCache:
-    """Anonymous answers by (key, generation): local LRU, shared through Redis when set."""
+    """Anonymous answers by (key, generation), shared between workers and hosts through Redis.
+
+    This process's own answers are kept by the hit layer (api/http/hits.py), in front of the whole
+    stack; keeping them here too doubled the memory they take. So this level holds nothing
+    locally: with ``REDIS_URL`` it lets a worker answer what another worker already ran; without
+    it, ``get`` finds nothing and ``put`` keeps nothing. ``enabled`` (``GONGSHI_RESPONSE_CACHE_BYTES``
+    > 0) still says whether anonymous answers may be kept at all: the stack then reads the
+    generation the hit layer keeps its answers under.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.store = SharedCache(
@@ -120,12 +128,16 @@ class ResponseCache:
             prefix=settings.rate_limit_prefix,
             ttl_seconds=3600,
             timeout_ms=settings.rate_limit_timeout_ms,
+            local=False,
         )
         self.enabled = settings.response_cache_bytes > 0
 
     async def get(self, key: str, generation: int) -> Answer | None:
+        if self.store.redis is None:
+            return None
         raw = await self.store.get(f"{generation}:{key}")
         return Answer.unpack(raw) if raw is not None else None
 
     async def put(self, key: str, generation: int, answer: Answer) -> None:
-        await self.store.put(f"{generation}:{key}", answer.pack())
+        if self.store.redis is not None:
+            await self.store.put(f"{generation}:{key}", answer.pack())

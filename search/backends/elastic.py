@@ -11,10 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import elastic_transport
-import elasticsearch
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from search import config, regions
@@ -22,9 +20,20 @@ from search.backends.base import Facets, Hit, SearchFilters, SearchHits, SearchR
 from search.documents import Document
 from search.ranking import relevance, score
 
-# What "the cluster did not answer properly" looks like: connection refused or timed out
-# (TransportError) or an error answer such as a missing index (ApiError).
-UNAVAILABLE: tuple[type[Exception], ...] = (elastic_transport.TransportError, elasticsearch.ApiError)
+if TYPE_CHECKING:
+    import elasticsearch
+
+
+def unavailable() -> tuple[type[Exception], ...]:
+    """What "the cluster did not answer properly" looks like: connection refused or timed out
+    (TransportError) or an error answer such as a missing index (ApiError)."""
+    # The client library is imported only where a cluster is configured: it costs a process
+    # that searches the database alone ~16 MB (bench/rss_bench.py).
+    import elastic_transport
+    import elasticsearch
+
+    return (elastic_transport.TransportError, elasticsearch.ApiError)
+
 
 # Buckets of the region aggregation: more than there are county-level codes (about 3,200).
 REGION_BUCKETS = 5000
@@ -193,6 +202,8 @@ class ElasticBackend:
     def client(self) -> elasticsearch.AsyncElasticsearch:
         """The process's client (made on first use, inside the running event loop)."""
         if self._client is None:
+            import elasticsearch
+
             self._client = elasticsearch.AsyncElasticsearch(
                 self.settings.elasticsearch_url,
                 request_timeout=self.settings.timeout,
@@ -224,6 +235,8 @@ class ElasticBackend:
         responses = answer.body["responses"]
         for response in responses:
             if "error" in response:
+                import elasticsearch
+
                 raise elasticsearch.ApiError(
                     message=str(response["error"].get("type", "error")), meta=answer.meta, body=response
                 )
@@ -233,7 +246,7 @@ class ElasticBackend:
         """Whether the cluster answers now (for /readyz)."""
         try:
             ok = bool(await self.client.ping())
-        except UNAVAILABLE as exc:
+        except unavailable() as exc:
             self.mark_down(exc)
             return False
         if ok:

@@ -34,7 +34,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-import numpy as np
 import orjson
 from cachetools import LRUCache
 from pyroaring import BitMap
@@ -222,6 +221,8 @@ async def rebuild(connection: AsyncConnection, frequent_from: int = FREQUENT_FRO
         )
     finally:
         await connection.exec_driver_sql("DROP TABLE temp.search_fts_vocabulary")
+    import numpy as np  # a rebuild's only: ~11 MB a serving worker need not hold (bench/rss_bench.py)
+
     for (term,) in chosen:
         text = (
             await connection.exec_driver_sql(

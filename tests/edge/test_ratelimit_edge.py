@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -89,8 +90,14 @@ async def test_ietf_fields_no_retry_after_on_a_200_and_cost_is_charged(
         second = await client.post("/graphql", json={"query": costly})
         assert second.status_code == 200 and second.json()["extensions"]["cost"]["requestedQueryCost"] == 52
         assert second.headers["RateLimit"].startswith('"default";r=47;')
+        # The X-RateLimit-* fields say the same, the cost included, and the reset is whole seconds.
+        assert second.headers["X-RateLimit-Limit"] == "100"
+        assert second.headers["X-RateLimit-Remaining"] == "47"
+        reset_at = second.headers["X-RateLimit-Reset"]
+        assert reset_at.isdigit() and 0 < int(reset_at) - time.time() <= 61
         third = await client.post("/graphql", json=QUERY)
         assert third.headers["RateLimit"].startswith('"default";r=46;')
+        assert third.headers["X-RateLimit-Remaining"] == "46"
 
 
 async def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(
