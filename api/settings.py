@@ -81,6 +81,8 @@ class Settings:
     # must revalidate every time (``no-cache``; an unchanged answer is a 304 from our own cache),
     # so nothing stale is ever served; N: up to N seconds stale. Tokens: never stored.
     public_max_age: int = 0
+    # One JSON line per request on stderr from ``gongshi serve`` (logger gongshi.access).
+    access_log: bool = True
     # The GraphQL short path (api/graphql/execution.py); off only to measure it (bench/cache_bench.py).
     short_path: bool = True
     # Bytes of anonymous answers this process keeps (the public response cache); 0 turns it off.
@@ -160,6 +162,7 @@ class Settings:
             ),
             public_max_age=_int(env, "GONGSHI_PUBLIC_MAX_AGE", cls.public_max_age),
             short_path=(env.get("GONGSHI_SHORT_PATH", "1") not in {"0", "false", "no"}),
+            access_log=(env.get("GONGSHI_ACCESS_LOG", "1") not in {"0", "false", "no"}),
             response_cache_bytes=_int(env, "GONGSHI_RESPONSE_CACHE_BYTES", cls.response_cache_bytes),
             generation_recheck_ms=_int(env, "GONGSHI_GENERATION_RECHECK_MS", cls.generation_recheck_ms),
             rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),

@@ -14,12 +14,15 @@ from api.settings import Settings
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from api.app import create_app
+    from api.http.log_writer import log_config
     from schema.migrate import upgrade_in_child
 
     upgrade_in_child(settings.database_url)  # once, before any worker starts
     host, port = args.host or settings.host, args.port or settings.port
+    logging = log_config(LOGGING_CONFIG, access_log=settings.access_log)
     if args.workers > 1:
         if not settings.redis_url:
             print(
@@ -34,10 +37,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             host=host,
             port=port,
             log_level="info",
-            access_log=False,
+            log_config=logging,
+            access_log=False,  # uvicorn's own: ours (gongshi.access) has the request id and cost
         )
         return 0
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info", log_config=logging, access_log=False
+    )
     return 0
 
 

@@ -164,13 +164,8 @@ class GongshiGraphQL(GraphQL[Context, None]):
                 if code is not None:
                     extensions["code"] = str(code)
         if pre_execution:
+            # Logged once already, as every refusal is (api/graphql/client_errors.py, QuietSchema).
             request.state.graphql_status = 400
-            log.info(
-                "refused: %s",
-                "; ".join(
-                    f"{e.extensions.get('code') if e.extensions else ''} {e.message}"[:200] for e in errors
-                ),
-            )
         return body
 
     def should_render_graphql_ide(self, request: Any) -> bool:
