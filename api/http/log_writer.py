@@ -3,10 +3,11 @@
 Without this, the ``gongshi.*`` loggers had no handler under uvicorn's logging setup, so the
 access log (``gongshi.access``, one JSON object per request) and the one-line refusals
 (``gongshi.graphql``, INFO) were dropped. A plain stream handler would write from the event loop:
-one slow write (a full pipe, a disk flushing) would then hold every request in flight. Here the
-request only formats its line and queues it (logging's own QueueHandler); a QueueListener thread
-writes. If the writer falls more than QUEUE_LINES behind, lines are dropped and counted rather
-than memory growing without bound.
+one slow write (a full pipe, a disk flushing) would then hold every request in flight. Here a
+request only appends its line to a deque; a writer thread writes what has gathered every
+FLUSH_SECONDS in one write. logging's QueueHandler was tried first: formatting and copying each
+record cost a cached answer as much CPU again as the answer itself (bench/cache_bench.py). If the
+writer falls QUEUE_LINES behind, the oldest lines are dropped rather than memory growing.
 
 uvicorn applies :func:`log_config` in every worker it starts (``gongshi serve --workers N``).
 """
@@ -14,41 +15,68 @@ uvicorn applies :func:`log_config` in every worker it starts (``gongshi serve --
 from __future__ import annotations
 
 import atexit
+import collections
 import logging
-import logging.handlers
-import queue
 import sys
-from typing import Any
+import threading
+from typing import Any, TextIO
 
-QUEUE_LINES = 10_000
+QUEUE_LINES = 100_000
+FLUSH_SECONDS = 0.05
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-class BackgroundHandler(logging.handlers.QueueHandler):
-    """Queue a formatted line for a writer thread that owns a stderr StreamHandler."""
+class BackgroundHandler(logging.Handler):
+    """Gather formatted lines in memory; a thread of its own writes them to ``stream`` (stderr)."""
 
-    def __init__(self, fmt: str = "%(message)s") -> None:
-        lines: queue.Queue[logging.LogRecord] = queue.Queue(QUEUE_LINES)
-        super().__init__(lines)
+    def __init__(self, fmt: str = "%(message)s", stream: TextIO | None = None) -> None:
+        super().__init__()
         self.setFormatter(logging.Formatter(fmt))
-        self.dropped = 0
-        target = logging.StreamHandler(sys.stderr)
-        # The record's message is already the formatted line (QueueHandler.prepare).
-        target.setFormatter(logging.Formatter("%(message)s"))
-        self.listener = logging.handlers.QueueListener(lines, target)
-        self.listener.start()
+        self.bare = fmt == "%(message)s"
+        self.stream = stream if stream is not None else sys.stderr
+        self.lines: collections.deque[str] = collections.deque(maxlen=QUEUE_LINES)
+        self.stopping = threading.Event()
+        self.writer = threading.Thread(target=self._write_until_stopped, name="gongshi-log", daemon=True)
+        self.writer.start()
         atexit.register(self.stop)
 
-    def enqueue(self, record: logging.LogRecord) -> None:
+    def handle(self, record: logging.LogRecord) -> bool:
+        # No handler lock: deque.append and popleft are atomic, and emit touches nothing else.
+        if self.filters and not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.queue.put_nowait(record)
-        except queue.Full:
-            self.dropped += 1
+            line = record.getMessage() if self.bare and not record.exc_info else self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        self.lines.append(line)
+
+    def flush(self) -> None:
+        """Write what has gathered (the writer thread's work; also at stop)."""
+        lines = []
+        while self.lines:
+            lines.append(self.lines.popleft())
+        if lines:
+            try:
+                self.stream.write("\n".join(lines) + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # stderr closed or gone: nothing left to tell it to
+                pass
+
+    def _write_until_stopped(self) -> None:
+        while not self.stopping.wait(FLUSH_SECONDS):
+            self.flush()
 
     def stop(self) -> None:
-        """Write what is queued and end the thread (at exit; idempotent)."""
-        if self.listener._thread is not None:
-            self.listener.stop()
+        """End the writer thread and write what is left (at exit; idempotent)."""
+        self.stopping.set()
+        if self.writer.is_alive() and threading.current_thread() is not self.writer:
+            self.writer.join(timeout=1)
+        self.flush()
 
 
 def log_config(base: dict[str, Any], *, access_log: bool) -> dict[str, Any]:
