@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, TypeAlias
 
-import sqlalchemy as sa
 import strawberry
 from strawberry import relay
 
@@ -17,10 +16,8 @@ from api.graphql.core.ids import gid, local_id
 from api.graphql.core.pagination import decode_cursor, encode_cursor, page_size
 from api.graphql.inspections.payloads import DepartmentResult, DrawPreviewRecord
 from inspections import dispatch, draws, work
-from inspections.access import require_department
 from inspections.errors import DomainError
-from inspections.principals import Role
-from schema import enums, models
+from schema import enums
 
 DrawPreviewPayload: TypeAlias = Annotated[DrawPreviewRecord | Errors, strawberry.union("DrawPreviewPayload")]
 LateResultsPayload: TypeAlias = Annotated["LateResults | Errors", strawberry.union("LateResultsPayload")]
@@ -338,29 +335,12 @@ class DepartmentQuery:
     @strawberry.field(description="本部门逾期的检查结果（最多各100条，按期限排序）")
     async def late_results(self, info: Info) -> LateResultsPayload:
         try:
-            department = require_department(
-                info.context.principal, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN
+            found = await work.late_results(
+                info.context.session, by=info.context.principal, today=info.context.today()
             )
         except DomainError as exc:
             return as_error(exc)
-        result = models.InspectionResult
-        today = info.context.today()
-        own = (
-            sa.select(result)
-            .where(result.department_id == department)
-            .order_by(result.publication_due, result.id)
-        )
-        unpublished = await info.context.session.scalars(
-            own.where(result.status != enums.ResultStatus.PUBLISHED, result.publication_due < today).limit(
-                100
-            )
-        )
-        late = await info.context.session.scalars(
-            own.where(
-                result.status == enums.ResultStatus.PUBLISHED, result.published_on > result.publication_due
-            ).limit(100)
-        )
         return LateResults(
-            unpublished=[DepartmentResult.from_row(r) for r in unpublished],
-            published_late=[DepartmentResult.from_row(r) for r in late],
+            unpublished=[DepartmentResult.from_row(r) for r in found.unpublished],
+            published_late=[DepartmentResult.from_row(r) for r in found.published_late],
         )
