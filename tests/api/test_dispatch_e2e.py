@@ -48,7 +48,7 @@ CREATE = (
 )
 WORK = """{ dispatchWorkList { __typename ... on DispatchWorkList { entries {
   action inspectionId taskId taskName entity { id name creditCode } departmentId
-  dispatchedOn matchingDue matchingDueProvisional remainingWorkingDays overdue } }
+  dispatchedOn matchingDue matchingDueProvisional stepDue stepDueProvisional remainingWorkingDays overdue } }
   ... on UserError { code message } } }"""
 INSPECTIONS = """query($t: ID!) { taskInspections(taskId: $t, first: 50) { __typename
   ... on TaskInspectionPage { items { id entity { creditCode } assignedDepartmentId dispatchedOn
@@ -365,6 +365,8 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
                 "dispatchedOn": "2021-04-30",
                 "matchingDue": "2021-05-11",
                 "matchingDueProvisional": False,
+                "stepDue": "2021-05-11",
+                "stepDueProvisional": False,
                 "remainingWorkingDays": 5,
                 "overdue": False,
             }
@@ -416,10 +418,13 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
     api.day = date(2021, 5, 12)
     late = ok((await api("shg_clerk", WORK))["dispatchWorkList"], "DispatchWorkList")["entries"]
     assert {(e["action"], e["remainingWorkingDays"], e["overdue"]) for e in late} == {("MATCH", -1, True)}
+    # 海港's next step, the inspection, has the task period's last day (Saturday 2021-07-31) as its
+    # clock, not the matching due date: working days after 5/12 to 7/31, by hand from the 2021
+    # notice (端午 6/14 off, no make-up day in the range): May 13-31 13, June 21, July 22 = 56.
     assert {
-        e["action"]
+        (e["action"], e["stepDue"], e["stepDueProvisional"], e["remainingWorkingDays"], e["overdue"])
         for e in ok((await api("hg_clerk", WORK))["dispatchWorkList"], "DispatchWorkList")["entries"]
-    } == {"RECORD"}
+    } == {("RECORD", "2021-07-31", False, 56, False)}
     calendar = await load_calendar(session)
     swept = await dispatch.sweep_matching(session, today=api.day, calendar=calendar, remind_before=3)
     assert (swept.examined, swept.reminders) == (len(late), len(late))
@@ -452,6 +457,14 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
                 "InspectionRecord",
             )
             assert (recorded["inspectedOn"], recorded["endedOn"]) == ("2021-05-18", "2021-05-19")
+            # Next: enter the results, by the publication due date counted from the end (5/19) by
+            # the server's 20 working days: 6/17 (端午 6/14 off); from 5/20 that is 19 working days.
+            after = ok((await api(f"{key}_clerk", WORK))["dispatchWorkList"], "DispatchWorkList")["entries"]
+            assert [
+                (e["action"], e["stepDue"], e["stepDueProvisional"], e["remainingWorkingDays"], e["overdue"])
+                for e in after
+                if e["inspectionId"] == entry["inspectionId"]
+            ] == [("ENTER", "2021-06-17", False, 19, False)]
             checked = ("DJ", "GS", "GG") if stratum_of[entry["entity"]["creditCode"]] == "1" else ("DJ", "GS")
             if len(checked) == 2:
                 # The 3 % stratum checks only 登记事项和公示信息 (seed 003 三(二)).

@@ -190,7 +190,7 @@ strawberry.enum(
 
 @strawberry.type(description="派发工作清单中的一户检查")
 class DispatchWorkEntry:
-    """A dispatched inspection, its next step and its matching clock."""
+    """A dispatched inspection, its next step and the clock of that step."""
 
     action: dispatch.DispatchAction
     inspection_id: relay.GlobalID = strawberry.field(
@@ -205,10 +205,17 @@ class DispatchWorkEntry:
     dispatched_on: date | None
     matching_due: date | None = strawberry.field(description="执法检查人员匹配期限（派发后5个工作日）")
     matching_due_provisional: bool
-    remaining_working_days: int | None = strawberry.field(
-        description="距匹配期限的工作日数（期限当日为0，逾期为负）"
+    step_due: date | None = strawberry.field(
+        description="下一步的期限：匹配（MATCH）为匹配期限；检查（RECORD）为任务期间截止日；"
+        "录入（ENTER）为按任务公示期限自检查结束日起算的公示截止日"
     )
-    overdue: bool = strawberry.field(description="超过匹配期限仍未匹配执法检查人员")
+    step_due_provisional: bool = strawberry.field(
+        description="下一步期限所在年度的节假日安排尚未公布，期限暂定"
+    )
+    remaining_working_days: int | None = strawberry.field(
+        description="距下一步期限（stepDue）的工作日数（期限当日为0，逾期为负；无期限为空）"
+    )
+    overdue: bool = strawberry.field(description="已过下一步的期限仍未完成")
 
 
 @strawberry.type(
@@ -308,6 +315,7 @@ class DepartmentQuery:
                 by=info.context.principal,
                 today=today,
                 calendar=await info.context.calendar(),
+                publication_working_days=info.context.settings.publication_working_days,
             )
         except DomainError as exc:
             return as_error(exc)
@@ -325,6 +333,8 @@ class DepartmentQuery:
                     dispatched_on=e.inspection.dispatched_on,
                     matching_due=e.inspection.matching_due,
                     matching_due_provisional=e.inspection.matching_due_provisional,
+                    step_due=e.step_due,
+                    step_due_provisional=e.step_due_provisional,
                     remaining_working_days=e.remaining_working_days,
                     overdue=e.overdue,
                 )
