@@ -270,6 +270,39 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
         "dispatchedDepartments": [],
     }
 
+    # The preview, before any commitment, counts what the scope rules leave out as the draw will:
+    # by hand from _directory, one each (海港新设 2021-02-01, 山海关日期不明 no date, 海港集团,
+    # 山海关代表处); 3 e-commerce platforms (100 %: 3) and 7 other enterprises (ceil(7 x 3 %) = 1).
+    preview = ok(
+        (
+            await api(
+                "city_clerk",
+                "query($t: ID!) { drawPreview(taskId: $t) { __typename ... on DrawPreviewRecord { candidateCount "
+                "strata { position candidates sampleSize } excluded { creditCode } flagged { creditCode } "
+                f"scopeExclusions {{ reason count }} }} {ERR} }} }}",
+                t=task,
+            )
+        )["drawPreview"],
+        "DrawPreviewRecord",
+    )
+    hand_counted = [
+        {"reason": "2020-12-31之后登记注册，不在本次抽查范围", "count": 1},
+        {"reason": "名录库中无成立日期，无法确认在2020-12-31（含）前登记注册", "count": 1},
+        {"reason": "企业集团，不在本次抽查范围", "count": 1},
+        {"reason": "外国企业常驻代表机构和办事处，不在本次抽查范围", "count": 1},
+    ]
+    assert preview == {
+        "__typename": "DrawPreviewRecord",
+        "candidateCount": 10,
+        "strata": [
+            {"position": 1, "candidates": 3, "sampleSize": 3},
+            {"position": 2, "candidates": 7, "sampleSize": 1},
+        ],
+        "excluded": [],
+        "flagged": [],
+        "scopeExclusions": hand_counted,
+    }
+
     # The draw: the frozen candidates leave out the four out-of-scope entities, and say why.
     seed = "秦皇岛市局2021内部联合抽查-种子"
     commitment = ok(
@@ -305,12 +338,7 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
         )["revealDraw"],
         "Task",
     )
-    assert revealed["draw"]["scopeExclusions"] == [
-        {"reason": "2020-12-31之后登记注册，不在本次抽查范围", "count": 1},
-        {"reason": "名录库中无成立日期，无法确认在2020-12-31（含）前登记注册", "count": 1},
-        {"reason": "企业集团，不在本次抽查范围", "count": 1},
-        {"reason": "外国企业常驻代表机构和办事处，不在本次抽查范围", "count": 1},
-    ]
+    assert revealed["draw"]["scopeExclusions"] == preview["scopeExclusions"] == hand_counted
     # Anyone re-runs gongshi-draw-v2 from the published list: 100 % of 3, and ceil(7 x 3 %) = 1.
     combined = hashlib.sha256(f"{seed}\n{revealed['draw']['platformNonce']}".encode()).hexdigest()
     expected = []

@@ -13,6 +13,7 @@ from strawberry import relay
 
 from api.graphql.core.ids import gid
 from api.graphql.nodes.base import EntityStatus  # registered there, before this module's types
+from api.graphql.nodes.tasks import ScopeExclusion, scope_exclusions
 from inspections.draws import DrawPreview
 from inspections.teams import ReplacementReason
 from schema import enums, models
@@ -98,6 +99,10 @@ class DrawPreviewRecord:
     strata: list[StratumSample]
     excluded: list[GuardEntry] = strawberry.field(description="因本年度已两次参加联合抽查而排除")
     flagged: list[GuardEntry] = strawberry.field(description="本年度已就相同事项检查过（提示）")
+    scope_exclusions: list[ScopeExclusion] = strawberry.field(
+        description="按任务范围（登记截止日期、排除的主体类别）将排除的市场主体数，按理由列出；"
+        "与提交后抽取记录的 scopeExclusions 相同"
+    )
 
     @classmethod
     def from_preview(cls, preview: DrawPreview) -> DrawPreviewRecord:
@@ -110,7 +115,13 @@ class DrawPreviewRecord:
             )
             for position, size in sorted(preview.sample_sizes.items())
         ]
-        return cls(candidate_count=len(preview.candidates), strata=strata, excluded=excluded, flagged=flagged)
+        return cls(
+            candidate_count=len(preview.candidates),
+            strata=strata,
+            excluded=excluded,
+            flagged=flagged,
+            scope_exclusions=scope_exclusions(preview.report(), preview.registered_by),
+        )
 
 
 @strawberry.type(description="抽取承诺：种子哈希与冻结的候选名单哈希")
