@@ -19,6 +19,7 @@ from inspections.access import (
 )
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
+from inspections.jurisdiction import department_within
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.publication_deadlines import rule_for_task
 from inspections.teams import team_shortfall
@@ -163,7 +164,14 @@ async def enter_result(
     calendar: WorkCalendar,
     publication_working_days: int,
 ) -> InspectionResult:
-    """Enter one department's result on one item (谁检查、谁录入) and store its publication due date."""
+    """Enter one department's result on one item (谁检查、谁录入) and store its publication due date.
+
+    ``department_id`` is the caller's own, or (seed 001 art.13) a subordinate's the caller acts
+    for: the initiating department for a 承办部门 of its dispatched task. A department outside the
+    caller's jurisdiction answers as an invented one.
+    """
+    if by.kind == PrincipalKind.DEPARTMENT and department_id != by.department_id:
+        await department_within(session, by, department_id)
     inspection = await session.get(Inspection, inspection_id)
     if inspection is None:
         raise inspection_missing()

@@ -63,7 +63,7 @@ MATCH = (
     f"... on TeamList {{ members {{ inspectionId role departmentId }} }} {ERR} }} }}"
 )
 ENTER = (
-    "mutation($i: ID!, $item: ID!) { enterResult(inspectionId: $i, itemId: $item, "
+    "mutation($i: ID!, $item: ID!, $d: ID) { enterResult(inspectionId: $i, itemId: $item, departmentId: $d, "
     'categoryCodes: ["NO_PROBLEM"], description: "现场检查未发现问题") { __typename '
     f"... on DepartmentResult {{ id status departmentId publicationDue publicationDueProvisional }} {ERR} }} }}"
 )
@@ -474,7 +474,9 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
     again = (await api("shg_clerk", MATCH, t=task, d=None))["matchInspectors"]
     assert again["__typename"] == "ConflictError" and again["code"] == "INSPECTORS_MATCHED"
 
-    # Thursday 5/20: each district records its inspections and enters its results (谁检查、谁录入).
+    # Thursday 5/20: each district records its inspections and enters its results (谁检查、谁录入);
+    # 山海关's are entered by the city bureau on its behalf (seed 001 art.13: the superior acts for
+    # its subordinate), naming 山海关 as the department, and are 山海关's results all the same.
     api.day = date(2021, 5, 20)
     results: dict[str, list[str]] = {"hg": [], "shg": []}
     for key in ("hg", "shg"):
@@ -496,22 +498,23 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
             checked = ("DJ", "GS", "GG") if stratum_of[entry["entity"]["creditCode"]] == "1" else ("DJ", "GS")
             if len(checked) == 2:
                 # The 3 % stratum checks only 登记事项和公示信息 (seed 003 三(二)).
-                refused = (await api(f"{key}_clerk", ENTER, i=entry["inspectionId"], item=items["GG"]))[
-                    "enterResult"
-                ]
+                refused = (
+                    await api(f"{key}_clerk", ENTER, i=entry["inspectionId"], item=items["GG"], d=None)
+                )["enterResult"]
                 assert refused == {
                     "__typename": "InvalidInputError",
                     "code": "ITEM_NOT_IN_STRATUM",
                     "message": "该检查对象抽自“其它类型企业（只检查登记事项和公示信息）”分层，该分层不检查此事项",
                 }
             for code in checked:
+                department = haigang if key == "hg" else shanhaiguan
+                who, named = ("hg_clerk", None) if key == "hg" else ("city_clerk", gid_of[shanhaiguan.id])
                 entered = ok(
-                    (await api(f"{key}_clerk", ENTER, i=entry["inspectionId"], item=items[code]))[
+                    (await api(who, ENTER, i=entry["inspectionId"], item=items[code], d=named))[
                         "enterResult"
                     ],
                     "DepartmentResult",
                 )
-                department = haigang if key == "hg" else shanhaiguan
                 assert {
                     k: entered[k]
                     for k in ("status", "departmentId", "publicationDue", "publicationDueProvisional")
@@ -527,7 +530,9 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
     # Submit from the clerk's list; the district reviews its own part, the city the whole.
     for key in ("hg", "shg"):
         listed = (await api(f"{key}_clerk", RESULT_WORK))["resultWorkList"]["entries"]
+        # 山海关's clerk finds the results the city entered for it, to submit as its own.
         assert sorted(e["result"]["id"] for e in listed) == sorted(results[key])
+        assert {e["action"] for e in listed} == {"SUBMIT"}
         report = (await api(f"{key}_clerk", BULK % "submitResults", ids=results[key]))["submitResults"]
         assert (report["done"], report["refused"]) == (len(results[key]), 0)
     # Another district's result answers as an invented one.

@@ -101,7 +101,10 @@ FollowUpPayload: TypeAlias = Annotated[FollowUpRecord | Errors, strawberry.union
 class ResultMutation:
     """Results from entry to follow-up; each mutation is audited and answers a union of success and errors."""
 
-    @strawberry.mutation(description="录入本部门负责事项的检查结果（谁检查、谁录入）")
+    @strawberry.mutation(
+        description="录入本部门负责事项的检查结果（谁检查、谁录入）；派发任务的发起部门（上级）可指定承办部门"
+        "（departmentId）代为录入（seed 001 art.13），结果属于该承办部门"
+    )
     async def enter_result(
         self,
         info: Info,
@@ -109,15 +112,22 @@ class ResultMutation:
         item_id: relay.GlobalID,
         category_codes: list[str],
         description: str,
+        department_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="代为录入的下级承办部门（须在本部门管辖范围内）；不填为本部门"),
+        ] = None,
     ) -> ResultWorkPayload:
         settings = info.context.settings
 
         async def action(session: AsyncSession, by: Principal) -> models.InspectionResult:
+            own = own_department(by, Role.CLERK, Role.ADMIN)
             return await results.enter_result(
                 session,
                 by=by,
                 inspection_id=local_id(inspection_id, "Inspection", "inspectionId"),
-                department_id=own_department(by, Role.CLERK, Role.ADMIN),
+                department_id=local_id(department_id, "Department", "departmentId")
+                if department_id is not None
+                else own,
                 item_id=local_id(item_id, "InspectionItem", "itemId"),
                 category_codes=category_codes,
                 description=description,
