@@ -13,7 +13,7 @@ from strawberry import relay
 from api.error_codes import ApiErrorCode as ApiCode
 from api.graphql.context import Info
 from api.graphql.core.errors import Errors, InvalidInputError, as_error
-from api.graphql.core.ids import local_id
+from api.graphql.core.ids import local_id, result_local_id
 from api.graphql.core.transaction import execute, write_transaction
 from api.graphql.inspections.common import own_department
 from api.graphql.inspections.payloads import (
@@ -71,7 +71,7 @@ async def _bulk(
             for result_id in unique:
                 savepoint = await session.begin_nested()
                 try:
-                    row = await step(session, by, local_id(result_id, "InspectionResult", "resultIds"))
+                    row = await step(session, by, result_local_id(result_id, "resultIds"))
                     await session.flush()
                 except DomainError as exc:
                     await savepoint.rollback()
@@ -140,9 +140,7 @@ class ResultMutation:
     @strawberry.mutation(description="上报检查结果审核")
     async def submit_result(self, info: Info, result_id: relay.GlobalID) -> ResultWorkPayload:
         async def action(session: AsyncSession, by: Principal) -> models.InspectionResult:
-            return await results.submit_result(
-                session, by=by, result_id=local_id(result_id, "InspectionResult", "resultId")
-            )
+            return await results.submit_result(session, by=by, result_id=result_local_id(result_id))
 
         return await execute(info, action, DepartmentResult.from_row)
 
@@ -152,7 +150,7 @@ class ResultMutation:
             return await results.approve_result(
                 session,
                 by=by,
-                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                result_id=result_local_id(result_id),
                 today=info.context.today(),
             )
 
@@ -182,7 +180,7 @@ class ResultMutation:
             return await results.revise_result(
                 session,
                 by=by,
-                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                result_id=result_local_id(result_id),
                 category_codes=category_codes,
                 description=description,
             )
@@ -193,7 +191,7 @@ class ResultMutation:
     async def return_result(self, info: Info, result_id: relay.GlobalID, reason: str) -> ResultWorkPayload:
         async def action(session: AsyncSession, by: Principal) -> models.InspectionResult:
             return await results.return_result(
-                session, by=by, result_id=local_id(result_id, "InspectionResult", "resultId"), reason=reason
+                session, by=by, result_id=result_local_id(result_id), reason=reason
             )
 
         return await execute(info, action, DepartmentResult.from_row)
@@ -206,7 +204,7 @@ class ResultMutation:
             version = await results.correct_result(
                 session,
                 by=by,
-                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                result_id=result_local_id(result_id),
                 category_codes=category_codes,
                 description=description,
                 reason=reason,
@@ -226,7 +224,7 @@ class ResultMutation:
             return await follow_ups.record_transfer(
                 session,
                 by=by,
-                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                result_id=result_local_id(result_id),
                 authority=authority,
                 transferred_on=transferred_on,
                 today=info.context.today(),
