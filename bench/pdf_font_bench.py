@@ -2,7 +2,8 @@
 
 Paired A/B rounds in one process (issue 14, defect 4(c)): each round renders ``--forms`` record
 forms with a fresh parse per form (what the code did before) and then with the shared parse.
-CPU time (time.process_time), not wall time: the machine is shared. Run: ``.venv/bin/python bench/pdf_font_bench.py --rounds 5 --forms 5``.
+CPU time (time.process_time), not wall time: the machine is shared.
+Run: ``.venv/bin/python bench/pdf_font_bench.py --rounds 5 --forms 4``.
 """
 
 from __future__ import annotations
@@ -65,9 +66,8 @@ def main() -> None:
     base = statistics.median(times["fresh parse"])
     for name, values in times.items():
         median = statistics.median(values)
-        print(
-            f"{name:13s} median {median * 1000:7.1f} ms CPU/form  ratio {median / base:.2f}  rounds {[round(v * 1000) for v in values]}"
-        )
+        rounds = [round(v * 1000) for v in values]
+        print(f"{name:13s} median {median * 1000:7.1f} ms CPU/form ratio {median / base:.2f} rounds {rounds}")
 
 
 if __name__ == "__main__":

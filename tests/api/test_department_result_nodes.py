@@ -82,6 +82,7 @@ async def test_node_of_a_department_result_for_every_caller(
     assert invented == {"node": None}
     for caller in CALLERS:
         seen = {key: (await _post(client, world, caller, NODE, id=key))["node"] for key in (own_a, own_b)}
+        expected: dict[str, Any]
         if caller.startswith("a_"):  # the initiating department: every result of its task
             expected = {key: {"__typename": "DepartmentResult", **listed[key]} for key in (own_a, own_b)}
         elif caller.startswith("b_"):  # the participating department: its own part

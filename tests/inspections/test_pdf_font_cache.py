@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
+from pypdf.generic import StreamObject
 
 from inspections.documents import pdf as pdf_module
 from inspections.documents.content import FormItem, FormResult, FormSeat, Heading, RecordForm, VisitNotice
@@ -67,9 +68,10 @@ def _fonts(data: bytes) -> list[bytes]:
     """The embedded font programs (FontFile3 streams), decoded."""
     reader = PdfReader(io.BytesIO(data))
     found = []
-    for number in range(1, int(reader.trailer["/Size"])):
-        obj = reader.get_object(number)
-        if hasattr(obj, "get") and obj.get("/Subtype") in ("/CIDFontType0C", "/OpenType"):
+    size: Any = reader.trailer["/Size"]
+    for number in range(1, int(size)):
+        obj: Any = reader.get_object(number)
+        if isinstance(obj, StreamObject) and obj.get("/Subtype") in ("/CIDFontType0C", "/OpenType"):
             found.append(obj.get_data())
     return found
 
