@@ -32,6 +32,7 @@ from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from inspections.jurisdiction import covers, require_within
 from inspections.principals import Principal, PrincipalKind, Role
+from inspections.publication_deadlines import rule_of
 from inspections.teams import rank_inspector
 from schema.base import utcnow
 from schema.enums import TaskDepartmentRole, TeamRole
@@ -291,21 +292,56 @@ class DispatchAction(StrEnum):
 
 @dataclass(frozen=True)
 class DispatchEntry:
-    """One dispatched inspection, its next step and its matching clock."""
+    """One dispatched inspection, its next step, and the clock of that step."""
 
     inspection: Inspection
     entity: Entity
     task: Task
     department_id: int
     action: DispatchAction
-    remaining_working_days: int | None
-    overdue: bool
+    remaining_working_days: int | None  # to ``step_due``; None when the step has no clock
+    overdue: bool  # today is past ``step_due``
+    step_due: date | None = None
+    step_due_provisional: bool = False
+
+
+async def _step_due(
+    session: AsyncSession,
+    action: DispatchAction,
+    inspection: Inspection,
+    task: Task,
+    calendar: WorkCalendar,
+    publication_working_days: int,
+) -> tuple[date | None, bool]:
+    """The due date of the next step and whether it is provisional.
+
+    MATCH: 5 working days after dispatch (seed 003 四(二)), stored on the inspection. RECORD: the
+    inspection falls within the task's period (seed 001 art.12; recordInspection refuses a date
+    after it), so its last day. ENTER: results are entered and published by the task's
+    publication due date counted from the inspection's end (seed 001 art.20(4), art.29: data not
+    entered in time counts as a task not done).
+    """
+    if action == DispatchAction.MATCH:
+        return inspection.matching_due, inspection.matching_due_provisional
+    if action == DispatchAction.RECORD:
+        return task.period_end, False
+    assert inspection.ended_on is not None
+    department = await session.get(Department, task.initiating_department_id)
+    due = rule_of(task, department, publication_working_days).due(calendar, inspection.ended_on)
+    return due.due, due.provisional
 
 
 async def dispatch_work(
-    session: AsyncSession, *, by: Principal, today: date, calendar: WorkCalendar
+    session: AsyncSession,
+    *,
+    by: Principal,
+    today: date,
+    calendar: WorkCalendar,
+    publication_working_days: int,
 ) -> list[DispatchEntry]:
     """The caller's dispatched inspections not yet done, by matching due date.
+
+    Each entry counts the working days to the due date of its own next step (``_step_due``).
 
     A 承办部门 sees those dispatched to it; an initiating (superior) department those of its own
     dispatched tasks, so it can follow (and act for) its subordinates.
@@ -357,12 +393,24 @@ async def dispatch_work(
             action = DispatchAction.ENTER
         else:
             continue
-        due = inspection.matching_due
+        due, provisional = await _step_due(
+            session, action, inspection, task, calendar, publication_working_days
+        )
         left = working_days_between(calendar, today, due) if due is not None else None
-        overdue = action == DispatchAction.MATCH and due is not None and today > due
+        overdue = due is not None and today > due
         assert inspection.assigned_department_id is not None
         entries.append(
-            DispatchEntry(inspection, entity, task, inspection.assigned_department_id, action, left, overdue)
+            DispatchEntry(
+                inspection,
+                entity,
+                task,
+                inspection.assigned_department_id,
+                action,
+                left,
+                overdue,
+                step_due=due,
+                step_due_provisional=provisional,
+            )
         )
         if len(entries) >= WORK_LIMIT:
             break

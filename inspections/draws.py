@@ -73,6 +73,8 @@ class DrawPreview:
     scope: dict[str, int] = field(default_factory=dict)
     # Candidates of a dispatched task without a 登记机关 the initiating department may dispatch to.
     undispatchable: list[str] = field(default_factory=list)
+    # The task's registration cut-off, which the scope reasons name.
+    registered_by: date | None = None
 
     def report(self) -> dict[str, Any]:
         """What is stored with the draw and shown to the department."""
@@ -231,7 +233,13 @@ async def _preview(session: AsyncSession, task: Task) -> DrawPreview:
     joint = await _is_joint(session, task.id)
     earlier = await _joint_inspections(session, task, ids) if joint else {}
     same_item = await _same_item_results(session, task, ids)
-    preview = DrawPreview(candidates=[], sample_sizes={}, scope=scope, undispatchable=undispatchable)
+    preview = DrawPreview(
+        candidates=[],
+        sample_sizes={},
+        scope=scope,
+        undispatchable=undispatchable,
+        registered_by=task.registered_by,
+    )
     for entity_id, code, name, position in in_scope:
         if len(earlier.get(entity_id, [])) >= JOINT_INSPECTIONS_PER_YEAR:
             preview.excluded.append({"creditCode": code, "name": name, "jointTasks": earlier[entity_id]})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inspections.error_codes import InspectionErrorCode as Code
-from inspections.errors import PermissionDenied
+from inspections.errors import NotFound, PermissionDenied
 from inspections.principals import Principal, PrincipalKind
 from schema.enums import DepartmentLevel
 from schema.models import Department
@@ -50,3 +50,23 @@ async def require_within(
             code=Code.OUTSIDE_JURISDICTION,
             field=field,
         )
+
+
+def department_missing() -> NotFound:
+    """The answer for a department that does not exist or lies outside the caller's jurisdiction."""
+    return NotFound("未找到该部门", code=Code.DEPARTMENT_NOT_FOUND, field="departmentId")
+
+
+async def department_within(session: AsyncSession, by: Principal, department_id: int) -> Department:
+    """A department the caller may name when acting for it: its own, or one within its area.
+
+    Seed 001 art.13: a superior acts for its subordinates, never the reverse nor for a neighbour.
+    One outside the area answers exactly as an invented one (it is not the caller's to know).
+    """
+    department = await session.get(Department, department_id)
+    if department is None:
+        raise department_missing()
+    area = await caller_area(session, by)
+    if area is not None and not department.region_code.startswith(area):
+        raise department_missing()
+    return department

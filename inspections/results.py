@@ -19,6 +19,7 @@ from inspections.access import (
 )
 from inspections.error_codes import InspectionErrorCode as Code
 from inspections.errors import Conflict, InvalidInput, NotFound
+from inspections.jurisdiction import department_within
 from inspections.principals import Principal, PrincipalKind, Role
 from inspections.publication_deadlines import rule_for_task
 from inspections.teams import team_shortfall
@@ -163,7 +164,14 @@ async def enter_result(
     calendar: WorkCalendar,
     publication_working_days: int,
 ) -> InspectionResult:
-    """Enter one department's result on one item (谁检查、谁录入) and store its publication due date."""
+    """Enter one department's result on one item (谁检查、谁录入) and store its publication due date.
+
+    ``department_id`` is the caller's own, or (seed 001 art.13) a subordinate's the caller acts
+    for: the initiating department for a 承办部门 of its dispatched task. A department outside the
+    caller's jurisdiction answers as an invented one.
+    """
+    if by.kind == PrincipalKind.DEPARTMENT and department_id != by.department_id:
+        await department_within(session, by, department_id)
     inspection = await session.get(Inspection, inspection_id)
     if inspection is None:
         raise inspection_missing()
@@ -376,23 +384,65 @@ def _clear_approvals(result: InspectionResult) -> None:
 
 
 async def _complete_task_when_all_published(session: AsyncSession, task_id: int) -> None:
-    """A task is completed once every inspection has ended and has results, all of them published."""
+    """A task is completed once every department's part of every inspection is published.
+
+    A part is (inspection, department of a task item the inspection's stratum checks): each such
+    department must have published a result on it (谁检查、谁录入、谁公开, seed 002 art.16). The
+    initiating department's items of a dispatched inspection are its 承办部门's part.
+    """
     task = await session.get(Task, task_id)
     assert task is not None
     if task.status == TaskStatus.COMPLETED:
         return
     await session.flush()
     open_inspection = select(Inspection.id).where(
-        Inspection.task_id == task_id,
-        (Inspection.ended_on.is_(None))
-        | ~select(InspectionResult.id).where(InspectionResult.inspection_id == Inspection.id).exists(),
+        Inspection.task_id == task_id, Inspection.ended_on.is_(None)
     )
     unpublished = select(InspectionResult.id).where(
         InspectionResult.task_id == task_id, InspectionResult.status != ResultStatus.PUBLISHED
     )
     # One round trip on every publication: most find a result still unpublished and stop there.
-    if not await session.scalar(select(or_(unpublished.exists(), open_inspection.exists()))):
-        task.status = TaskStatus.COMPLETED
+    if await session.scalar(select(or_(unpublished.exists(), open_inspection.exists()))):
+        return
+    if await _parts_missing(session, task):
+        return
+    task.status = TaskStatus.COMPLETED
+
+
+async def _parts_missing(session: AsyncSession, task: Task) -> bool:
+    """Whether some department's part of some inspection of the task has no result."""
+    items = {
+        row.item_id: row.department_id
+        for row in await session.scalars(select(TaskItem).where(TaskItem.task_id == task.id))
+    }
+    strata = {
+        entity_id: item_ids
+        for entity_id, item_ids in await session.execute(
+            select(DrawEntry.entity_id, TaskStratum.item_ids)
+            .join(TaskStratum, TaskStratum.id == DrawEntry.stratum_id)
+            .join(Draw, Draw.id == DrawEntry.draw_id)
+            .where(Draw.task_id == task.id)
+        )
+    }
+    done: set[tuple[int, int]] = {
+        (inspection_id, department_id)
+        for inspection_id, department_id in await session.execute(
+            select(InspectionResult.inspection_id, InspectionResult.department_id).where(
+                InspectionResult.task_id == task.id
+            )
+        )
+    }
+    for inspection in await session.scalars(select(Inspection).where(Inspection.task_id == task.id)):
+        checked = strata.get(inspection.entity_id)
+        for item_id, department_id in items.items():
+            if checked is not None and item_id not in checked:
+                continue  # the stratum does not check this item (seed 003 三(二))
+            part = department_id
+            if inspection.assigned_department_id is not None and part == task.initiating_department_id:
+                part = inspection.assigned_department_id
+            if (inspection.id, part) not in done:
+                return True
+    return False
 
 
 async def approve_result(

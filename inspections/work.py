@@ -240,3 +240,28 @@ async def team_seat(session: AsyncSession, *, by: Principal, member_id: int) -> 
     inspector = await session.get(Inspector, member.inspector_id)
     assert inspector is not None
     return TeamSeat(member, inspector)
+
+
+async def result_view(session: AsyncSession, *, by: Principal, result_id: int) -> InspectionResult | None:
+    """A result as ``node(id)`` shows its department view, or None where an invented id would be.
+
+    The rules of ``task_inspections``: the initiating department sees every result of its task; a
+    participating department its own; a 承办部门 its own on the inspections dispatched to it.
+    """
+    result = await session.get(InspectionResult, result_id)
+    if result is None or by.kind != PrincipalKind.DEPARTMENT:
+        return None
+    try:
+        part = await task_role(session, by, result.task_id)
+    except DomainError:
+        return None
+    if part == TaskDepartmentRole.INITIATING:
+        return result
+    if result.department_id != by.department_id:
+        return None
+    if part == TaskDepartmentRole.DISPATCHED:
+        inspection = await session.get(Inspection, result.inspection_id)
+        assert inspection is not None
+        if inspection.assigned_department_id != by.department_id:
+            return None
+    return result

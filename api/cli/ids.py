@@ -6,7 +6,7 @@ from api.graphql.core.ids import decode_global_id
 from inspections.errors import InvalidInput
 
 TASK = "Task"
-RESULT = "InspectionResult"
+RESULT = ("InspectionResult", "DepartmentResult")  # either face of a result
 DEPARTMENT = "Department"
 
 
@@ -14,7 +14,7 @@ class Refusal(Exception):
     """A mistake on the command line: printed as one Chinese line, exit status 2."""
 
 
-def parse_cli_id(text: str, type_name: str, option: str) -> int:
+def parse_cli_id(text: str, type_name: str | tuple[str, ...], option: str) -> int:
     """The database id behind ``text``: a global ID of ``type_name`` (as the API shows it) or a number."""
     text = text.strip()
     if text.isdigit():

@@ -1,18 +1,22 @@
 """The two forms as PDF (fpdf2), in a CJK font the machine has (Debian's ``fonts-noto-cjk``).
 
 fpdf2 embeds only the glyphs a document uses, so a form is a few tens of kilobytes although the
-font collection is 20 MB. The font is parsed for every document (about two seconds): the route
-renders in a worker thread, never on the event loop.
+font collection is 20 MB. Reading the collection's metrics (a width and glyph id per character) is
+parsed once per process and shared; each document still opens the file lazily for its own subset,
+which fontTools cuts in place. The route renders in a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, SubsetMap, TTFFont
 
 from inspections.documents.content import Heading, RecordForm, VisitNotice
 
@@ -34,6 +38,56 @@ class FontMissing(RuntimeError):
     """The configured CJK font file is not there (install fonts-noto-cjk or set GONGSHI_CJK_FONT)."""
 
 
+# The parsed fonts of this process, by file and face; the lock makes concurrent first renders
+# (worker threads) parse a font once, not once each.
+_PARSED: dict[tuple[str, int], TTFFont] = {}
+_PARSING = threading.Lock()
+
+
+def parsed_font(font: Path, face: int) -> TTFFont:
+    """The font as fpdf2 parses it (metrics, cmap, descriptor), once per process and file."""
+    key = (str(font), face)
+    with _PARSING:
+        found = _PARSED.get(key)
+        if found is None:
+            scratch = FPDF()
+            scratch.add_font(FONT, fname=str(font), collection_font_number=face)
+            parsed = scratch.fonts[FONT]
+            assert isinstance(parsed, TTFFont)
+            found = _PARSED[key] = parsed
+        return found
+
+
+def _add_font(pdf: FPDF, font: Path, face: int) -> None:
+    """``pdf.add_font`` with the process's parsed font (fpdf2 2.8.9, pinned in constraints.txt).
+
+    What a document changes is its own: the glyph subset and the fontTools font the subsetter cuts
+    down at output (opened lazily, well under a millisecond). The widths, cmap and descriptor are
+    read only and shared. A fpdf2 whose font class differs falls back to the public ``add_font``.
+    """
+    shared = parsed_font(font, face)
+    if not _SHAPE_KNOWN:
+        pdf.add_font(FONT, fname=str(font), collection_font_number=face)
+        return
+    one = copy.copy(shared)
+    one.i = len(pdf.fonts) + 1
+    one.ttfont = ttLib.TTFont(shared.ttffile, recalcTimestamp=False, fontNumber=face, lazy=True)
+    one.subset = SubsetMap(one)
+    one.missing_glyphs = []
+    one.biggest_size_pt = 0
+    one._hbfont = None  # fpdf2 builds its shaper lazily, per document
+    pdf.fonts[FONT] = one
+    if one.is_cff and one.is_cid_keyed:
+        pdf._set_min_pdf_version("1.6")  # as add_font does for a CID-keyed CFF font
+
+
+# The attributes _add_font sets or shares, as fpdf2 2.8.9 declares them; another layout means
+# another version, and the public path.
+_SHAPE_KNOWN = {"i", "ttfont", "subset", "missing_glyphs", "biggest_size_pt", "_hbfont", "cw", "cmap"} <= set(
+    getattr(TTFFont, "__slots__", ())
+) and hasattr(FPDF, "_set_min_pdf_version")
+
+
 def _document(font: Path, title: str) -> FPDF:
     if not font.is_file():
         raise FontMissing(f"找不到中文字体文件{font}（请安装fonts-noto-cjk或设置GONGSHI_CJK_FONT）")
@@ -42,7 +96,7 @@ def _document(font: Path, title: str) -> FPDF:
     pdf.set_creator("Gongshi 公示")
     pdf.set_auto_page_break(auto=True, margin=15)
     face = SC_FACE if font.suffix.lower() == ".ttc" else 0
-    pdf.add_font(FONT, fname=str(font), collection_font_number=face)
+    _add_font(pdf, font, face)
     pdf.add_page()
     pdf.set_font(FONT, size=16)
     pdf.cell(0, 12, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -57,8 +57,9 @@ DEPARTMENT_ONLY_QUERIES |= {"taskInspections"}
 # Issue 14 points 4-5: the objection and follow-up work lists (tests/api/test_objection_work.py).
 DEPARTMENT_ONLY_QUERIES |= {"objectionWorkList", "followUpWorkList"}
 # Issue 14 point 4: nodes that ``node(id)`` answers only for the task's departments (null for anyone
-# else, as for an invented ID: tests/api/test_department_nodes.py).
-DEPARTMENT_ONLY_NODES = {"Inspection", "TeamMember"}
+# else, as for an invented ID: tests/api/test_department_nodes.py); and the department view of a
+# result (tests/api/test_department_result_nodes.py).
+DEPARTMENT_ONLY_NODES = {"Inspection", "TeamMember", "DepartmentResult"}
 
 
 def _public_fields() -> set[str]:

@@ -59,7 +59,7 @@ async def test_inspection_and_team_member_nodes(client: httpx.AsyncClient, sessi
     # The participating department: its own members and results only.
     b_node = (await _post(client, world, "b_clerk", NODE, id=first["id"]))["node"]
     assert [m["badgeNumber"][:2] for m in b_node["team"]] == ["B-"]
-    assert [r["id"] for r in b_node["results"]] == [gid("InspectionResult", world.ids["rB_draft"])]
+    assert [r["id"] for r in b_node["results"]] == [gid("DepartmentResult", world.ids["rB_draft"])]
     a_seat = next(m for m in first["team"] if m["badgeNumber"].startswith("A-"))
     b_seat = next(m for m in first["team"] if m["badgeNumber"].startswith("B-"))
     assert (await _post(client, world, "b_clerk", NODE, id=b_seat["id"]))["node"]["badgeNumber"] == b_seat[

@@ -51,7 +51,7 @@ async def test_draw_preview_and_late_results_answer_departments_only(
     ]["lateResults"]
     # A's draft and under-review results of 2021 were due 2021-12-14 and are still unpublished.
     unpublished = {r["id"] for r in answer["unpublished"]}
-    assert unpublished == {to_base64("InspectionResult", world.ids[k]) for k in ("rA_draft", "rA_review")}
+    assert unpublished == {to_base64("DepartmentResult", world.ids[k]) for k in ("rA_draft", "rA_review")}
     assert {r["publicationDue"] for r in answer["unpublished"]} == {"2021-12-14"}
     assert answer["publishedLate"] == []  # published 2021-12-01, before the due date
     refused = (await client.post("/graphql", json={"query": late})).json()["data"]["lateResults"]

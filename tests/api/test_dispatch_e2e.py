@@ -48,7 +48,7 @@ CREATE = (
 )
 WORK = """{ dispatchWorkList { __typename ... on DispatchWorkList { entries {
   action inspectionId taskId taskName entity { id name creditCode } departmentId
-  dispatchedOn matchingDue matchingDueProvisional remainingWorkingDays overdue } }
+  dispatchedOn matchingDue matchingDueProvisional stepDue stepDueProvisional remainingWorkingDays overdue } }
   ... on UserError { code message } } }"""
 INSPECTIONS = """query($t: ID!) { taskInspections(taskId: $t, first: 50) { __typename
   ... on TaskInspectionPage { items { id entity { creditCode } assignedDepartmentId dispatchedOn
@@ -63,7 +63,7 @@ MATCH = (
     f"... on TeamList {{ members {{ inspectionId role departmentId }} }} {ERR} }} }}"
 )
 ENTER = (
-    "mutation($i: ID!, $item: ID!) { enterResult(inspectionId: $i, itemId: $item, "
+    "mutation($i: ID!, $item: ID!, $d: ID) { enterResult(inspectionId: $i, itemId: $item, departmentId: $d, "
     'categoryCodes: ["NO_PROBLEM"], description: "现场检查未发现问题") { __typename '
     f"... on DepartmentResult {{ id status departmentId publicationDue publicationDueProvisional }} {ERR} }} }}"
 )
@@ -270,6 +270,39 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
         "dispatchedDepartments": [],
     }
 
+    # The preview, before any commitment, counts what the scope rules leave out as the draw will:
+    # by hand from _directory, one each (海港新设 2021-02-01, 山海关日期不明 no date, 海港集团,
+    # 山海关代表处); 3 e-commerce platforms (100 %: 3) and 7 other enterprises (ceil(7 x 3 %) = 1).
+    preview = ok(
+        (
+            await api(
+                "city_clerk",
+                "query($t: ID!) { drawPreview(taskId: $t) { __typename ... on DrawPreviewRecord { candidateCount "
+                "strata { position candidates sampleSize } excluded { creditCode } flagged { creditCode } "
+                f"scopeExclusions {{ reason count }} }} {ERR} }} }}",
+                t=task,
+            )
+        )["drawPreview"],
+        "DrawPreviewRecord",
+    )
+    hand_counted = [
+        {"reason": "2020-12-31之后登记注册，不在本次抽查范围", "count": 1},
+        {"reason": "名录库中无成立日期，无法确认在2020-12-31（含）前登记注册", "count": 1},
+        {"reason": "企业集团，不在本次抽查范围", "count": 1},
+        {"reason": "外国企业常驻代表机构和办事处，不在本次抽查范围", "count": 1},
+    ]
+    assert preview == {
+        "__typename": "DrawPreviewRecord",
+        "candidateCount": 10,
+        "strata": [
+            {"position": 1, "candidates": 3, "sampleSize": 3},
+            {"position": 2, "candidates": 7, "sampleSize": 1},
+        ],
+        "excluded": [],
+        "flagged": [],
+        "scopeExclusions": hand_counted,
+    }
+
     # The draw: the frozen candidates leave out the four out-of-scope entities, and say why.
     seed = "秦皇岛市局2021内部联合抽查-种子"
     commitment = ok(
@@ -305,12 +338,7 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
         )["revealDraw"],
         "Task",
     )
-    assert revealed["draw"]["scopeExclusions"] == [
-        {"reason": "2020-12-31之后登记注册，不在本次抽查范围", "count": 1},
-        {"reason": "名录库中无成立日期，无法确认在2020-12-31（含）前登记注册", "count": 1},
-        {"reason": "企业集团，不在本次抽查范围", "count": 1},
-        {"reason": "外国企业常驻代表机构和办事处，不在本次抽查范围", "count": 1},
-    ]
+    assert revealed["draw"]["scopeExclusions"] == preview["scopeExclusions"] == hand_counted
     # Anyone re-runs gongshi-draw-v2 from the published list: 100 % of 3, and ceil(7 x 3 %) = 1.
     combined = hashlib.sha256(f"{seed}\n{revealed['draw']['platformNonce']}".encode()).hexdigest()
     expected = []
@@ -365,6 +393,8 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
                 "dispatchedOn": "2021-04-30",
                 "matchingDue": "2021-05-11",
                 "matchingDueProvisional": False,
+                "stepDue": "2021-05-11",
+                "stepDueProvisional": False,
                 "remainingWorkingDays": 5,
                 "overdue": False,
             }
@@ -416,10 +446,13 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
     api.day = date(2021, 5, 12)
     late = ok((await api("shg_clerk", WORK))["dispatchWorkList"], "DispatchWorkList")["entries"]
     assert {(e["action"], e["remainingWorkingDays"], e["overdue"]) for e in late} == {("MATCH", -1, True)}
+    # 海港's next step, the inspection, has the task period's last day (Saturday 2021-07-31) as its
+    # clock, not the matching due date: working days after 5/12 to 7/31, by hand from the 2021
+    # notice (端午 6/14 off, no make-up day in the range): May 13-31 13, June 21, July 22 = 56.
     assert {
-        e["action"]
+        (e["action"], e["stepDue"], e["stepDueProvisional"], e["remainingWorkingDays"], e["overdue"])
         for e in ok((await api("hg_clerk", WORK))["dispatchWorkList"], "DispatchWorkList")["entries"]
-    } == {"RECORD"}
+    } == {("RECORD", "2021-07-31", False, 56, False)}
     calendar = await load_calendar(session)
     swept = await dispatch.sweep_matching(session, today=api.day, calendar=calendar, remind_before=3)
     assert (swept.examined, swept.reminders) == (len(late), len(late))
@@ -441,7 +474,9 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
     again = (await api("shg_clerk", MATCH, t=task, d=None))["matchInspectors"]
     assert again["__typename"] == "ConflictError" and again["code"] == "INSPECTORS_MATCHED"
 
-    # Thursday 5/20: each district records its inspections and enters its results (谁检查、谁录入).
+    # Thursday 5/20: each district records its inspections and enters its results (谁检查、谁录入);
+    # 山海关's are entered by the city bureau on its behalf (seed 001 art.13: the superior acts for
+    # its subordinate), naming 山海关 as the department, and are 山海关's results all the same.
     api.day = date(2021, 5, 20)
     results: dict[str, list[str]] = {"hg": [], "shg": []}
     for key in ("hg", "shg"):
@@ -452,25 +487,34 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
                 "InspectionRecord",
             )
             assert (recorded["inspectedOn"], recorded["endedOn"]) == ("2021-05-18", "2021-05-19")
+            # Next: enter the results, by the publication due date counted from the end (5/19) by
+            # the server's 20 working days: 6/17 (端午 6/14 off); from 5/20 that is 19 working days.
+            after = ok((await api(f"{key}_clerk", WORK))["dispatchWorkList"], "DispatchWorkList")["entries"]
+            assert [
+                (e["action"], e["stepDue"], e["stepDueProvisional"], e["remainingWorkingDays"], e["overdue"])
+                for e in after
+                if e["inspectionId"] == entry["inspectionId"]
+            ] == [("ENTER", "2021-06-17", False, 19, False)]
             checked = ("DJ", "GS", "GG") if stratum_of[entry["entity"]["creditCode"]] == "1" else ("DJ", "GS")
             if len(checked) == 2:
                 # The 3 % stratum checks only 登记事项和公示信息 (seed 003 三(二)).
-                refused = (await api(f"{key}_clerk", ENTER, i=entry["inspectionId"], item=items["GG"]))[
-                    "enterResult"
-                ]
+                refused = (
+                    await api(f"{key}_clerk", ENTER, i=entry["inspectionId"], item=items["GG"], d=None)
+                )["enterResult"]
                 assert refused == {
                     "__typename": "InvalidInputError",
                     "code": "ITEM_NOT_IN_STRATUM",
                     "message": "该检查对象抽自“其它类型企业（只检查登记事项和公示信息）”分层，该分层不检查此事项",
                 }
             for code in checked:
+                department = haigang if key == "hg" else shanhaiguan
+                who, named = ("hg_clerk", None) if key == "hg" else ("city_clerk", gid_of[shanhaiguan.id])
                 entered = ok(
-                    (await api(f"{key}_clerk", ENTER, i=entry["inspectionId"], item=items[code]))[
+                    (await api(who, ENTER, i=entry["inspectionId"], item=items[code], d=named))[
                         "enterResult"
                     ],
                     "DepartmentResult",
                 )
-                department = haigang if key == "hg" else shanhaiguan
                 assert {
                     k: entered[k]
                     for k in ("status", "departmentId", "publicationDue", "publicationDueProvisional")
@@ -486,7 +530,9 @@ async def test_seed_003_task_drawn_by_the_city_and_dispatched_to_two_districts(
     # Submit from the clerk's list; the district reviews its own part, the city the whole.
     for key in ("hg", "shg"):
         listed = (await api(f"{key}_clerk", RESULT_WORK))["resultWorkList"]["entries"]
+        # 山海关's clerk finds the results the city entered for it, to submit as its own.
         assert sorted(e["result"]["id"] for e in listed) == sorted(results[key])
+        assert {e["action"] for e in listed} == {"SUBMIT"}
         report = (await api(f"{key}_clerk", BULK % "submitResults", ids=results[key]))["submitResults"]
         assert (report["done"], report["refused"]) == (len(results[key]), 0)
     # Another district's result answers as an invented one.

@@ -20,7 +20,7 @@ from inspections import directory, draws, items, plans
 from inspections.tokens import issue_token
 from schema.enums import DepartmentLevel, EntityType, InspectionMethod
 from schema.models import Department, Inspection
-from tests.api.roles import Case, check_case, gid, mutation, task_scoped
+from tests.api.roles import MISSING, Case, check_case, gid, mutation, task_scoped
 from tests.api.world import CALLERS, ROLES, World
 from tests.factories import CALENDAR, TEST, unique_code
 
@@ -137,6 +137,88 @@ async def test_dispatch_mutation_for_every_caller(
     client: httpx.AsyncClient, session: AsyncSession, case: Case
 ) -> None:
     await check_case(client, session, await build_dispatch_world(session), case)
+
+
+ENTER_FOR = mutation(
+    "$i: ID!, $item: ID!, $d: ID",
+    'enterResult(inspectionId: $i, itemId: $item, categoryCodes: ["NO_PROBLEM"], description: "未发现问题", '
+    "departmentId: $d)",
+)
+# enterResult naming a department (seed 001 art.13): the city A enters B's result on B's dispatched
+# inspection, B enters its own; C (云南新平, outside A's and B's area) and the public get what an
+# invented department gets; reviewers and heads do not enter results.
+ENTER_FOR_CASES = [
+    Case(
+        "enterResult",
+        ENTER_FOR,
+        lambda w: {
+            "i": gid("Inspection", next(i.id for i in w.inspections if i.assigned_department_id == w.b.id)),
+            "item": gid("InspectionItem", w.item_a.id),
+            "d": gid("Department", w.b.id),
+        },
+        "DepartmentResult",
+        ("a_clerk", "a_admin", "b_clerk", "b_admin"),
+        others=dict.fromkeys(("c_clerk", "c_admin"), MISSING),
+        id_variable="d",
+    ),
+]
+
+
+async def _ended(session: AsyncSession) -> World:
+    """The dispatch world with every inspection visited on 2021-05-18/19 (results may be entered)."""
+    world = await build_dispatch_world(session)
+    for inspection in world.inspections:
+        await draws.record_inspection_dates(
+            session,
+            by=TEST,
+            inspection_id=inspection.id,
+            inspected_on=date(2021, 5, 18),
+            ended_on=date(2021, 5, 19),
+            today=date(2021, 5, 20),
+        )
+    return world
+
+
+@pytest.mark.parametrize("case", ENTER_FOR_CASES, ids=lambda c: c.name)
+async def test_enter_result_for_a_department_for_every_caller(
+    client: httpx.AsyncClient, session: AsyncSession, case: Case
+) -> None:
+    await check_case(client, session, await _ended(session), case)
+
+
+async def test_a_department_outside_jurisdiction_answers_as_an_invented_one(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """B (海港区) may not enter for D (山海关区, its neighbour) nor for A (its superior); A not for C (云南)."""
+    world = await _ended(session)
+    own_b = next(i for i in world.inspections if i.assigned_department_id == world.b.id)
+    d_inspection = next(i for i in world.inspections if i.assigned_department_id not in (world.b.id, None))
+    d_id = d_inspection.assigned_department_id
+    assert d_id is not None
+
+    async def enter(caller: str, inspection_id: int, department: str) -> Any:
+        variables = {
+            "i": gid("Inspection", inspection_id),
+            "item": gid("InspectionItem", world.item_a.id),
+            "d": department,
+        }
+        response = await client.post(
+            "/graphql", json={"query": ENTER_FOR, "variables": variables}, headers=world.auth(caller)
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["data"]["enterResult"]
+
+    invented = await enter("b_clerk", own_b.id, gid("Department", 10**8))
+    assert invented == {
+        "__typename": "NotFoundError",
+        "code": "DEPARTMENT_NOT_FOUND",
+        "message": "未找到该部门",
+        "field": "departmentId",
+    }
+    assert await enter("b_clerk", d_inspection.id, gid("Department", d_id)) == invented
+    assert await enter("b_clerk", own_b.id, gid("Department", world.a.id)) == invented
+    assert await enter("a_clerk", own_b.id, gid("Department", world.c.id)) == invented
+    assert await enter("a_clerk", own_b.id, gid("Department", 10**8)) == invented
 
 
 WORK = """{ dispatchWorkList { __typename

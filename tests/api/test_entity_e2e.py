@@ -79,7 +79,9 @@ async def test_from_the_notice_to_the_answer(
 
         # 1. Before the visit, A's clerk prints the 告知书 of the inspection, with a fresh code.
         items = (await dept["a_clerk"](INSPECTIONS, t=gid("Task", world.task.id)))["taskInspections"]["items"]
-        [visit] = [i for i in items if result_b in [r["id"] for r in i["results"]]]
+        # The department's list shows the department view of the same result (DepartmentResult).
+        view_b = gid("DepartmentResult", world.ids["rB_pub"])
+        [visit] = [i for i in items if view_b in [r["id"] for r in i["results"]]]
         pdf = await client.post(visit["noticeUrl"], headers=dept["a_clerk"].headers)
         assert pdf.status_code == 200
         text = text_of(pdf.content)

@@ -357,20 +357,23 @@ async def test_joint_task_end_to_end(client: httpx.AsyncClient, session: AsyncSe
     # Correction: only the market bureau's principal head may change its published result.
     correct = (
         'mutation($r: ID!) { correctResult(resultId: $r, categoryCodes: ["NO_PROBLEM"], description: "复查正常经营", '
-        f'reason: "经复查，该主体在登记住所正常经营") {{ __typename ... on InspectionResult {{ version }} {ERR} }} }}'
+        f'reason: "经复查，该主体在登记住所正常经营") {{ __typename ... on InspectionResult {{ id version }} {ERR} }} }}'
     )
     refused = (await call["m_clerk"](correct, r=made[(0, "m")]))["correctResult"]
     assert refused["__typename"] == "PermissionDeniedError" and refused["code"] == "ROLE_REQUIRED"
     refused = (await call["c_head"](correct, r=made[(0, "m")]))["correctResult"]
     assert refused["__typename"] == "PermissionDeniedError" and refused["code"] == "OTHER_PART"
-    assert (
-        ok((await call["m_head"](correct, r=made[(0, "m")]))["correctResult"], "InspectionResult")["version"]
-        == 2
-    )
+    corrected = ok((await call["m_head"](correct, r=made[(0, "m")]))["correctResult"], "InspectionResult")
+    # The department's ID (DepartmentResult) and the public one name the same result.
+    assert corrected == {
+        "__typename": "InspectionResult",
+        "id": to_base64("InspectionResult", from_base64(made[(0, "m")])[1]),
+        "version": 2,
+    }
 
     history = await public(
         "query($id: ID!) { result(id: $id) { version categories { code } history { version changeReason categories { code } } } }",
-        id=made[(0, "m")],
+        id=corrected["id"],
     )
     assert history["result"] == {
         "version": 2,

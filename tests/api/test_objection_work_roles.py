@@ -168,6 +168,8 @@ async def test_follow_ups_worked_from_the_list_and_the_outcome_made_public(
     world = await build_world(session)
     await session.flush()
     ids = {k: gid("InspectionResult", v) for k, v in world.ids.items() if k.startswith("r")}
+    # The work list shows the department view of each result (DepartmentResult), the public the other.
+    views = {k: gid("DepartmentResult", v) for k, v in world.ids.items() if k.startswith("r")}
     async with app_client(session, engine, clock=lambda: NOW) as client:
         for who in CALLERS:
             payload = (await _post(client, world, who, FOLLOW_UP_WORK))["followUpWorkList"]
@@ -184,9 +186,9 @@ async def test_follow_ups_worked_from_the_list_and_the_outcome_made_public(
             (e["action"], e["result"]["id"], e["result"]["status"]) for e in b["entries"]
         ) == sorted(
             [
-                ("TRANSFER", ids["rB_review"], "UNDER_REVIEW"),
-                ("TRANSFER", ids["rB_pub"], "PUBLISHED"),
-                ("TRANSFER", ids["rB_returned"], "RETURNED"),
+                ("TRANSFER", views["rB_review"], "UNDER_REVIEW"),
+                ("TRANSFER", views["rB_pub"], "PUBLISHED"),
+                ("TRANSFER", views["rB_returned"], "RETURNED"),
             ]
         )
         # A's clerk: rA_pub2 to transfer (late), rA_pub's transfer awaiting its outcome.
@@ -199,7 +201,7 @@ async def test_follow_ups_worked_from_the_list_and_the_outcome_made_public(
             "dueProvisional": False,
             "remainingWorkingDays": -11,
             "overdue": True,
-            "result": {"id": ids["rA_pub2"], "status": "PUBLISHED", "categoryCodes": ["UNDISCLOSED_INFO"]},
+            "result": {"id": views["rA_pub2"], "status": "PUBLISHED", "categoryCodes": ["UNDISCLOSED_INFO"]},
             "followUp": None,
         }
         assert outcome == {
@@ -208,7 +210,7 @@ async def test_follow_ups_worked_from_the_list_and_the_outcome_made_public(
             "dueProvisional": False,
             "remainingWorkingDays": None,
             "overdue": False,
-            "result": {"id": ids["rA_pub"], "status": "PUBLISHED", "categoryCodes": ["PENDING_FOLLOW_UP"]},
+            "result": {"id": views["rA_pub"], "status": "PUBLISHED", "categoryCodes": ["PENDING_FOLLOW_UP"]},
             "followUp": {"id": gid("FollowUp", world.ids["follow_up"]), "outcome": None},
         }
         # Transfer from the list; the entry turns into an outcome to record, with its follow-up ID.
@@ -223,8 +225,8 @@ async def test_follow_ups_worked_from_the_list_and_the_outcome_made_public(
         assert done["recordTransfer"] == {"__typename": "FollowUpRecord", "late": True}
         a = (await _post(client, world, "a_clerk", FOLLOW_UP_WORK))["followUpWorkList"]
         assert [(e["action"], e["result"]["id"]) for e in a["entries"]] == [
-            ("OUTCOME", ids["rA_pub"]),
-            ("OUTCOME", ids["rA_pub2"]),
+            ("OUTCOME", views["rA_pub"]),
+            ("OUTCOME", views["rA_pub2"]),
         ]
         before = await _post(client, world, "public", PUBLIC, id=ids["rA_pub2"])
         assert before["result"] == {
@@ -239,7 +241,7 @@ async def test_follow_ups_worked_from_the_list_and_the_outcome_made_public(
             "__typename": "FollowUpRecord"
         }
         a = (await _post(client, world, "a_clerk", FOLLOW_UP_WORK))["followUpWorkList"]
-        assert [(e["action"], e["result"]["id"]) for e in a["entries"]] == [("OUTCOME", ids["rA_pub"])]
+        assert [(e["action"], e["result"]["id"]) for e in a["entries"]] == [("OUTCOME", views["rA_pub"])]
         after = await _post(client, world, "public", PUBLIC, id=ids["rA_pub2"])
         assert after["result"] == {
             "publicationDue": "2021-12-14",

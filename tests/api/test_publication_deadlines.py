@@ -64,8 +64,8 @@ async def test_task_and_department_rules_move_the_work_list_dates(
     session: AsyncSession, engine: AsyncEngine
 ) -> None:
     world = await build_world(session)
-    r_draft = gid("InspectionResult", world.ids["rB_draft"])
-    r_returned = gid("InspectionResult", world.ids["rB_returned"])
+    r_draft = gid("DepartmentResult", world.ids["rB_draft"])
+    r_returned = gid("DepartmentResult", world.ids["rB_returned"])
 
     def today(*_: Any) -> datetime:
         return datetime(2021, 11, 18, 9, tzinfo=CHINA_TZ)

@@ -127,12 +127,12 @@ async def test_a_department_finds_its_inspections_teams_and_results_from_the_tas
         # The initiating department sees both departments' results; B only its own part.
         first = initiating[0]
         assert sorted(r["id"] for r in first["results"]) == sorted(
-            gid("InspectionResult", world.ids[k]) for k in ("rA_draft", "rB_draft")
+            gid("DepartmentResult", world.ids[k]) for k in ("rA_draft", "rB_draft")
         )
         participating = await _all_pages(client, world, "b_clerk", task)
         assert [i["id"] for i in participating] == [i["id"] for i in initiating]
         assert [r["id"] for r in participating[0]["results"]] == [
-            gid("InspectionResult", world.ids["rB_draft"])
+            gid("DepartmentResult", world.ids["rB_draft"])
         ]
         assert all(
             t["departmentId"] == gid("Department", world.b.id) for i in participating for t in i["team"]
@@ -197,7 +197,8 @@ async def test_bulk_submit_and_approve_from_the_work_list_with_a_report_per_resu
         outcome = {i["resultId"]: i["outcome"] for i in report["items"]}
         assert outcome[published]["__typename"] == "ConflictError"
         assert outcome[published]["errorCode"] == "RESULT_STATE"
-        own = gid("InspectionResult", world.ids["rA_review"])
+        own = gid("DepartmentResult", world.ids["rA_review"])  # the ID the work list showed
+        assert own in review
         assert outcome[own] == {
             "__typename": "DepartmentResult",
             "id": own,

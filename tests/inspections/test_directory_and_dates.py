@@ -80,6 +80,47 @@ async def test_a_task_moves_from_drawn_to_in_progress_to_completed(session: Asyn
     assert joint.task.status == TaskStatus.COMPLETED
 
 
+async def test_a_task_is_completed_only_when_every_departments_part_is_published(
+    session: AsyncSession,
+) -> None:
+    """Issue 14 defect 4(a): one published result per inspection is not the whole task.
+
+    Seed 002 art.16 (谁检查、谁录入、谁公开): the participating department's item on each
+    inspection is its part; until it publishes its own results the task is still in progress.
+    """
+    joint = await factories.joint_task(session, entities=2, publish=False)
+    item_a, item_b = joint.items
+    # The participating department has not entered its results yet: drop its two drafts.
+    theirs = [r for r in joint.results if r.item_id == item_b.id]
+    assert len(theirs) == 2 and all(r.department_id == joint.participating.id for r in theirs)
+    inspection_ids = [r.inspection_id for r in theirs]
+    for result in theirs:
+        await session.delete(result)
+    await session.flush()
+    for result in [r for r in joint.results if r.item_id == item_a.id]:
+        await results.submit_result(session, by=TEST, result_id=result.id)
+        await results.approve_result(session, by=TEST, result_id=result.id, today=date(2021, 12, 1))
+        assert result.status == ResultStatus.PUBLISHED
+    # Every inspection has a published result, every result is published: still not complete.
+    assert joint.task.status == TaskStatus.IN_PROGRESS
+    for n, inspection_id in enumerate(inspection_ids):
+        entered = await results.enter_result(
+            session,
+            by=TEST,
+            inspection_id=inspection_id,
+            department_id=joint.participating.id,
+            item_id=item_b.id,
+            category_codes=["NO_PROBLEM"],
+            description="合同行为检查情况",
+            calendar=CALENDAR,
+            publication_working_days=20,
+        )
+        await results.submit_result(session, by=TEST, result_id=entered.id)
+        await results.approve_result(session, by=TEST, result_id=entered.id, today=date(2021, 12, 2))
+        expected = TaskStatus.COMPLETED if n == 1 else TaskStatus.IN_PROGRESS
+        assert joint.task.status == expected
+
+
 async def test_a_task_is_not_filed_under_another_years_plan(session: AsyncSession) -> None:
     department = await factories.department(session, "姚安县市场监督管理局")
     item = await items.create_item_version(

@@ -13,11 +13,22 @@ def gid(type_name: str, pk: int) -> relay.GlobalID:
     return relay.GlobalID(type_name, str(pk))
 
 
-def local_id(value: relay.GlobalID, expected: str, field: str) -> int:
-    """The database id inside a global ID of the ``expected`` type (``ID_INVALID`` otherwise)."""
-    if value.type_name != expected or not value.node_id.isdigit():
-        raise InvalidInput(f"{field} 应为 {expected} 的ID", code=Code.ID_INVALID, field=field)
+# A result has two faces with one row behind them: the public ``InspectionResult`` and the
+# department's ``DepartmentResult`` (its work lists and inspections). A result mutation takes either.
+RESULT_TYPES = ("InspectionResult", "DepartmentResult")
+
+
+def local_id(value: relay.GlobalID, expected: str | tuple[str, ...], field: str) -> int:
+    """The database id inside a global ID of the ``expected`` type(s) (``ID_INVALID`` otherwise)."""
+    types = (expected,) if isinstance(expected, str) else expected
+    if value.type_name not in types or not value.node_id.isdigit():
+        raise InvalidInput(f"{field} 应为 {' 或 '.join(types)} 的ID", code=Code.ID_INVALID, field=field)
     return int(value.node_id)
+
+
+def result_local_id(value: relay.GlobalID, field: str = "resultId") -> int:
+    """The result row behind a public or a department result ID (both decode to the same row)."""
+    return local_id(value, RESULT_TYPES, field)
 
 
 def optional_local_id(value: relay.GlobalID | None, expected: str, field: str) -> int | None:
@@ -25,12 +36,15 @@ def optional_local_id(value: relay.GlobalID | None, expected: str, field: str) -
     return None if value is None else local_id(value, expected, field)
 
 
-def decode_global_id(text: str, expected: str, field: str) -> int:
+def decode_global_id(text: str, expected: str | tuple[str, ...], field: str) -> int:
     """The database id inside a global ID given as text (a command line, a URL)."""
     try:
         value = relay.GlobalID.from_id(text)
     except (ValueError, TypeError):
-        raise InvalidInput(f"{field} 应为 {expected} 的ID", code=Code.ID_INVALID, field=field) from None
+        types = (expected,) if isinstance(expected, str) else expected
+        raise InvalidInput(
+            f"{field} 应为 {' 或 '.join(types)} 的ID", code=Code.ID_INVALID, field=field
+        ) from None
     return local_id(value, expected, field)
 
 

@@ -5,14 +5,18 @@ None of these types is reachable from a public query; they carry fields the publ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import strawberry
 from strawberry import relay
 
+from api.graphql.context import Info
 from api.graphql.core.ids import gid
 from api.graphql.nodes.base import EntityStatus  # registered there, before this module's types
+from api.graphql.nodes.tasks import ScopeExclusion, scope_exclusions
+from inspections import work
 from inspections.draws import DrawPreview
 from inspections.teams import ReplacementReason
 from schema import enums, models
@@ -98,6 +102,10 @@ class DrawPreviewRecord:
     strata: list[StratumSample]
     excluded: list[GuardEntry] = strawberry.field(description="因本年度已两次参加联合抽查而排除")
     flagged: list[GuardEntry] = strawberry.field(description="本年度已就相同事项检查过（提示）")
+    scope_exclusions: list[ScopeExclusion] = strawberry.field(
+        description="按任务范围（登记截止日期、排除的主体类别）将排除的市场主体数，按理由列出；"
+        "与提交后抽取记录的 scopeExclusions 相同"
+    )
 
     @classmethod
     def from_preview(cls, preview: DrawPreview) -> DrawPreviewRecord:
@@ -110,7 +118,13 @@ class DrawPreviewRecord:
             )
             for position, size in sorted(preview.sample_sizes.items())
         ]
-        return cls(candidate_count=len(preview.candidates), strata=strata, excluded=excluded, flagged=flagged)
+        return cls(
+            candidate_count=len(preview.candidates),
+            strata=strata,
+            excluded=excluded,
+            flagged=flagged,
+            scope_exclusions=scope_exclusions(preview.report(), preview.registered_by),
+        )
 
 
 @strawberry.type(description="抽取承诺：种子哈希与冻结的候选名单哈希")
@@ -233,11 +247,15 @@ class InspectionRecord:
         )
 
 
-@strawberry.type(description="检查结果（部门视图，含未公示）")
-class DepartmentResult:
+@strawberry.type(
+    description="检查结果（部门视图，含未公示）。其ID与公开的 InspectionResult 的ID指向同一结果，"
+    "各项结果操作（submitResult、approveResult、returnResult、reviseResult 等）两者均可；"
+    "node(id) 仅发起部门（全部）、参与部门（本部门的）和承办部门（派发给本部门的）可查"
+)
+class DepartmentResult(relay.Node):
     """A result as its department sees it, drafts and internal notes included."""
 
-    id: relay.GlobalID
+    id: relay.NodeID[int]
     inspection_id: relay.GlobalID
     item_id: relay.GlobalID
     department_id: relay.GlobalID
@@ -257,9 +275,25 @@ class DepartmentResult:
     )
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[DepartmentResult | None]:
+        found = []
+        for node_id in node_ids:
+            row = (
+                await work.result_view(
+                    info.context.session, by=info.context.principal, result_id=int(node_id)
+                )
+                if str(node_id).isdigit()
+                else None
+            )
+            found.append(cls.from_row(row) if row is not None else None)
+        return found
+
+    @classmethod
     def from_row(cls, row: models.InspectionResult) -> DepartmentResult:
         return cls(
-            id=gid("InspectionResult", row.id),
+            id=row.id,
             inspection_id=gid("Inspection", row.inspection_id),
             item_id=gid("InspectionItem", row.item_id),
             department_id=gid("Department", row.department_id),

@@ -13,7 +13,7 @@ from strawberry import relay
 from api.error_codes import ApiErrorCode as ApiCode
 from api.graphql.context import Info
 from api.graphql.core.errors import Errors, InvalidInputError, as_error
-from api.graphql.core.ids import local_id
+from api.graphql.core.ids import local_id, result_local_id
 from api.graphql.core.transaction import execute, write_transaction
 from api.graphql.inspections.common import own_department
 from api.graphql.inspections.payloads import (
@@ -71,7 +71,7 @@ async def _bulk(
             for result_id in unique:
                 savepoint = await session.begin_nested()
                 try:
-                    row = await step(session, by, local_id(result_id, "InspectionResult", "resultIds"))
+                    row = await step(session, by, result_local_id(result_id, "resultIds"))
                     await session.flush()
                 except DomainError as exc:
                     await savepoint.rollback()
@@ -101,7 +101,10 @@ FollowUpPayload: TypeAlias = Annotated[FollowUpRecord | Errors, strawberry.union
 class ResultMutation:
     """Results from entry to follow-up; each mutation is audited and answers a union of success and errors."""
 
-    @strawberry.mutation(description="录入本部门负责事项的检查结果（谁检查、谁录入）")
+    @strawberry.mutation(
+        description="录入本部门负责事项的检查结果（谁检查、谁录入）；派发任务的发起部门（上级）可指定承办部门"
+        "（departmentId）代为录入（seed 001 art.13），结果属于该承办部门"
+    )
     async def enter_result(
         self,
         info: Info,
@@ -109,15 +112,22 @@ class ResultMutation:
         item_id: relay.GlobalID,
         category_codes: list[str],
         description: str,
+        department_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="代为录入的下级承办部门（须在本部门管辖范围内）；不填为本部门"),
+        ] = None,
     ) -> ResultWorkPayload:
         settings = info.context.settings
 
         async def action(session: AsyncSession, by: Principal) -> models.InspectionResult:
+            own = own_department(by, Role.CLERK, Role.ADMIN)
             return await results.enter_result(
                 session,
                 by=by,
                 inspection_id=local_id(inspection_id, "Inspection", "inspectionId"),
-                department_id=own_department(by, Role.CLERK, Role.ADMIN),
+                department_id=local_id(department_id, "Department", "departmentId")
+                if department_id is not None
+                else own,
                 item_id=local_id(item_id, "InspectionItem", "itemId"),
                 category_codes=category_codes,
                 description=description,
@@ -130,9 +140,7 @@ class ResultMutation:
     @strawberry.mutation(description="上报检查结果审核")
     async def submit_result(self, info: Info, result_id: relay.GlobalID) -> ResultWorkPayload:
         async def action(session: AsyncSession, by: Principal) -> models.InspectionResult:
-            return await results.submit_result(
-                session, by=by, result_id=local_id(result_id, "InspectionResult", "resultId")
-            )
+            return await results.submit_result(session, by=by, result_id=result_local_id(result_id))
 
         return await execute(info, action, DepartmentResult.from_row)
 
@@ -142,7 +150,7 @@ class ResultMutation:
             return await results.approve_result(
                 session,
                 by=by,
-                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                result_id=result_local_id(result_id),
                 today=info.context.today(),
             )
 
@@ -172,7 +180,7 @@ class ResultMutation:
             return await results.revise_result(
                 session,
                 by=by,
-                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                result_id=result_local_id(result_id),
                 category_codes=category_codes,
                 description=description,
             )
@@ -183,7 +191,7 @@ class ResultMutation:
     async def return_result(self, info: Info, result_id: relay.GlobalID, reason: str) -> ResultWorkPayload:
         async def action(session: AsyncSession, by: Principal) -> models.InspectionResult:
             return await results.return_result(
-                session, by=by, result_id=local_id(result_id, "InspectionResult", "resultId"), reason=reason
+                session, by=by, result_id=result_local_id(result_id), reason=reason
             )
 
         return await execute(info, action, DepartmentResult.from_row)
@@ -196,7 +204,7 @@ class ResultMutation:
             version = await results.correct_result(
                 session,
                 by=by,
-                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                result_id=result_local_id(result_id),
                 category_codes=category_codes,
                 description=description,
                 reason=reason,
@@ -216,7 +224,7 @@ class ResultMutation:
             return await follow_ups.record_transfer(
                 session,
                 by=by,
-                result_id=local_id(result_id, "InspectionResult", "resultId"),
+                result_id=result_local_id(result_id),
                 authority=authority,
                 transferred_on=transferred_on,
                 today=info.context.today(),

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, TypeAlias
 
-import sqlalchemy as sa
 import strawberry
 from strawberry import relay
 
@@ -17,10 +16,8 @@ from api.graphql.core.ids import gid, local_id
 from api.graphql.core.pagination import decode_cursor, encode_cursor, page_size
 from api.graphql.inspections.payloads import DepartmentResult, DrawPreviewRecord
 from inspections import dispatch, draws, work
-from inspections.access import require_department
 from inspections.errors import DomainError
-from inspections.principals import Role
-from schema import enums, models
+from schema import enums
 
 DrawPreviewPayload: TypeAlias = Annotated[DrawPreviewRecord | Errors, strawberry.union("DrawPreviewPayload")]
 LateResultsPayload: TypeAlias = Annotated["LateResults | Errors", strawberry.union("LateResultsPayload")]
@@ -193,7 +190,7 @@ strawberry.enum(
 
 @strawberry.type(description="派发工作清单中的一户检查")
 class DispatchWorkEntry:
-    """A dispatched inspection, its next step and its matching clock."""
+    """A dispatched inspection, its next step and the clock of that step."""
 
     action: dispatch.DispatchAction
     inspection_id: relay.GlobalID = strawberry.field(
@@ -208,10 +205,17 @@ class DispatchWorkEntry:
     dispatched_on: date | None
     matching_due: date | None = strawberry.field(description="执法检查人员匹配期限（派发后5个工作日）")
     matching_due_provisional: bool
-    remaining_working_days: int | None = strawberry.field(
-        description="距匹配期限的工作日数（期限当日为0，逾期为负）"
+    step_due: date | None = strawberry.field(
+        description="下一步的期限：匹配（MATCH）为匹配期限；检查（RECORD）为任务期间截止日；"
+        "录入（ENTER）为按任务公示期限自检查结束日起算的公示截止日"
     )
-    overdue: bool = strawberry.field(description="超过匹配期限仍未匹配执法检查人员")
+    step_due_provisional: bool = strawberry.field(
+        description="下一步期限所在年度的节假日安排尚未公布，期限暂定"
+    )
+    remaining_working_days: int | None = strawberry.field(
+        description="距下一步期限（stepDue）的工作日数（期限当日为0，逾期为负；无期限为空）"
+    )
+    overdue: bool = strawberry.field(description="已过下一步的期限仍未完成")
 
 
 @strawberry.type(
@@ -311,6 +315,7 @@ class DepartmentQuery:
                 by=info.context.principal,
                 today=today,
                 calendar=await info.context.calendar(),
+                publication_working_days=info.context.settings.publication_working_days,
             )
         except DomainError as exc:
             return as_error(exc)
@@ -328,6 +333,8 @@ class DepartmentQuery:
                     dispatched_on=e.inspection.dispatched_on,
                     matching_due=e.inspection.matching_due,
                     matching_due_provisional=e.inspection.matching_due_provisional,
+                    step_due=e.step_due,
+                    step_due_provisional=e.step_due_provisional,
                     remaining_working_days=e.remaining_working_days,
                     overdue=e.overdue,
                 )
@@ -338,29 +345,12 @@ class DepartmentQuery:
     @strawberry.field(description="本部门逾期的检查结果（最多各100条，按期限排序）")
     async def late_results(self, info: Info) -> LateResultsPayload:
         try:
-            department = require_department(
-                info.context.principal, Role.CLERK, Role.REVIEWER, Role.HEAD, Role.ADMIN
+            found = await work.late_results(
+                info.context.session, by=info.context.principal, today=info.context.today()
             )
         except DomainError as exc:
             return as_error(exc)
-        result = models.InspectionResult
-        today = info.context.today()
-        own = (
-            sa.select(result)
-            .where(result.department_id == department)
-            .order_by(result.publication_due, result.id)
-        )
-        unpublished = await info.context.session.scalars(
-            own.where(result.status != enums.ResultStatus.PUBLISHED, result.publication_due < today).limit(
-                100
-            )
-        )
-        late = await info.context.session.scalars(
-            own.where(
-                result.status == enums.ResultStatus.PUBLISHED, result.published_on > result.publication_due
-            ).limit(100)
-        )
         return LateResults(
-            unpublished=[DepartmentResult.from_row(r) for r in unpublished],
-            published_late=[DepartmentResult.from_row(r) for r in late],
+            unpublished=[DepartmentResult.from_row(r) for r in found.unpublished],
+            published_late=[DepartmentResult.from_row(r) for r in found.published_late],
         )
