@@ -104,6 +104,7 @@ class GenerationWatch:
         self.seen: tuple[int, bytes | None] | None = None  # (signal, Redis counter) at the last read
         self.generation = 0
         self.read_at = 0.0
+        self.recheck_started: float | None = None  # when a request went down to read it again
 
     def marks(self) -> tuple[int, bytes | None] | None:
         """The signal and the Redis counter now; None when either is unavailable (never fresh)."""
@@ -120,16 +121,32 @@ class GenerationWatch:
         return self.signal.read(), shared
 
     def fresh(self) -> bool:
-        """Whether :attr:`generation` is still the database's: no mark moved, not too old."""
-        if self.seen is None or time.monotonic() - self.read_at >= self.recheck:
+        """Whether :attr:`generation` is still the database's: no mark moved, not too old.
+
+        When only its age says to read it again, the first request to find it old goes down the
+        stack to read it (False) and the others are still answered meanwhile (True): otherwise
+        every request in flight ran the whole query at once, once a recheck interval. A recheck
+        that never reports back is retried by the first request after another interval, so an
+        unsignalled commit shows within two intervals at most.
+        """
+        if self.seen is None:
             return False
         marks = self.marks()
-        return marks is not None and marks == self.seen
+        if marks is None or marks != self.seen:
+            return False
+        now = time.monotonic()
+        if now - self.read_at < self.recheck:
+            return True
+        if self.recheck_started is not None and now - self.recheck_started < self.recheck:
+            return True
+        self.recheck_started = now
+        return False
 
     def learned(self, marks: tuple[int, bytes | None] | None, generation: int) -> None:
         """Take ``generation``, read from the database after ``marks`` were read, as the current one."""
         if marks is not None:
             self.seen, self.generation, self.read_at = marks, generation, time.monotonic()
+            self.recheck_started = None
 
     def close(self) -> None:
         if self.redis is not None:

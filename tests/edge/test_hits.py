@@ -146,6 +146,26 @@ async def test_a_writer_that_never_signals_is_seen_after_the_recheck_interval(da
         assert entity_names(later) == {"姚安县甲商行（更名）"}
 
 
+async def test_while_one_request_rechecks_an_old_generation_the_others_are_still_answered(
+    database: str,
+) -> None:
+    """Only the age of the reading says to read it again: one request goes down, not all in flight."""
+    await publish(database, "姚安县甲商行")
+    async with worker(database, generation_recheck_ms=200) as client:
+        first = await client.get("/graphql", params={"query": RESULTS})
+        kept = await client.get("/graphql", params={"query": RESULTS})
+        assert kept.content == first.content and hits((await client.get("/metrics")).text) == 1
+        await asyncio.sleep(0.25)
+        # Three at once after the interval: the first reads the generation down the stack, the two
+        # others are answered from memory meanwhile (before: all three ran the query).
+        answers = await asyncio.gather(*(client.get("/graphql", params={"query": RESULTS}) for _ in range(3)))
+        assert [a.content for a in answers] == [first.content] * 3
+        assert hits((await client.get("/metrics")).text) == 3
+        # The recheck reported back: the next request is a hit again, without another read.
+        again = await client.get("/graphql", params={"query": RESULTS})
+        assert again.content == first.content and hits((await client.get("/metrics")).text) == 4
+
+
 async def test_hits_spend_the_rate_budget_and_then_the_stack_refuses(
     session: AsyncSession, engine: AsyncEngine
 ) -> None:
