@@ -18,6 +18,11 @@ import redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger("gongshi.cache")
+# After Redis fails, it is not asked again for this long. The clients are synchronous: a hung Redis
+# holds the caller up to GONGSHI_RATE_LIMIT_TIMEOUT_MS per call (the event loop itself for the
+# rate limits and the hit layer), so without a pause every request would wait that long, one after
+# another. With it, one call a pause pays the timeout. Used by api/http/ratelimit.py too.
+STORE_PAUSE_SECONDS = 5.0
 
 
 class SharedCache:
@@ -43,6 +48,7 @@ class SharedCache:
         self.prefix = f"{prefix}:{name}:"
         self.ttl = ttl_seconds
         self.logged_at = 0.0
+        self.failed_at: float | None = None
         # The synchronous client, called in a worker thread: its connections belong to no event
         # loop (an app outlives a test's loop) and it gives up after ``timeout_ms``.
         self.redis: redis.Redis | None = None
@@ -52,8 +58,12 @@ class SharedCache:
                 redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
             )
 
+    def _available(self) -> bool:
+        return self.failed_at is None or time.monotonic() - self.failed_at >= STORE_PAUSE_SECONDS
+
     def _failed(self, exc: Exception) -> None:
         now = time.monotonic()
+        self.failed_at = now
         if now - self.logged_at >= 60:
             self.logged_at = now
             log.warning(
@@ -67,7 +77,7 @@ class SharedCache:
     async def get(self, key: str) -> bytes | None:
         """The entry from this process, else from Redis (then kept here too)."""
         value = self.get_local(key)
-        if value is not None or self.redis is None:
+        if value is not None or self.redis is None or not self._available():
             return value
         try:
             raw = await asyncio.to_thread(self.redis.get, self.prefix + key)
@@ -82,7 +92,7 @@ class SharedCache:
     async def put(self, key: str, value: bytes) -> None:
         """Store ``value`` here and in Redis (best effort)."""
         self._keep(key, value)
-        if self.redis is None or len(value) > self.max_entry:
+        if self.redis is None or len(value) > self.max_entry or not self._available():
             return
         try:
             await asyncio.to_thread(self.redis.set, self.prefix + key, value, ex=self.ttl)

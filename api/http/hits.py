@@ -112,6 +112,8 @@ class GenerationWatch:
             return None
         shared: bytes | None = None
         if self.redis is not None:
+            if not self.health.available():
+                return None  # the store failed a moment ago: asked again after its pause
             try:
                 value = self.redis.get(self.redis_key)
             except (RedisError, OSError) as exc:

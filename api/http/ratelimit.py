@@ -32,6 +32,7 @@ from api.error_codes import ApiErrorCode
 from api.http.auth import Endpoint
 from api.http.errors import graphql_error
 from api.settings import Settings
+from api.shared_cache import STORE_PAUSE_SECONDS
 from inspections.principals import Principal
 from schema.versions import tested
 
@@ -42,11 +43,17 @@ log = logging.getLogger("gongshi.ratelimit")
 
 
 class BudgetHealth:
-    """Whether the budget store answered lately, and when a failure was last logged."""
+    """Whether the budget store answered lately, and when a failure was last logged; after a
+    failure it is not asked for a pause (api/shared_cache.py, STORE_PAUSE_SECONDS)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pause_seconds: float = STORE_PAUSE_SECONDS) -> None:
         self.failed_at: float | None = None
         self.logged_at = 0.0
+        self.pause = pause_seconds
+
+    def available(self) -> bool:
+        """Whether to ask the store now: not within the pause after its last failure."""
+        return self.failed_at is None or time.monotonic() - self.failed_at >= self.pause
 
     def failed(self, exc: Exception) -> None:
         now = time.monotonic()
@@ -251,8 +258,8 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
         limited = limiter.shared_limit(limit_for, scope="gongshi")(call)
 
         async def guarded(request: Request) -> Response:
-            if not settings.rate_limits_enabled:
-                return await endpoint(request)
+            if not settings.rate_limits_enabled or not health.available():
+                return await endpoint(request)  # off, or failing open during the store's pause
             request.state.rate_checked = False
             try:
                 response: Response = await limited(request)
@@ -310,6 +317,8 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
         if local is not None:
             count, reset_at = local.charge(key, expiry, cost)
             allowed, remaining = count <= amount, amount - count
+        elif not health.available():
+            return None
         else:
             identifiers = (*prefix, f"ip:{address}", "gongshi")
             try:
