@@ -154,6 +154,7 @@ _LIMIT = "page_limit"
 _AFTER = "page_after_"
 # The page statements of the shapes seen, by the identity of the caller's statement (kept alive
 # in the value, so the id is not reused). The shapes are the call sites' filter combinations: few.
+_PREPARED_MAX = 1024
 _PREPARED: dict[tuple[Any, ...], tuple[sa.Select[Any], sa.Select[Any], Any, int]] = {}
 
 
@@ -186,5 +187,7 @@ def _prepared(
         columns.append(sa.select(sa.func.count()).select_from(stmt.subquery()).scalar_subquery())
     page = page.with_only_columns(*columns).limit(sa.bindparam(_LIMIT, type_=sa.Integer))
     make = record_class(model)
+    if len(_PREPARED) >= _PREPARED_MAX:  # a caller building a new statement per request
+        _PREPARED.clear()
     _PREPARED[key] = (stmt, page, make, width)
     return page, make, width
