@@ -91,6 +91,41 @@ async def test_result_filters(client: httpx.AsyncClient, session: AsyncSession) 
     assert await count(entityType="INDIVIDUAL_BUSINESS") == 0
 
 
+async def test_result_pages_of_two_tasks_walked_in_turn(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # The statement of a filter combination is built once and reused with each request's values
+    # (paginate's params): two lists of the same shape walked in turn, cursor by cursor, must each
+    # give their own results, counts and ends.
+    first = await factories.joint_task(session, entities=4)
+    second = await factories.joint_task(session, entities=2, region="130302")
+    expected = {
+        gid("Task", joint.task.id): {gid("InspectionResult", r.id) for r in joint.results}
+        for joint in (first, second)
+    }
+    assert [len(ids) for ids in expected.values()] == [8, 4]
+    seen: dict[str, list[str]] = {task: [] for task in expected}
+    after: dict[str, str | None] = dict.fromkeys(expected)
+    done: set[str] = set()
+    while len(done) < len(expected):
+        for task, ids in expected.items():
+            if task in done:
+                continue
+            body = await graphql(client, RESULTS, taskId=task, first=3, after=after[task])
+            page = body["data"]["results"]
+            assert page["totalCount"] == len(ids)
+            assert len(page["edges"]) == min(3, len(ids) - len(seen[task]))
+            assert [edge["cursor"] for edge in page["edges"]][-1:] == (
+                [page["pageInfo"]["endCursor"]] if page["edges"] else []
+            )
+            seen[task] += [edge["node"]["id"] for edge in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                done.add(task)
+            after[task] = page["pageInfo"]["endCursor"]
+    for task, ids in expected.items():
+        assert len(seen[task]) == len(ids) and set(seen[task]) == ids
+
+
 async def test_results_pagination_is_stable_and_capped(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:

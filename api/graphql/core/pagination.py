@@ -97,6 +97,7 @@ async def paginate(
     after: str | None,
     records: bool = False,
     total: sa.Select[Any] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Page:
     """Fetch one page of ``stmt`` (whose first selected entity is the row) in the order of ``keys``.
 
@@ -104,8 +105,21 @@ async def paginate(
     not ORM objects: for the public reads, which only read them. With ``total`` as well (the
     statement without the cursor), its count comes with the page's rows, as an uncorrelated
     subquery both databases evaluate once: a statement less (``Page.total``; None if no row).
+
+    With ``params``, ``stmt`` (and ``total``, if given, is ``stmt``) is a statement the caller
+    builds once per shape and reuses, its values bound parameters named in ``params``: the page's
+    statement is then built once per shape as well, the cursor and the limit bound too (see
+    _prepared).
     """
     limit = page_size(first)
+    if params is not None and records:
+        values = decode_cursor(after, len(keys)) if after else []
+        prepared, make, width = _prepared(stmt, keys, bool(after), total is not None)
+        bound = {**params, _LIMIT: limit + 1, **{f"{_AFTER}{i}": v for i, v in enumerate(values)}}
+        connection = await session.connection()
+        found = list(await connection.execute(prepared, bound))
+        counted = int(found[0][width]) if total is not None and found else None
+        return _page([make(*row[:width]) for row in found], keys, limit, after, counted)
     if after:
         stmt = stmt.where(_after(keys, decode_cursor(after, len(keys))))
     stmt = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
@@ -126,7 +140,54 @@ async def paginate(
         assert total is None, "the count comes with records only"
         rows = list((await session.scalars(stmt.limit(limit + 1))).all())
         counted = None
+    return _page(rows, keys, limit, after, counted)
+
+
+def _page(rows: list[Any], keys: list[SortKey], limit: int, after: str | None, counted: int | None) -> Page:
     has_next = len(rows) > limit
     rows = rows[:limit]
     cursors = [encode_cursor([getattr(row, k.column.key) for k in keys]) for row in rows]
     return Page(rows=rows, cursors=cursors, has_next=has_next, has_previous=bool(after), total=counted)
+
+
+_LIMIT = "page_limit"
+_AFTER = "page_after_"
+# The page statements of the shapes seen, by the identity of the caller's statement (kept alive
+# in the value, so the id is not reused). The shapes are the call sites' filter combinations: few.
+_PREPARED_MAX = 1024
+_PREPARED: dict[tuple[Any, ...], tuple[sa.Select[Any], sa.Select[Any], Any, int]] = {}
+
+
+def _prepared(
+    stmt: sa.Select[Any], keys: list[SortKey], after: bool, total: bool
+) -> tuple[sa.Select[Any], Any, int]:
+    """The page statement of ``stmt``: its columns, the cursor's clause and the limit as bound
+    parameters, and the count when ``total``; and the number of the model's columns.
+
+    Why: building a page's statement and SQLAlchemy's cache key for it cost ~0.35 ms a request
+    (BENCHMARKS.md, branch ``pagecpu``); a statement reused is compiled and keyed once.
+    """
+    key = (id(stmt), after, total, *[(id(k.column), k.descending) for k in keys])
+    found = _PREPARED.get(key)
+    if found is not None and found[0] is stmt:
+        return found[1], found[2], found[3]
+    page = stmt
+    if after:
+        page = page.where(
+            _after(
+                keys,
+                [sa.bindparam(f"{_AFTER}{i}", type_=k.column.type) for i, k in enumerate(keys)],
+            )
+        )
+    page = page.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
+    model = stmt.column_descriptions[0]["entity"]
+    columns: list[Any] = [prop.columns[0] for prop in sa.inspect(model).column_attrs]
+    width = len(columns)
+    if total:
+        columns.append(sa.select(sa.func.count()).select_from(stmt.subquery()).scalar_subquery())
+    page = page.with_only_columns(*columns).limit(sa.bindparam(_LIMIT, type_=sa.Integer))
+    make = record_class(model)
+    if len(_PREPARED) >= _PREPARED_MAX:  # a caller building a new statement per request
+        _PREPARED.clear()
+    _PREPARED[key] = (stmt, page, make, width)
+    return page, make, width

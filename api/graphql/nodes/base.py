@@ -95,20 +95,32 @@ def counted_with_page(info: Info, stmt: sa.Select[Any]) -> sa.Select[Any] | None
     return stmt if wants_total(info) else None
 
 
-async def total_count(info: Info, stmt: sa.Select[Any], page: Page | None = None) -> int:
-    """totalCount: 0 if not selected, the count read with the page if any, else one statement."""
+async def total_count(
+    info: Info, stmt: sa.Select[Any], page: Page | None = None, params: dict[str, Any] | None = None
+) -> int:
+    """totalCount: 0 if not selected, the count read with the page if any, else one statement
+    (``params``: the values of ``stmt``'s bound parameters, as paginate's)."""
     if not wants_total(info):
         return 0
     if page is not None and page.total is not None:
         return page.total
-    count = await info.context.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    count = await info.context.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.subquery()), params or {}
+    )
     return int(count or 0)
 
 
 async def public_page(
-    info: Info, stmt: sa.Select[Any], keys: list[SortKey], *, first: int | None, after: str | None
+    info: Info,
+    stmt: sa.Select[Any],
+    keys: list[SortKey],
+    *,
+    first: int | None,
+    after: str | None,
+    params: dict[str, Any] | None = None,
 ) -> tuple[Page, int]:
-    """A public list's page as read-only records, and its totalCount (read with it when selected)."""
+    """A public list's page as read-only records, and its totalCount (read with it when selected);
+    ``params``: see paginate (a statement built once per shape, its values bound)."""
     page = await paginate(
         info.context.session,
         stmt,
@@ -117,8 +129,9 @@ async def public_page(
         after=after,
         records=True,
         total=counted_with_page(info, stmt),
+        params=params,
     )
-    return page, await total_count(info, stmt, page)
+    return page, await total_count(info, stmt, page, params)
 
 
 ConnectionT = TypeVar("ConnectionT")
