@@ -40,8 +40,9 @@ with filters, leave the choice to PostgreSQL's statistics, as before.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,6 +60,8 @@ WALK_FROM: int | None = None
 _COST_RATIO = 400
 # Documents a rebuild reads before it decides which tokens are common (Rebuild.write).
 SAMPLE = 20_000
+# Token columns a rebuild keeps numbered at once (Rebuild._column); emptied when full.
+_COLUMNS_KEPT = 50_000
 
 # Token numbers 1..COMMON live in common_bits, the others in token_ids (see above).
 COMMON = 64
@@ -259,11 +262,16 @@ class Rebuild:
         self.numbers: dict[str, int] = {}
         self.counts: Counter[int] = Counter()
         self.columns: list[str] | None = None
+        self._values: Callable[[Any], tuple[Any, ...]] | None = None
         # Documents held back until the sample that decides the common tokens is complete.
         self.held: list[Any] = []
         self.sampled = False
         # The next number for a token that is not common (1..COMMON are the bits).
         self.following = COMMON + 1
+        # A token column (Document.name_tokens or body_tokens) as its numbers: all of them, the
+        # ones for the array, and the bits. An entity's results share the name column (and are
+        # consecutive), a department's item and outcome the body column: each is numbered once.
+        self._columns: dict[str, tuple[frozenset[int], frozenset[int], int]] = {}
 
     async def _run(self, *statements: str) -> None:
         for statement in statements:
@@ -291,6 +299,28 @@ class Rebuild:
             self.numbers[token] = number
         self.sampled = True
 
+    def _column(self, tokens: str) -> tuple[frozenset[int], frozenset[int], int]:
+        """A token column's numbers (new tokens numbered): all, those above COMMON, the bits."""
+        known = self._columns.get(tokens)
+        if known is not None:
+            return known
+        if len(self._columns) >= _COLUMNS_KEPT:
+            self._columns.clear()  # documents come in result order: old columns rarely return
+        numbers = self.numbers
+        ids = []
+        for token in tokens.split():
+            number = numbers.get(token)
+            if number is None:
+                number = numbers[token] = self.following
+                self.following += 1
+            ids.append(number)
+        bits = 0
+        for number in ids:
+            if number <= COMMON:
+                bits |= 1 << (number - 1)
+        known = self._columns[tokens] = (frozenset(ids), frozenset(n for n in ids if n > COMMON), bits)
+        return known
+
     async def write(self, docs: Sequence[Any]) -> None:
         """Number the tokens of these documents (search/documents.py's Document) and copy them in.
 
@@ -303,23 +333,22 @@ class Rebuild:
                 return
             self._number_common()
             docs, self.held = self.held, []
-        numbers, counts = self.numbers, self.counts
+        if not docs:
+            return
+        if self.columns is None or self._values is None:
+            names = list(docs[0].filter_values())
+            self.columns = [*names, "token_ids", "common_bits"]
+            self._values = operator.attrgetter(*names)
+        values, column, counts = self._values, self._column, self.counts
         records = []
         for doc in docs:
-            values = doc.filter_values()
-            if self.columns is None:
-                self.columns = [*values, "token_ids", "common_bits"]
-            ids = []
-            for token in self._tokens(doc):
-                number = numbers.get(token)
-                if number is None:
-                    number = numbers[token] = self.following
-                    self.following += 1
-                ids.append(number)
-            counts.update(ids)
-            records.append((*values.values(), *split(ids)))
-        if records:
-            await _copy(self.connection, "search_documents_next", self.columns or [], records)
+            every, rare, bits = column(doc.name_tokens)
+            body_every, body_rare, body_bits = column(doc.body_tokens)
+            counts.update(every | body_every)
+            bits |= body_bits
+            # As PostgreSQL's signed bigint (bit 63 is the sign), as split() gives it.
+            records.append((*values(doc), sorted(rare | body_rare), bits - (1 << 64) if bits >> 63 else bits))
+        await _copy(self.connection, "search_documents_next", self.columns, records)
 
     async def finish(self) -> None:
         """Write the numbered tokens, build the indexes, and swap the new tables in."""
