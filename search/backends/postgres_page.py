@@ -72,8 +72,12 @@ def _ranking_tail(where: str, tokens: int, chars: int, facets: bool, after: bool
     facet_sql = (
         _facet("departments", "department_id", "counted")
         + _facet("years", "year", "counted")
+        # The matches' ids as one array for the primary key (result_id, code): a join was hashed
+        # over every result's categories (27 of 34 ms at 60,000 results).
         + _facet(
-            "categories", "c.code", "counted h JOIN result_category_codes c ON c.result_id = h.result_id"
+            "categories",
+            "c.code",
+            "result_category_codes c WHERE c.result_id = ANY(ARRAY(SELECT result_id FROM counted))",
         )
         + _facet("regions", "substr(region_code, 1, CAST(:region_length AS integer))", "counted")
         if facets
@@ -110,12 +114,10 @@ def _ranking_tail(where: str, tokens: int, chars: int, facets: bool, after: bool
     )
 
 
-async def ranked_answer(
+async def statement(
     connection: AsyncConnection, request: SearchRequest, where: str, params: dict[str, Any]
-) -> dict[str, Any]:
-    """The page of ``request`` (after its cursor), the count and the facets, as database._page_hits
-    reads them: ``count``, ``page`` (id, day, exact, name length or null), ``unscored`` (id, day,
-    exact, name key) and, with facets, ``departments``, ``years``, ``categories``, ``regions``."""
+) -> tuple[str, dict[str, Any]]:
+    """The ranking statement of ``request`` and its values (the tokens looked up first)."""
     page = request.page
     assert page is not None
     plan_name: str | None = None
@@ -145,7 +147,16 @@ async def ranked_answer(
     if page.after is not None:
         values.update(zip(("after_exact", "after_score", "after_day", "after_id"), page.after, strict=True))
     tail = _ranking_tail(where, len(request.tokens), len(chars), request.facets, page.after is not None)
-    sql = f"WITH m AS MATERIALIZED ({_source(request, plan_name, ids, where)}), {tail}"
+    return f"WITH m AS MATERIALIZED ({_source(request, plan_name, ids, where)}), {tail}", values
+
+
+async def ranked_answer(
+    connection: AsyncConnection, request: SearchRequest, where: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """The page of ``request`` (after its cursor), the count and the facets, as database._page_hits
+    reads them: ``count``, ``page`` (id, day, exact, name length or null), ``unscored`` (id, day,
+    exact, name key) and, with facets, ``departments``, ``years``, ``categories``, ``regions``."""
+    sql, values = await statement(connection, request, where, params)
     text = (await connection.execute(sa.text(sql), values)).scalar_one()
     answer: dict[str, Any] = orjson.loads(text)
     return answer
