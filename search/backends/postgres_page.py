@@ -35,7 +35,9 @@ _COLUMNS = "d.version_id, d.result_id, d.published_on, d.name_key, d.department_
 _ORDINAL = "(published_on - DATE '0001-01-01' + 1)"
 
 
-def _source(request: SearchRequest, plan_name: str | None, ids: Sequence[int], where: str) -> str:
+def _source(
+    request: SearchRequest, plan_name: str | None, ids: Sequence[int], indexed: Sequence[int], where: str
+) -> str:
     """The statement reading the newest ``:limit`` matches with _COLUMNS."""
     if not request.lookup:
         # A credit-code query: one entity's documents (a filter), newest first.
@@ -46,7 +48,7 @@ def _source(request: SearchRequest, plan_name: str | None, ids: Sequence[int], w
     if plan_name is None:
         # A token no document holds: no match, but the exact-name ones are still looked up.
         return f"SELECT {_COLUMNS} FROM search_documents d WHERE FALSE"
-    return postgres.matches_sql(plan_name, ids, _COLUMNS, where)
+    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed)
 
 
 def _facet(name: str, key: str, source: str) -> str:
@@ -122,12 +124,14 @@ async def statement(
     assert page is not None
     plan_name: str | None = None
     ids: list[int] = []
+    indexed: list[int] = []
     if request.lookup:
         known, documents = await postgres.known_tokens(connection, set(request.lookup))
         if len(known) == len(set(request.lookup)):
             counts = {token: docs for token, (_, docs) in known.items()}
             plan_name = postgres.plan(counts, documents, filtered=bool(where))
             ids = [id_ for id_, _ in known.values()]
+            indexed = postgres.indexed_ids(known, documents)
     chars = list(dict.fromkeys(char for token in reversed(request.tokens) for char in token))
     values: dict[str, Any] = {
         **params,
@@ -147,7 +151,7 @@ async def statement(
     if page.after is not None:
         values.update(zip(("after_exact", "after_score", "after_day", "after_id"), page.after, strict=True))
     tail = _ranking_tail(where, len(request.tokens), len(chars), request.facets, page.after is not None)
-    return f"WITH m AS MATERIALIZED ({_source(request, plan_name, ids, where)}), {tail}", values
+    return f"WITH m AS MATERIALIZED ({_source(request, plan_name, ids, indexed, where)}), {tail}", values
 
 
 async def ranked_answer(

@@ -113,6 +113,11 @@ def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
     assert postgres.plan({"鑫达": 5, "有限": 300_000}, million, filtered=True) == "bitmap"
     assert postgres.plan(phrase, million, filtered=True) == "planner"
     assert postgres.plan(phrase, -1.0) == "planner"
+    # GIN is asked for the tokens in at most a quarter of the documents and those without a
+    # count; the others are tested on each row it returns. All common: GIN is asked for all.
+    known = {"卢龙": (101, 90_477), "二手": (102, 183_909), "未发": (5, 730_463), "甄嬛": (103, None)}
+    assert postgres.indexed_ids(known, million) == [101, 102, 103]
+    assert postgres.indexed_ids({"未发": (5, 730_463), "发现": (3, 840_615)}, million) == [5, 3]
 
 
 async def _tokens_by_document(session: AsyncSession) -> list[tuple[int, int, set[str]]]:
