@@ -62,10 +62,13 @@ def main() -> int:
                 counts = {t: n for t, _, n in found}
                 ids = [i for _, i, _ in found]
                 chosen = postgres.plan(counts, documents)
-                variants = {"chosen": postgres.matches_sql(chosen, ids, COLUMNS, "")}
+                # GIN asked for the selective tokens only, as the search does.
+                indexed = postgres.indexed_ids({t: (i, n) for t, i, n in found}, documents)
+                variants = {"chosen": postgres.matches_sql(chosen, ids, COLUMNS, "", indexed)}
                 if args.all:
-                    variants["bitmap"] = postgres.matches_sql("bitmap", ids, COLUMNS, "")
-                    variants["newest"] = postgres.matches_sql("newest", ids, COLUMNS, "")
+                    variants["bitmap"] = postgres.matches_sql("bitmap", ids, COLUMNS, "", indexed)
+                    variants["newest"] = postgres.matches_sql("newest", ids, COLUMNS, "", indexed)
+                    variants["bitmap, GIN asked for all"] = postgres.matches_sql("bitmap", ids, COLUMNS, "")
                 for name, sql in variants.items():
                     plan_rows: list[str] = []
                     for _ in range(2):

@@ -200,6 +200,12 @@ def main() -> int:
         help="build the SQLite database at this path and keep it (for later runs with --url); "
         "default: a temporary file, removed before PostgreSQL is built",
     )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="build the databases (generate, full rebuild) and measure nothing; keep the SQLite "
+        "one with --sqlite-path",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -218,14 +224,18 @@ def main() -> int:
                 os.remove(path)
             url = f"sqlite:///{path}"
             lines = _build(url, args.results)
-            reports.append("\n".join(["## SQLite", *lines, _bench(url, args.requests, args.port)]))
+            if not args.build_only:
+                lines.append(_bench(url, args.requests, args.port))
+            reports.append("\n".join(["## SQLite", *lines]))
             print(reports[-1])
             if args.sqlite_path is None:
                 os.remove(path)  # 1.5 GB at a million: not kept while PostgreSQL builds
     if args.backend in ("postgresql", "both"):
         _fresh_postgresql(args.pg_url)
         lines = _build(args.pg_url, args.results)
-        reports.append("\n".join(["## PostgreSQL", *lines, _bench(args.pg_url, args.requests, args.port)]))
+        if not args.build_only:
+            lines.append(_bench(args.pg_url, args.requests, args.port))
+        reports.append("\n".join(["## PostgreSQL", *lines]))
         print(reports[-1])
     print("\n\n".join(reports))
     return 0

@@ -12,9 +12,10 @@ tokens' bitmaps are ANDed with them in memory, and only then are the survivors j
 search_documents, newest first, until enough rows are found. The matches are the same as one
 FTS5 MATCH of every token; the time no longer grows with the length of the common doclists.
 
-On SQLite, with a page asked for, one statement (_ranking_sql) also ranks those rows, counts
-them and returns only the page: a thousand rows never cross the driver. PostgreSQL, and SQLite
-without a page (the reference the tests hold the statement to), rank in Python.
+With a page asked for, one statement also ranks those rows, counts them and returns only the
+page: a thousand rows never cross the driver (SQLite: _ranking_sql; PostgreSQL:
+search/backends/postgres_page.py). Without a page (the reference the tests hold both statements
+to), every match is ranked in Python.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pyroaring import BitMap
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search import regions
-from search.backends import postgres, postings
+from search.backends import postgres, postgres_page, postings
 from search.backends.base import Hit, SearchFilters, SearchHits, SearchRequest
 from search.backends.sqlite_rows import fetch_value
 from search.ranking import Scorer, rank, relevance, relevance_of_lengths, sort_key
@@ -417,8 +418,8 @@ class DatabaseBackend:
         """Ranked candidates, exact-name matches and (if asked) counts and facets.
 
         The full-text match runs once: counts and facets are taken from the rows it returned,
-        which are all the matches up to ``rank_limit`` (== ``count_limit``). On SQLite with a
-        page asked for, the database ranks and only that page comes back (_sqlite_page).
+        which are all the matches up to ``rank_limit`` (== ``count_limit``). With a page asked
+        for, the database ranks and only that page comes back (_sqlite_page, postgres_page).
         """
         assert request.count_limit <= request.rank_limit, "counts come from the ranked rows"
         dialect = session.get_bind().dialect.name
@@ -428,8 +429,10 @@ class DatabaseBackend:
         connection = await session.connection()
         if dialect == "sqlite" and request.page is not None:
             return await _sqlite_page(connection, request, where, params)
-        # PostgreSQL, and SQLite when no page is asked for (the reference the tests hold the
-        # ranking statement to): every match to Python, ranked by search/ranking.py.
+        if request.page is not None:
+            return _page_hits(request, await postgres_page.ranked_answer(connection, request, where, params))
+        # No page asked for (the reference the tests hold both ranking statements to): every
+        # match to Python, ranked by search/ranking.py.
         if dialect != "sqlite" and request.lookup:
             found = await postgres.newest_matches(connection, request.lookup, _RANKED, where, params, limit)
         else:

@@ -40,8 +40,9 @@ with filters, leave the choice to PostgreSQL's statistics, as before.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,8 +58,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 # None: from the table's size; set, a fixed number (the tests set it to make every plan happen).
 WALK_FROM: int | None = None
 _COST_RATIO = 400
+# The share of the documents above which a token is not given to GIN (indexed_ids).
+GIN_SHARE = 0.25
 # Documents a rebuild reads before it decides which tokens are common (Rebuild.write).
 SAMPLE = 20_000
+# Token columns a rebuild keeps numbered at once (Rebuild._column); emptied when full.
+_COLUMNS_KEPT = 50_000
 
 # Token numbers 1..COMMON live in common_bits, the others in token_ids (see above).
 COMMON = 64
@@ -173,8 +178,27 @@ def plan(counts: Mapping[str, int | None], documents: float, *, filtered: bool =
     return "newest" if estimate(known, documents) >= bound else "bitmap"
 
 
-def matches_sql(plan_name: str, ids: Sequence[int], columns: str, where: str) -> str:
-    """The statement that reads the newest ``:limit`` matches by that plan (numbers written in)."""
+def indexed_ids(known: Mapping[str, tuple[int, int | None]], documents: float) -> list[int]:
+    """The numbers of the tokens the GIN index is asked for (the others are tested on the row).
+
+    GIN reads the whole posting list of every number it is given, and intersects them: 未发现问题's
+    four bigrams are each in 73-84% of the documents, and reading them was 40-50 of the 55-70 ms
+    of 卢龙 二手车 未发现问题 at a million. A token in more than GIN_SHARE of the documents
+    barely narrows the matches, so it is left to the test on each row the index returns (which
+    checks every token). Tokens without a count may be rare: they stay. None selective: all.
+    """
+    bound = GIN_SHARE * documents
+    chosen = [id_ for id_, docs in known.values() if docs is None or docs <= bound]
+    return chosen or [id_ for id_, _ in known.values()]
+
+
+def matches_sql(
+    plan_name: str, ids: Sequence[int], columns: str, where: str, indexed: Sequence[int] | None = None
+) -> str:
+    """The statement that reads the newest ``:limit`` matches by that plan (numbers written in).
+
+    ``indexed``: the numbers the GIN index is asked for (indexed_ids; default all of ``ids``).
+    """
     # Written into the statement, not bound: a prepared statement run often enough gets a
     # generic plan, which cannot see how common these tokens are. Integers only.
     rare, bits = split(ids)
@@ -190,15 +214,18 @@ def matches_sql(plan_name: str, ids: Sequence[int], columns: str, where: str) ->
         row.append(f"int8eq(d.common_bits & {int(bits)}::bigint, {int(bits)}::bigint)")
     on_row = " AND ".join(row) or "TRUE"
     # The GIN index's own expression, so that PostgreSQL can answer it from the index.
-    indexed = f"{TOKEN_SET} @> '{{" + ",".join(str(int(n)) for n in sorted(ids)) + "}'::integer[]"
+    asked = sorted(ids if indexed is None else indexed)
+    gin = f"{TOKEN_SET} @> '{{" + ",".join(str(int(n)) for n in asked) + "}'::integer[]"
+    if set(asked) != set(ids):
+        gin = f"{gin} AND {on_row}"  # the tokens GIN was not asked for, on each row it returns
     if plan_name == "bitmap":
         return (
             f"WITH m AS MATERIALIZED (SELECT d.version_id AS m_order, {columns} FROM search_documents d "
-            f"WHERE {indexed}{where}) "
+            f"WHERE {gin}{where}) "
             f"SELECT {columns} FROM m d ORDER BY d.m_order DESC LIMIT :limit"
         )
     # newest: nothing an index answers, so PostgreSQL walks the key; planner: its own choice.
-    condition = on_row if plan_name == "newest" else f"{indexed} AND {on_row}"
+    condition = on_row if plan_name == "newest" else gin if gin.endswith(on_row) else f"{gin} AND {on_row}"
     return (
         f"SELECT {columns} FROM search_documents d WHERE {condition}{where} "
         "ORDER BY d.version_id DESC LIMIT :limit"
@@ -221,7 +248,8 @@ async def newest_matches(
     if len(known) < len(set(tokens)):
         return []  # a token no document holds
     chosen = plan({token: docs for token, (_, docs) in known.items()}, documents, filtered=bool(where))
-    statement = sa.text(matches_sql(chosen, [id_ for id_, _ in known.values()], columns, where))
+    ids = [id_ for id_, _ in known.values()]
+    statement = sa.text(matches_sql(chosen, ids, columns, where, indexed_ids(known, documents)))
     return list(await connection.execute(statement, {**params, "limit": limit}))
 
 
@@ -259,11 +287,16 @@ class Rebuild:
         self.numbers: dict[str, int] = {}
         self.counts: Counter[int] = Counter()
         self.columns: list[str] | None = None
+        self._values: Callable[[Any], tuple[Any, ...]] | None = None
         # Documents held back until the sample that decides the common tokens is complete.
         self.held: list[Any] = []
         self.sampled = False
         # The next number for a token that is not common (1..COMMON are the bits).
         self.following = COMMON + 1
+        # A token column (Document.name_tokens or body_tokens) as its numbers: all of them, the
+        # ones for the array, and the bits. An entity's results share the name column (and are
+        # consecutive), a department's item and outcome the body column: each is numbered once.
+        self._columns: dict[str, tuple[frozenset[int], frozenset[int], int]] = {}
 
     async def _run(self, *statements: str) -> None:
         for statement in statements:
@@ -291,6 +324,28 @@ class Rebuild:
             self.numbers[token] = number
         self.sampled = True
 
+    def _column(self, tokens: str) -> tuple[frozenset[int], frozenset[int], int]:
+        """A token column's numbers (new tokens numbered): all, those above COMMON, the bits."""
+        known = self._columns.get(tokens)
+        if known is not None:
+            return known
+        if len(self._columns) >= _COLUMNS_KEPT:
+            self._columns.clear()  # documents come in result order: old columns rarely return
+        numbers = self.numbers
+        ids = []
+        for token in tokens.split():
+            number = numbers.get(token)
+            if number is None:
+                number = numbers[token] = self.following
+                self.following += 1
+            ids.append(number)
+        bits = 0
+        for number in ids:
+            if number <= COMMON:
+                bits |= 1 << (number - 1)
+        known = self._columns[tokens] = (frozenset(ids), frozenset(n for n in ids if n > COMMON), bits)
+        return known
+
     async def write(self, docs: Sequence[Any]) -> None:
         """Number the tokens of these documents (search/documents.py's Document) and copy them in.
 
@@ -303,23 +358,22 @@ class Rebuild:
                 return
             self._number_common()
             docs, self.held = self.held, []
-        numbers, counts = self.numbers, self.counts
+        if not docs:
+            return
+        if self.columns is None or self._values is None:
+            names = list(docs[0].filter_values())
+            self.columns = [*names, "token_ids", "common_bits"]
+            self._values = operator.attrgetter(*names)
+        values, column, counts = self._values, self._column, self.counts
         records = []
         for doc in docs:
-            values = doc.filter_values()
-            if self.columns is None:
-                self.columns = [*values, "token_ids", "common_bits"]
-            ids = []
-            for token in self._tokens(doc):
-                number = numbers.get(token)
-                if number is None:
-                    number = numbers[token] = self.following
-                    self.following += 1
-                ids.append(number)
-            counts.update(ids)
-            records.append((*values.values(), *split(ids)))
-        if records:
-            await _copy(self.connection, "search_documents_next", self.columns or [], records)
+            every, rare, bits = column(doc.name_tokens)
+            body_every, body_rare, body_bits = column(doc.body_tokens)
+            counts.update(every | body_every)
+            bits |= body_bits
+            # As PostgreSQL's signed bigint (bit 63 is the sign), as split() gives it.
+            records.append((*values(doc), sorted(rare | body_rare), bits - (1 << 64) if bits >> 63 else bits))
+        await _copy(self.connection, "search_documents_next", self.columns, records)
 
     async def finish(self) -> None:
         """Write the numbered tokens, build the indexes, and swap the new tables in."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from collections import Counter
 from datetime import date
 
@@ -11,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from search.backends import postgres
 from search.backends.base import SearchFilters, SearchRequest
+from search.documents import joined_tokens
+from search.indexing import write_documents
 from search.query import parse_query
 from search.reindex import rebuild_database
 from search.service import DATABASE
 from tests import factories
+from tests.search.test_search_postings import BODIES, _documents, _queries, ranked_alike
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +113,11 @@ def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
     assert postgres.plan({"鑫达": 5, "有限": 300_000}, million, filtered=True) == "bitmap"
     assert postgres.plan(phrase, million, filtered=True) == "planner"
     assert postgres.plan(phrase, -1.0) == "planner"
+    # GIN is asked for the tokens in at most a quarter of the documents and those without a
+    # count; the others are tested on each row it returns. All common: GIN is asked for all.
+    known = {"卢龙": (101, 90_477), "二手": (102, 183_909), "未发": (5, 730_463), "甄嬛": (103, None)}
+    assert postgres.indexed_ids(known, million) == [101, 102, 103]
+    assert postgres.indexed_ids({"未发": (5, 730_463), "发现": (3, 840_615)}, million) == [5, 3]
 
 
 async def _tokens_by_document(session: AsyncSession) -> list[tuple[int, int, set[str]]]:
@@ -288,3 +298,42 @@ async def test_a_rebuild_of_nothing_leaves_empty_working_tables(session: AsyncSe
     # Publishing afterwards indexes and finds as before.
     joint = await factories.joint_task(session, entities=1)
     assert await _ranked_ids(session, "鑫达") == sorted((r.id for r in joint.results), reverse=True)
+
+
+@pytest.mark.parametrize("chosen", ["bitmap", "newest", "planner"])
+async def test_the_ranking_statement_gives_pythons_pages_by_every_plan(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, chosen: str
+) -> None:
+    """postgres_page ranks in the statement: page by page, following the cursors, the same hits
+    in the same order, counts and facets as every match ranked by search/ranking.py."""
+    rng = random.Random(20261203)
+    # Later versions of 60 results: their old versions are gone, the new ones newest.
+    docs = _documents(400, rng, list(range(1, 401)))
+    await write_documents(session, docs, empty=True)
+    later = [
+        dataclasses.replace(doc, version_id=1000 + n, body_tokens=joined_tokens(BODIES[1]))
+        for n, doc in enumerate(docs[:60])
+    ]
+    await write_documents(session, later)
+    if chosen == "planner":
+        await session.execute(sa.text("UPDATE search_tokens SET docs = NULL"))
+    else:
+        # Each token's documents, as a rebuild counts them, and the table's size for the plan.
+        await session.execute(
+            sa.text(
+                "UPDATE search_tokens t SET docs = (SELECT count(*) FROM search_documents d "
+                "WHERE search_token_set(d.token_ids, d.common_bits) @> ARRAY[t.id])"
+            )
+        )
+        await session.execute(sa.text("ANALYZE search_documents"))
+        monkeypatch.setattr(postgres, "WALK_FROM", _PLANS[chosen])
+    queries = _queries(docs, rng)
+    connection = await session.connection()
+    for query in queries[:3] + queries[-5:]:
+        parsed = parse_query(query)
+        lookup = SearchRequest(parsed.tokens, parsed.name_key, match=parsed.match).lookup
+        known, documents = await postgres.known_tokens(connection, set(lookup))
+        counts = {token: n for token, (_, n) in known.items()}
+        assert postgres.plan(counts, documents) == chosen, query
+    # 甄嬛: a word no document holds (no number); the cases (x 6) must mostly find something.
+    assert await ranked_alike(session, [*queries, "甄嬛"]) > 3 * len(queries)

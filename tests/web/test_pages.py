@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.graphql.schema import MAX_ALIASES, MAX_DEPTH
 from inspections import plans, results
+from schema.models import Entity
 from tests import factories
 from tests.api.conftest import app_client
 from web.site import FINGERPRINTS, static_url
@@ -211,6 +213,21 @@ async def test_a_query_only_partly_matched_says_which_words_were_found(
     assert data["a"]["matchedTerms"] == ["鑫达"] and data["a"]["allTermsMatched"] is False
     assert data["a"]["totalCount"] > 0
     assert sorted(data["b"]["matchedTerms"]) == ["二手车", "鑫达"] and data["b"]["allTermsMatched"] is True
+    # Nothing found: no word matched. A credit code has no words: vacuously all of them.
+    code = await session.scalar(sa.select(Entity.credit_code).limit(1))
+    api = await client.post(
+        "/graphql",
+        json={
+            "query": "query ($code: String!) { "
+            'c: search(query: "甄嬛 乾坤") { matchedTerms allTermsMatched totalCount } '
+            "d: search(query: $code) { matchedTerms allTermsMatched totalCount entity { creditCode } } }",
+            "variables": {"code": code},
+        },
+    )
+    data = api.json()["data"]
+    assert data["c"] == {"matchedTerms": [], "allTermsMatched": False, "totalCount": 0}
+    assert data["d"]["matchedTerms"] == [] and data["d"]["allTermsMatched"] is True
+    assert data["d"]["totalCount"] > 0 and data["d"]["entity"] == {"creditCode": code}
 
 
 async def test_the_region_facet_drills_down_by_links_and_the_url_carries_the_region(

@@ -160,5 +160,9 @@ class SearchResults:
         description="命中的搜索词：每个词都命中时为全部；没有结果同时包含全部词时，只列出找到结果的词（较少见的在前）"
     )
     all_terms_matched: bool = strawberry.field(
-        description="结果是否包含全部搜索词；为 false 时结果只匹配了 matchedTerms 中的词"
+        description=(
+            "搜索的每个词是否都有结果命中：true 时所列结果都匹配全部搜索词，matchedTerms 即全部词"
+            "（按统一社会信用代码搜索时没有搜索词，也为 true）；false 时没有结果同时包含全部词，"
+            "所列结果只匹配 matchedTerms 中的词，matchedTerms 为空则没有任何结果"
+        )
     )
