@@ -12,10 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import cachetools
-import redis
-from redis.exceptions import RedisError
+
+from api import redis_client
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger("gongshi.cache")
 # After Redis fails, it is not asked again for this long. The clients are synchronous: a hung Redis
@@ -52,11 +56,10 @@ class SharedCache:
         # The synchronous client, called in a worker thread: its connections belong to no event
         # loop (an app outlives a test's loop) and it gives up after ``timeout_ms``.
         self.redis: redis.Redis | None = None
+        self.failures = redis_client.NO_FAILURES
         if redis_url:
-            timeout = timeout_ms / 1000
-            self.redis = redis.Redis.from_url(
-                redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
-            )
+            self.redis = redis_client.client(redis_url, timeout_ms)
+            self.failures = redis_client.failures()
 
     def _available(self) -> bool:
         return self.failed_at is None or time.monotonic() - self.failed_at >= STORE_PAUSE_SECONDS
@@ -81,7 +84,7 @@ class SharedCache:
             return value
         try:
             raw = await asyncio.to_thread(self.redis.get, self.prefix + key)
-        except (RedisError, OSError) as exc:
+        except self.failures as exc:
             self._failed(exc)
             return None
         value = raw if isinstance(raw, bytes) else None
@@ -96,7 +99,7 @@ class SharedCache:
             return
         try:
             await asyncio.to_thread(self.redis.set, self.prefix + key, value, ex=self.ttl)
-        except (RedisError, OSError) as exc:
+        except self.failures as exc:
             self._failed(exc)
 
     def _keep(self, key: str, value: bytes) -> None:

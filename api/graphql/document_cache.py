@@ -7,7 +7,9 @@ At 1,000 documents each (the validation cache keys on the document, so it kept i
 alive after the parser cache dropped them), one worker grew by ~40 MB under the fuzz mix
 (BENCHMARKS.md, "memory"). Here the parser cache is bounded by an estimate of its documents'
 size, a document too large to be worth keeping is parsed every time, and the validation cache
-keys on the text, so it holds strings and error lists, never documents.
+keys on the text, so it holds strings and error lists, never documents: an error is kept
+without its blamed nodes (each node's location holds the token list, so an error kept the whole
+document alive, ~70 bytes per character), with the source and positions its locations come from.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from typing import Any, Generic, TypeVar
 
-from graphql import parse
+from graphql import GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 
 # Measured: a parsed document takes 70-100 bytes per character of its text (tokens and nodes).
@@ -92,6 +94,20 @@ def cached_validation(schema: Any, query: str, document: Any, rules: Any) -> Any
     key = (id(schema), query, tuple(rules) if rules is not None else None)
     errors = VALIDATED.get(key)
     if errors is None:
-        errors = validate_document(schema, document, rules)
+        errors = [_detached(error) for error in validate_document(schema, document, rules)]
         VALIDATED.put(key, errors, len(query) + 200 + 500 * len(errors))
     return errors
+
+
+def _detached(error: GraphQLError) -> GraphQLError:
+    """``error`` without its nodes: the same message, locations, path and extensions."""
+    if not error.nodes:
+        return error
+    return GraphQLError(
+        error.message,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )

@@ -33,19 +33,21 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import redis
-from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import redis_client
 from api.http.observe import SANE_ID, Metrics, access_log, route_label
 from api.http.ratelimit import BudgetHealth, RateLimiter, address_of
 from api.settings import Settings
 from schema.generation_signal import GenerationSignal
 from workdays import to_china_date
 from workdays.china_time import CHINA_TZ
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger("gongshi.hits")
 
@@ -96,11 +98,10 @@ class GenerationWatch:
         self.health = health
         self.redis: redis.Redis | None = None
         self.redis_key = f"{settings.rate_limit_prefix}:generation"
+        self.failures = redis_client.NO_FAILURES
         if settings.redis_url:
-            timeout = settings.rate_limit_timeout_ms / 1000
-            self.redis = redis.Redis.from_url(
-                settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
-            )
+            self.redis = redis_client.client(settings.redis_url, settings.rate_limit_timeout_ms)
+            self.failures = redis_client.failures()
         self.seen: tuple[int, bytes | None] | None = None  # (signal, Redis counter) at the last read
         self.generation = 0
         self.read_at = 0.0
@@ -116,7 +117,7 @@ class GenerationWatch:
                 return None  # the store failed a moment ago: asked again after its pause
             try:
                 value = self.redis.get(self.redis_key)
-            except (RedisError, OSError) as exc:
+            except self.failures as exc:
                 self.health.failed(exc)
                 return None
             shared = value if isinstance(value, bytes) else b""
@@ -609,14 +610,14 @@ def redis_generation_bump(settings: Settings) -> Callable[[str], None]:
     found = _bumpers.get((settings.redis_url, settings.rate_limit_prefix))
     if found is not None:
         return found
-    timeout = settings.rate_limit_timeout_ms / 1000
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    client = redis_client.client(settings.redis_url, settings.rate_limit_timeout_ms)
+    failures = redis_client.failures()
     key = f"{settings.rate_limit_prefix}:generation"
 
     def bump(database: str) -> None:
         try:
             client.incr(key)
-        except (RedisError, OSError) as exc:
+        except failures as exc:
             log.warning("generation counter in Redis not moved (%s: %s)", type(exc).__name__, exc)
 
     _bumpers[(settings.redis_url, settings.rate_limit_prefix)] = bump

@@ -21,13 +21,13 @@ from collections.abc import Callable
 from typing import Any
 
 import limits
-import redis
 from limits.storage import Storage
 from slowapi import Limiter
 from slowapi.errors import RateLimitExceeded
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api import redis_client
 from api.error_codes import ApiErrorCode
 from api.http.auth import Endpoint
 from api.http.errors import graphql_error
@@ -210,6 +210,8 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
     health = health or BudgetHealth()
     timeout = settings.rate_limit_timeout_ms / 1000
     options: Any = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    # The budget store's failures (fail open): none to catch with the in-process store.
+    store_failures = redis_client.failures()[:1] if settings.redis_url else redis_client.NO_FAILURES
     limiter = Limiter(
         key_func=_key_func(frozenset(settings.trusted_proxies)),
         storage_uri=settings.redis_url or "gongshi-memory://",
@@ -263,7 +265,7 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
             request.state.rate_checked = False
             try:
                 response: Response = await limited(request)
-            except redis.RedisError as exc:
+            except store_failures as exc:
                 if request.state.rate_checked:
                     raise  # the endpoint's own error, not the budget store's
                 health.failed(exc)
@@ -287,7 +289,7 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
                 return result
             try:
                 standard_headers(request, response)
-            except redis.RedisError as exc:
+            except store_failures as exc:
                 health.failed(exc)
             return response
 
@@ -324,7 +326,7 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
             try:
                 allowed = strategy.hit(anonymous_item, *identifiers, cost=cost)
                 reset_at, remaining = strategy.get_window_stats(anonymous_item, *identifiers)
-            except redis.RedisError as exc:
+            except store_failures as exc:
                 health.failed(exc)
                 return None
         reset = max(0, int(reset_at - time.time()) + 1)
