@@ -104,7 +104,8 @@ class SharedCache:
 
     def _keep(self, key: str, value: bytes) -> None:
         if self.local is not None and len(value) <= self.max_entry:
-            self.local[key] = value
+            # A copy of exactly its size (orjson's output keeps a buffer of 4 KB at least).
+            self.local[key] = bytes(memoryview(value))
 
     async def close(self) -> None:
         """Close the Redis connections (the app's lifespan ends)."""

@@ -250,3 +250,33 @@ async def test_pages_are_kept_per_setting_revalidated_and_never_for_a_signed_in_
             signed = await client.get("/search", params=search)
             assert signed.status_code == 200 and "ETag" not in signed.headers
         assert hits((await client.get("/metrics")).text) == 2
+
+
+def test_kept_answer_holds_its_size_not_orjsons_buffer() -> None:
+    """orjson's output keeps the 4 KB (at least) buffer it wrote into: a kept answer copies its
+    body to its own size, so the answers' memory is what the budget counts (issue 13)."""
+    import tracemalloc
+
+    import orjson
+
+    from api.http.hits import Kept
+
+    def answer(n: int) -> bytes:
+        return orjson.dumps({"data": {"resultCategories": [{"code": f"C{n}"}]}})
+
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        bodies = [answer(n) for n in range(200)]
+        assert tracemalloc.get_traced_memory()[0] - start > 200 * 4000  # orjson's buffers
+        kept = [Kept(body, [(b"etag", b'"x"')], b'"x"', 1, 7, "2026-12-03") for body in bodies]
+        del bodies  # only what the kept answers hold remains
+        retained = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert retained < 200 * 1024  # ~0.4 KB each (the Kept, its headers, its body); 4 KB before
+    assert [k.body for k in kept] == [answer(n) for n in range(200)]
+    assert all(len(k.body) < 100 and k.gzipped is None for k in kept)
+    assert all(k.generation == 7 and k.day == "2026-12-03" and k.cost == 1 for k in kept)
+    length = str(len(kept[0].body)).encode()
+    assert kept[0].plain_headers == [(b"etag", b'"x"'), (b"content-length", length)]
