@@ -153,14 +153,17 @@ async def test_document_seen_once_is_not_kept() -> None:
     locations without tokens but with their offsets (issue 13's memory)."""
     from api.graphql.document_cache import PARSED, VALIDATED
 
+    def text(key: object, at: int) -> object:
+        return key[at] if isinstance(key, tuple) else None  # (text, options); (schema, text, rules)
+
     query = "{ resultCategories { code } once: __typename }"
     await build_schema().execute(query)
-    assert not [key for key in PARSED.entries if key[0] == query]
-    assert not [key for key in VALIDATED.entries if key[1] == query]
+    assert not [key for key in PARSED.entries if text(key, 0) == query]
+    assert not [key for key in VALIDATED.entries if text(key, 1) == query]
     await build_schema().execute(query)
-    kept = [value for key, (value, _weight) in PARSED.entries.items() if key[0] == query]
+    kept = [value for key, (value, _weight) in PARSED.entries.items() if text(key, 0) == query]
     assert len(kept) == 1
-    assert [key for key in VALIDATED.entries if key[1] == query]
+    assert [key for key in VALIDATED.entries if text(key, 1) == query]
     field = kept[0].definitions[0].selection_set.selections[0]
     assert field.name.value == "resultCategories"
     assert (field.loc.start, field.loc.end) == (2, 27)  # "resultCategories { code }"
