@@ -14,10 +14,8 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
+# cryptography is imported where a key is used (33 modules, ~2 MB): a worker without a signing
+# key (GONGSHI_LOG_KEY_FILE unset) never signs or verifies (issue 13's memory).
 from tlog.error_codes import LogErrorCode as Code
 from tlog.errors import LogError
 
@@ -66,6 +64,9 @@ class Verifier:
 
     def verify(self, text: str, signature: bytes) -> bool:
         """Is ``signature`` this key's signature of the note text?"""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         try:
             Ed25519PublicKey.from_public_bytes(self.public).verify(signature, text.encode("utf-8"))
         except InvalidSignature:
@@ -83,13 +84,17 @@ class Signer:
     @classmethod
     def generate(cls, name: str) -> Signer:
         """A new random key (``gongshi log keygen``)."""
-        from cryptography.hazmat.primitives.serialization import NoEncryption, PrivateFormat
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
         raw = Ed25519PrivateKey.generate().private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         return cls(_check_name(name), raw)
 
     @property
     def verifier(self) -> Verifier:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
         key = Ed25519PrivateKey.from_private_bytes(self.seed).public_key()
         return Verifier(self.name, key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
@@ -123,6 +128,8 @@ class Signer:
         """The signed note: ``text`` (ending in a newline), a blank line, this key's signature line."""
         if not text.endswith("\n"):
             raise ValueError("a note's text ends with a newline")
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         signature = Ed25519PrivateKey.from_private_bytes(self.seed).sign(text.encode("utf-8"))
         encoded = base64.b64encode(self.verifier.key_id + signature).decode()
         return f"{text}\n{SIGNATURE_PREFIX}{self.name} {encoded}\n"
