@@ -39,6 +39,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import redis_client
+from api.http.log_writer import direct_sink
 from api.http.observe import SANE_ID, Metrics, access_log, route_label
 from api.http.ratelimit import BudgetHealth, RateLimiter, address_of
 from api.settings import Settings
@@ -440,23 +441,26 @@ class CachedHits:
                 self.routes.clear()
             label = self.routes[scope["path"]] = route_label(scope["path"])
         self.tally.add(label, scope["method"], _STATUS[status], elapsed, cost)
-        if access_log.isEnabledFor(logging.INFO):
+        sink = direct_sink(access_log)
+        if sink is not None or access_log.isEnabledFor(logging.INFO):
             client = scope.get("client")
-            access_log.info(
-                orjson.dumps(
-                    {
-                        "requestId": request_id.decode("latin-1"),
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                        "bytes": size,
-                        "client": client[0] if client else None,
-                        "cost": cost,
-                        "hit": True,
-                    }
-                ).decode()
-            )
+            line = orjson.dumps(
+                {
+                    "requestId": request_id.decode("latin-1"),
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                    "bytes": size,
+                    "client": client[0] if client else None,
+                    "cost": cost,
+                    "hit": True,
+                }
+            ).decode()
+            if sink is not None:
+                sink(line)
+            else:
+                access_log.info(line)
 
     async def _miss(
         self,
