@@ -1,8 +1,9 @@
 """Memory of one worker after the fuzz mix (issue 13 target: RSS <= 150 MB after 10,000 requests).
 
-Run: nice -n 10 .venv/bin/python bench/rss_bench.py [--requests 10000]
+Run: nice -n 10 .venv/bin/python bench/rss_bench.py [--requests 10000] [--postgres-url URL]
 
-Serves the demo data (SQLite, temporary) with ``gongshi serve`` (one worker, rate limits on with
+Serves the demo data (SQLite, temporary; or the PostgreSQL database given, whose public schema is
+WIPED) with ``gongshi serve`` (one worker, rate limits on with
 budgets raised so nothing is refused), sends the fuzz test's operations (tests/edge/fuzz_operations.py:
 seven queries to three mutations, anonymous, awkward values, real and bad IDs), a quarter of
 them twice so the response cache fills and serves, and prints VmRSS/VmHWM of the server process
@@ -43,10 +44,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--cache-bytes", help="GONGSHI_RESPONSE_CACHE_BYTES (0: no response cache)")
+    parser.add_argument(
+        "--postgres-url", help="measure on this PostgreSQL database (its public schema is WIPED)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gongshi-rss-") as tmp:
         work = Path(tmp)
-        env = {**default_env(), **UNLIMITED, "DATABASE_URL": f"sqlite:///{work / 'bench.db'}"}
+        url = args.postgres_url or f"sqlite:///{work / 'bench.db'}"
+        if args.postgres_url:
+            wipe = "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+            subprocess.run(["psql", args.postgres_url, "-qc", wipe], check=True, capture_output=True)
+        env = {**default_env(), **UNLIMITED, "DATABASE_URL": url}
         if args.cache_bytes is not None:
             env["GONGSHI_RESPONSE_CACHE_BYTES"] = args.cache_bytes
         subprocess.run([str(BIN / "gongshi"), "demo"], env=env, cwd=work, check=True, capture_output=True)

@@ -187,6 +187,17 @@ async def late_results(session: AsyncSession, *, by: Principal, today: date) -> 
     return LateResults(list(unpublished), list(late))
 
 
+async def _part_in_task(session: AsyncSession, by: Principal, task_id: int) -> TaskDepartmentRole | None:
+    """The caller's part in the task for ``node(id)``, or None (not a department, or no part):
+    the caller then gets the answer for an invented id."""
+    if by.kind != PrincipalKind.DEPARTMENT:
+        return None
+    try:
+        return await task_role(session, by, task_id)
+    except DomainError:
+        return None
+
+
 async def inspection_work(
     session: AsyncSession, *, by: Principal, inspection_id: int
 ) -> InspectionWork | None:
@@ -195,11 +206,8 @@ async def inspection_work(
     For ``node(id)``: another department's inspection answers exactly as a missing one.
     """
     inspection = await session.get(Inspection, inspection_id)
-    if inspection is None or by.kind != PrincipalKind.DEPARTMENT:
-        return None
-    try:
-        part = await task_role(session, by, inspection.task_id)
-    except DomainError:
+    part = await _part_in_task(session, by, inspection.task_id) if inspection is not None else None
+    if inspection is None or part is None:
         return None
     dispatched = part == TaskDepartmentRole.DISPATCHED
     if dispatched and inspection.assigned_department_id != by.department_id:
@@ -228,9 +236,8 @@ async def team_seat(session: AsyncSession, *, by: Principal, member_id: int) -> 
         return None
     inspection = await session.get(Inspection, member.inspection_id)
     assert inspection is not None
-    try:
-        part = await task_role(session, by, inspection.task_id)
-    except DomainError:
+    part = await _part_in_task(session, by, inspection.task_id)
+    if part is None:
         return None
     if part == TaskDepartmentRole.DISPATCHED:
         if inspection.assigned_department_id != by.department_id:
@@ -249,11 +256,8 @@ async def result_view(session: AsyncSession, *, by: Principal, result_id: int) -
     participating department its own; a 承办部门 its own on the inspections dispatched to it.
     """
     result = await session.get(InspectionResult, result_id)
-    if result is None or by.kind != PrincipalKind.DEPARTMENT:
-        return None
-    try:
-        part = await task_role(session, by, result.task_id)
-    except DomainError:
+    part = await _part_in_task(session, by, result.task_id) if result is not None else None
+    if result is None or part is None:
         return None
     if part == TaskDepartmentRole.INITIATING:
         return result

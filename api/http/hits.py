@@ -35,12 +35,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import redis_client
-from api.http.log_writer import direct_sink
-from api.http.observe import SANE_ID, Metrics, access_log, route_label
+from api.http.observe import SANE_ID, Metrics, route_label, write_access_line
 from api.http.ratelimit import BudgetHealth, RateLimiter, address_of
 from api.settings import Settings
 from schema.generation_signal import GenerationSignal
@@ -441,26 +439,7 @@ class CachedHits:
                 self.routes.clear()
             label = self.routes[scope["path"]] = route_label(scope["path"])
         self.tally.add(label, scope["method"], _STATUS[status], elapsed, cost)
-        sink = direct_sink(access_log)
-        if sink is not None or access_log.isEnabledFor(logging.INFO):
-            client = scope.get("client")
-            line = orjson.dumps(
-                {
-                    "requestId": request_id.decode("latin-1"),
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "ms": round(elapsed * 1000, 2),
-                    "bytes": size,
-                    "client": client[0] if client else None,
-                    "cost": cost,
-                    "hit": True,
-                }
-            ).decode()
-            if sink is not None:
-                sink(line)
-            else:
-                access_log.info(line)
+        write_access_line(scope, request_id.decode("latin-1"), status, elapsed, size, cost, hit=True)
 
     async def _miss(
         self,

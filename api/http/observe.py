@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http.log_writer import direct_sink
 from schema.versions import tested
 
 access_log = logging.getLogger("gongshi.access")
@@ -169,6 +170,41 @@ def _add_to_histogram(histogram: Any, counts: list[Any]) -> None:
         histogram._sum.inc(counts[-1])
 
 
+def write_access_line(
+    scope: Scope,
+    request_id: str,
+    status: int,
+    elapsed: float,
+    size: int,
+    cost: int | None,
+    *,
+    hit: bool = False,
+) -> None:
+    """The request's one JSON line on ``gongshi.access``: straight to the writer's deque when that
+    is the logger's only handler (api/http/log_writer.py), through ``logging`` otherwise."""
+    sink = direct_sink(access_log)
+    if sink is None and not access_log.isEnabledFor(logging.INFO):
+        return
+    client = scope.get("client")
+    fields: dict[str, Any] = {
+        "requestId": request_id,
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status,
+        "ms": round(elapsed * 1000, 2),
+        "bytes": size,
+        "client": client[0] if client else None,
+        "cost": cost,
+    }
+    if hit:
+        fields["hit"] = True
+    line = orjson.dumps(fields).decode()
+    if sink is not None:
+        sink(line)
+    else:
+        access_log.info(line)
+
+
 def route_label(path: str) -> str:
     """A low-cardinality label: the first path segment (``/graphql``, ``/results``, ...)."""
     return "/" + path.strip("/").split("/", 1)[0]
@@ -214,18 +250,4 @@ class Observe:
             cost = scope["state"].get("query_cost")
             if cost is not None:
                 self.metrics.cost.observe(cost)
-            client = scope.get("client")
-            access_log.info(
-                orjson.dumps(
-                    {
-                        "requestId": request_id,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                        "bytes": size,
-                        "client": client[0] if client else None,
-                        "cost": cost,
-                    }
-                ).decode()
-            )
+            write_access_line(scope, request_id, status, elapsed, size, cost)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from search import regions
 
 # Ranking looks at the newest RANK_LIMIT matches only (plus exact name matches), so a very common
 # term (有限公司 matches most of a million results) costs the same as a rare one; counts and facets
@@ -108,3 +110,36 @@ class SearchBackend(Protocol):
     async def search(self, session: AsyncSession, request: SearchRequest) -> SearchHits:
         """Matches of ``request``: at most ``rank_limit`` newest, plus every exact-name match."""
         ...
+
+
+# Names made only of characters outside this class are scored by the ranking statements (SQLite's
+# and PostgreSQL's); any other name goes to Python (ranking.in_name strips punctuation by its own rules).
+PLAIN_NAME = "[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]"
+
+
+def ranking_values(
+    request: SearchRequest, params: dict[str, Any], plain: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The values both databases' ranking statements are bound to (``params``: the filters'), and
+    the query's characters, last words first, that they test names for (``:c0``, ``:c1``...)."""
+    page = request.page
+    assert page is not None
+    chars = list(dict.fromkeys(char for token in reversed(request.tokens) for char in token))
+    values: dict[str, Any] = {
+        **params,
+        "limit": request.rank_limit + 1,  # one row more than counted: whether the count is exact
+        "count_limit": request.count_limit,
+        "rank_limit": request.rank_limit,
+        "key": request.name_key,
+        "plain": plain,
+        "query_length": len(request.name_key),
+        "page": page.size + 1,
+        **{f"t{i}": token for i, token in enumerate(request.tokens)},
+        # The last words first: a query typed as name, trade, outcome ends with what names lack.
+        **{f"c{i}": char for i, char in enumerate(chars)},
+    }
+    if request.facets:
+        values["region_length"] = regions.facet_length(request.filters.region_prefix)
+    if page.after is not None:
+        values.update(zip(("after_exact", "after_score", "after_day", "after_id"), page.after, strict=True))
+    return values, chars

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from search import regions
 from search.backends import postgres, postgres_page, postings
-from search.backends.base import Hit, SearchFilters, SearchHits, SearchRequest
+from search.backends.base import PLAIN_NAME, Hit, SearchFilters, SearchHits, SearchRequest, ranking_values
 from search.backends.sqlite_rows import fetch_value
 from search.ranking import Scorer, rank, relevance, relevance_of_lengths, sort_key
 
@@ -253,9 +253,6 @@ async def _bitmap_plan(
     )
 
 
-# A name the ranking statement can score: nothing that ranking.in_name would strip. Others
-# (brackets, dots, letters outside these ranges) are scored in Python, exactly as before.
-_PLAIN_NAME = "[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]"
 _SOURCES = {
     # The newest matches, by version id, with their filter columns: FTS5 alone, candidates from
     # the bitmap plan, or a credit-code query's one entity.
@@ -341,24 +338,7 @@ async def _sqlite_page(
     """The ranked page of a search on SQLite, with counts and facets, ranked by the database."""
     page = request.page
     assert page is not None
-    chars = list(dict.fromkeys(char for token in reversed(request.tokens) for char in token))
-    values: dict[str, Any] = {
-        **params,
-        "limit": request.rank_limit + 1,  # one row more than counted: whether the count is exact
-        "count_limit": request.count_limit,
-        "rank_limit": request.rank_limit,
-        "key": request.name_key,
-        "plain": f"*{_PLAIN_NAME}*",
-        "query_length": len(request.name_key),
-        "page": page.size + 1,
-        **{f"t{i}": token for i, token in enumerate(request.tokens)},
-        # The last words first: a query typed as name, trade, outcome ends with what names lack.
-        **{f"c{i}": char for i, char in enumerate(chars)},
-    }
-    if request.facets:
-        values["region_length"] = regions.facet_length(request.filters.region_prefix)
-    if page.after is not None:
-        values.update(zip(("after_exact", "after_score", "after_day", "after_id"), page.after, strict=True))
+    values, chars = ranking_values(request, params, f"*{PLAIN_NAME}*")
     pool = await _bitmap_plan(connection, request, where) if request.lookup else None
     source = "all" if not request.lookup else "fts" if pool is None else "ids"
     sql = _ranking_sql(source, where, len(request.tokens), len(chars), request.facets, page.after is not None)

@@ -23,13 +23,9 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from search import regions
 from search.backends import postgres
-from search.backends.base import SearchRequest
+from search.backends.base import PLAIN_NAME, SearchRequest, ranking_values
 
-# Names made only of these are scored here; the others, when the tokens are not in them as they
-# are, go to Python (the same set as SQLite's statement).
-_PLAIN = "[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]"
 _COLUMNS = "d.version_id, d.result_id, d.published_on, d.name_key, d.department_id, d.year, d.region_code"
 # The Gregorian ordinal of a date, as date.toordinal() (0001-01-01 is 1).
 _ORDINAL = "(published_on - DATE '0001-01-01' + 1)"
@@ -132,24 +128,7 @@ async def statement(
             plan_name = postgres.plan(counts, documents, filtered=bool(where))
             ids = [id_ for id_, _ in known.values()]
             indexed = postgres.indexed_ids(known, documents)
-    chars = list(dict.fromkeys(char for token in reversed(request.tokens) for char in token))
-    values: dict[str, Any] = {
-        **params,
-        "limit": request.rank_limit + 1,  # one row more than counted: whether the count is exact
-        "count_limit": request.count_limit,
-        "rank_limit": request.rank_limit,
-        "key": request.name_key,
-        "plain": _PLAIN,
-        "query_length": len(request.name_key),
-        "page": page.size + 1,
-        **{f"t{i}": token for i, token in enumerate(request.tokens)},
-        # The last words first: a query typed as name, trade, outcome ends with what names lack.
-        **{f"c{i}": char for i, char in enumerate(chars)},
-    }
-    if request.facets:
-        values["region_length"] = regions.facet_length(request.filters.region_prefix)
-    if page.after is not None:
-        values.update(zip(("after_exact", "after_score", "after_day", "after_id"), page.after, strict=True))
+    values, chars = ranking_values(request, params, PLAIN_NAME)
     tail = _ranking_tail(where, len(request.tokens), len(chars), request.facets, page.after is not None)
     return f"WITH m AS MATERIALIZED ({_source(request, plan_name, ids, indexed, where)}), {tail}", values
 

@@ -9,17 +9,17 @@ anyone else gets exactly what an invented ID gets: null.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from inspections import draws, results
+from inspections import results
 from tests.api.conftest import app_client
 from tests.api.roles import gid
-from tests.api.test_dispatch_roles import build_dispatch_world
-from tests.api.world import CALLERS, World, build_world
+from tests.api.test_dispatch_roles import build_ended_dispatch_world
+from tests.api.world import CALLERS, build_world, graphql_data
 from tests.factories import CALENDAR, TEST
 
 FIELDS = """id inspectionId itemId departmentId status categoryCodes description publicationDue
@@ -35,16 +35,6 @@ PUBLIC = """query($id: ID!) { node(id: $id) { __typename ... on InspectionResult
   description publicationDue } } }"""
 
 
-async def _post(client: httpx.AsyncClient, world: World, who: str, query: str, **variables: Any) -> Any:
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=world.auth(who)
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
 async def test_node_of_a_department_result_for_every_caller(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
@@ -52,9 +42,9 @@ async def test_node_of_a_department_result_for_every_caller(
     # The initiating department's inspection list is the oracle for what the view shows.
     listed = {
         r["id"]: r
-        for item in (await _post(client, world, "a_reviewer", INSPECTIONS, t=gid("Task", world.task.id)))[
-            "taskInspections"
-        ]["items"]
+        for item in (
+            await graphql_data(client, world, "a_reviewer", INSPECTIONS, t=gid("Task", world.task.id))
+        )["taskInspections"]["items"]
         for r in item["results"]
     }
     own_a, own_b = (
@@ -78,10 +68,12 @@ async def test_node_of_a_department_result_for_every_caller(
         "approvedByOwnDepartment": None,
         "approvedByInitiatingDepartment": None,
     }
-    invented = await _post(client, world, "a_reviewer", NODE, id=gid("DepartmentResult", 10**8))
+    invented = await graphql_data(client, world, "a_reviewer", NODE, id=gid("DepartmentResult", 10**8))
     assert invented == {"node": None}
     for caller in CALLERS:
-        seen = {key: (await _post(client, world, caller, NODE, id=key))["node"] for key in (own_a, own_b)}
+        seen = {
+            key: (await graphql_data(client, world, caller, NODE, id=key))["node"] for key in (own_a, own_b)
+        }
         expected: dict[str, Any]
         if caller.startswith("a_"):  # the initiating department: every result of its task
             expected = {key: {"__typename": "DepartmentResult", **listed[key]} for key in (own_a, own_b)}
@@ -90,13 +82,17 @@ async def test_node_of_a_department_result_for_every_caller(
         else:  # C, an entity, the public: as an invented ID
             expected = {own_a: None, own_b: None}
         assert seen == expected, caller
-        assert await _post(client, world, caller, NODE, id=gid("DepartmentResult", 10**8)) == invented
+        assert await graphql_data(client, world, caller, NODE, id=gid("DepartmentResult", 10**8)) == invented
     # The public face of a published result is unchanged, and the department face of it exists too.
     published = world.ids["rB_pub"]
-    public = (await _post(client, world, "public", PUBLIC, id=gid("InspectionResult", published)))["node"]
+    public = (await graphql_data(client, world, "public", PUBLIC, id=gid("InspectionResult", published)))[
+        "node"
+    ]
     assert public["__typename"] == "InspectionResult" and public["id"] == gid("InspectionResult", published)
-    assert (await _post(client, world, "public", NODE, id=gid("DepartmentResult", published)))["node"] is None
-    view = (await _post(client, world, "b_clerk", NODE, id=gid("DepartmentResult", published)))["node"]
+    assert (await graphql_data(client, world, "public", NODE, id=gid("DepartmentResult", published)))[
+        "node"
+    ] is None
+    view = (await graphql_data(client, world, "b_clerk", NODE, id=gid("DepartmentResult", published)))["node"]
     assert (view["id"], view["status"], view["publishedOn"]) == (
         gid("DepartmentResult", published),
         "PUBLISHED",
@@ -108,17 +104,9 @@ async def test_another_countys_result_is_as_an_invented_id(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """Dispatch (seed 003 四(一)): 海港区 (B) reads its own result, not 山海关区's: null, as invented."""
-    world = await build_dispatch_world(session)
+    world = await build_ended_dispatch_world(session)
     made: dict[int, str] = {}
     for inspection in world.inspections:
-        await draws.record_inspection_dates(
-            session,
-            by=TEST,
-            inspection_id=inspection.id,
-            inspected_on=date(2021, 5, 18),
-            ended_on=date(2021, 5, 19),
-            today=date(2021, 5, 20),
-        )
         assert inspection.assigned_department_id is not None
         row = await results.enter_result(
             session,
@@ -134,14 +122,14 @@ async def test_another_countys_result_is_as_an_invented_id(
         made.setdefault(inspection.assigned_department_id, gid("DepartmentResult", row.id))
     await session.flush()
     own, other = made[world.b.id], next(v for k, v in made.items() if k != world.b.id)
-    invented = await _post(client, world, "b_clerk", NODE, id=gid("DepartmentResult", 10**8))
+    invented = await graphql_data(client, world, "b_clerk", NODE, id=gid("DepartmentResult", 10**8))
     assert invented == {"node": None}
-    assert await _post(client, world, "b_clerk", NODE, id=other) == invented
-    assert await _post(client, world, "c_admin", NODE, id=own) == invented
-    mine = (await _post(client, world, "b_clerk", NODE, id=own))["node"]
+    assert await graphql_data(client, world, "b_clerk", NODE, id=other) == invented
+    assert await graphql_data(client, world, "c_admin", NODE, id=own) == invented
+    mine = (await graphql_data(client, world, "b_clerk", NODE, id=own))["node"]
     assert (mine["id"], mine["departmentId"], mine["status"]) == (own, gid("Department", world.b.id), "DRAFT")
     for key in (own, other):  # the city bureau, the initiating department, reads both
-        assert (await _post(client, world, "a_reviewer", NODE, id=key))["node"]["id"] == key
+        assert (await graphql_data(client, world, "a_reviewer", NODE, id=key))["node"]["id"] == key
 
 
 async def test_a_reviewer_approves_from_the_work_list_by_the_id_it_shows(
@@ -154,7 +142,7 @@ async def test_a_reviewer_approves_from_the_work_list_by_the_id_it_shows(
     pk = world.ids["rB_review"]
     view = gid("DepartmentResult", pk)
     async with app_client(session, engine, clock=lambda: monday) as client:
-        found = await _post(client, world, "b_reviewer", WORK)
+        found = await graphql_data(client, world, "b_reviewer", WORK)
         entries = found["resultWorkList"]["entries"]
         assert [e["result"]["id"] for e in entries] == [view]
         entry = entries[0]
@@ -177,13 +165,15 @@ async def test_a_reviewer_approves_from_the_work_list_by_the_id_it_shows(
             "approvedByInitiatingDepartment": None,
         }
         assert entry["result"] == expected
-        first = (await _post(client, world, "b_reviewer", APPROVE, r=entry["result"]["id"]))["approveResult"]
+        first = (await graphql_data(client, world, "b_reviewer", APPROVE, r=entry["result"]["id"]))[
+            "approveResult"
+        ]
         assert first == {"__typename": "DepartmentResult", **expected, "approvedByOwnDepartment": "Breviewer"}
         # The initiating department's list now holds it (its review is the one missing).
-        lead = (await _post(client, world, "a_reviewer", WORK))["resultWorkList"]["entries"]
+        lead = (await graphql_data(client, world, "a_reviewer", WORK))["resultWorkList"]["entries"]
         listed = next(e for e in lead if e["result"]["departmentId"] == gid("Department", world.b.id))
         assert listed["result"] == {**expected, "approvedByOwnDepartment": "Breviewer"}
-        second = (await _post(client, world, "a_reviewer", APPROVE, r=listed["result"]["id"]))[
+        second = (await graphql_data(client, world, "a_reviewer", APPROVE, r=listed["result"]["id"]))[
             "approveResult"
         ]
         assert second == {
@@ -195,7 +185,7 @@ async def test_a_reviewer_approves_from_the_work_list_by_the_id_it_shows(
             "approvedByOwnDepartment": "Breviewer",
             "approvedByInitiatingDepartment": "Areviewer",
         }
-        public = (await _post(client, world, "public", PUBLIC, id=gid("InspectionResult", pk)))["node"]
+        public = (await graphql_data(client, world, "public", PUBLIC, id=gid("InspectionResult", pk)))["node"]
         assert public == {
             "__typename": "InspectionResult",
             "id": gid("InspectionResult", pk),
@@ -205,11 +195,11 @@ async def test_a_reviewer_approves_from_the_work_list_by_the_id_it_shows(
             "publicationDue": "2021-12-14",
         }
         # The public ID works the same (it names the same row); any other type is refused by code.
-        again = (await _post(client, world, "a_reviewer", APPROVE, r=gid("InspectionResult", pk)))[
+        again = (await graphql_data(client, world, "a_reviewer", APPROVE, r=gid("InspectionResult", pk)))[
             "approveResult"
         ]
         assert again["__typename"] == "ConflictError" and again["code"] == "RESULT_STATE"
-        wrong = (await _post(client, world, "a_reviewer", APPROVE, r=gid("Task", pk)))["approveResult"]
+        wrong = (await graphql_data(client, world, "a_reviewer", APPROVE, r=gid("Task", pk)))["approveResult"]
         assert wrong == {
             "__typename": "InvalidInputError",
             "code": "ID_INVALID",

@@ -164,7 +164,7 @@ ENTER_FOR_CASES = [
 ]
 
 
-async def _ended(session: AsyncSession) -> World:
+async def build_ended_dispatch_world(session: AsyncSession) -> World:
     """The dispatch world with every inspection visited on 2021-05-18/19 (results may be entered)."""
     world = await build_dispatch_world(session)
     for inspection in world.inspections:
@@ -183,14 +183,14 @@ async def _ended(session: AsyncSession) -> World:
 async def test_enter_result_for_a_department_for_every_caller(
     client: httpx.AsyncClient, session: AsyncSession, case: Case
 ) -> None:
-    await check_case(client, session, await _ended(session), case)
+    await check_case(client, session, await build_ended_dispatch_world(session), case)
 
 
 async def test_a_department_outside_jurisdiction_answers_as_an_invented_one(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """B (海港区) may not enter for D (山海关区, its neighbour) nor for A (its superior); A not for C (云南)."""
-    world = await _ended(session)
+    world = await build_ended_dispatch_world(session)
     own_b = next(i for i in world.inspections if i.assigned_department_id == world.b.id)
     d_inspection = next(i for i in world.inspections if i.assigned_department_id not in (world.b.id, None))
     d_id = d_inspection.assigned_department_id

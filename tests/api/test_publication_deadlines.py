@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.api.conftest import app_client
 from tests.api.roles import gid
-from tests.api.world import World, build_world
+from tests.api.world import World, build_world, graphql_data
 from workdays import CHINA_TZ
 
 TASKS = """{ tasks(year: 2021, first: 20) { edges { node { id name
@@ -36,18 +36,8 @@ SET_DEPT = """mutation($w: Int) { setDepartmentPublicationDeadline(workingDays: 
   __typename ... on Department { name publicationWorkingDays } ... on UserError { errorCode field } } }"""
 
 
-async def _post(client: httpx.AsyncClient, world: World, who: str, query: str, **variables: Any) -> Any:
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=world.auth(who)
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
 async def _dues(client: httpx.AsyncClient, world: World, who: str) -> dict[str, tuple[str, bool]]:
-    entries = (await _post(client, world, who, WORK))["resultWorkList"]["entries"]
+    entries = (await graphql_data(client, world, who, WORK))["resultWorkList"]["entries"]
     return {
         e["result"]["id"]: (e["result"]["publicationDue"], e["result"]["publicationDueProvisional"])
         for e in entries
@@ -55,7 +45,7 @@ async def _dues(client: httpx.AsyncClient, world: World, who: str) -> dict[str, 
 
 
 async def _task_deadline(client: httpx.AsyncClient, world: World, name: str) -> tuple[str, dict[str, Any]]:
-    edges = (await _post(client, world, "public", TASKS))["tasks"]["edges"]
+    edges = (await graphql_data(client, world, "public", TASKS))["tasks"]["edges"]
     [node] = [e["node"] for e in edges if e["node"]["name"] == name]
     return node["id"], node["publicationDeadline"]
 
@@ -80,7 +70,7 @@ async def test_task_and_department_rules_move_the_work_list_dates(
         }
 
         # Seed 004: 5 working days, set by the initiating department's clerk.
-        answer = await _post(client, world, "a_clerk", SET_TASK, t=task_id, w=5)
+        answer = await graphql_data(client, world, "a_clerk", SET_TASK, t=task_id, w=5)
         assert answer["setTaskPublicationDeadline"] == {
             "__typename": "Task",
             "publicationDeadline": {"source": "TASK", "workingDays": 5, "fixedDate": None},
@@ -96,7 +86,7 @@ async def test_task_and_department_rules_move_the_work_list_dates(
         }
 
         # Seed 000: a fixed date.
-        answer = await _post(client, world, "a_admin", SET_TASK, t=task_id, d="2021-11-30")
+        answer = await graphql_data(client, world, "a_admin", SET_TASK, t=task_id, d="2021-11-30")
         assert answer["setTaskPublicationDeadline"]["publicationDeadline"] == {
             "source": "TASK",
             "workingDays": None,
@@ -111,7 +101,7 @@ async def test_task_and_department_rules_move_the_work_list_dates(
             ({"w": 121}, "workingDays"),
             ({"d": "2021-10-31"}, "fixedDate"),
         ):
-            refused = (await _post(client, world, "a_clerk", SET_TASK, t=task_id, **variables))[
+            refused = (await graphql_data(client, world, "a_clerk", SET_TASK, t=task_id, **variables))[
                 "setTaskPublicationDeadline"
             ]
             assert (refused["__typename"], refused["errorCode"], refused["field"]) == (
@@ -123,9 +113,9 @@ async def test_task_and_department_rules_move_the_work_list_dates(
         assert set((await _dues(client, world, "b_clerk")).values()) == {("2021-11-30", False)}
 
         # Cleared, the initiating department's own rule applies: 40 working days cross 元旦 2022.
-        answer = await _post(client, world, "a_clerk", SET_TASK, t=task_id)
+        answer = await graphql_data(client, world, "a_clerk", SET_TASK, t=task_id)
         assert answer["setTaskPublicationDeadline"]["publicationDeadline"]["source"] == "SERVER"
-        answer = await _post(client, world, "a_admin", SET_DEPT, w=40)
+        answer = await graphql_data(client, world, "a_admin", SET_DEPT, w=40)
         assert answer["setDepartmentPublicationDeadline"] == {
             "__typename": "Department",
             "name": world.a.name,
@@ -139,7 +129,7 @@ async def test_task_and_department_rules_move_the_work_list_dates(
         assert set((await _dues(client, world, "b_clerk")).values()) == {("2022-01-12", False)}
 
         # The participating department's own setting does not govern a task it does not lead.
-        answer = await _post(client, world, "b_admin", SET_DEPT, w=5)
+        answer = await graphql_data(client, world, "b_admin", SET_DEPT, w=5)
         assert answer["setDepartmentPublicationDeadline"]["publicationWorkingDays"] == 5
         assert set((await _dues(client, world, "b_clerk")).values()) == {("2022-01-12", False)}
 
@@ -150,8 +140,8 @@ async def test_published_results_keep_their_due_date(session: AsyncSession, engi
       results { id status publicationDue } } } } }"""
     async with app_client(session, engine) as client:
         task_id = gid("Task", world.task.id)
-        await _post(client, world, "a_clerk", SET_TASK, t=task_id, w=5)
-        data = await _post(client, world, "a_clerk", query, id=task_id)
+        await graphql_data(client, world, "a_clerk", SET_TASK, t=task_id, w=5)
+        data = await graphql_data(client, world, "a_clerk", query, id=task_id)
         dues = {
             (r["id"], r["status"]): r["publicationDue"]
             for i in data["taskInspections"]["items"]

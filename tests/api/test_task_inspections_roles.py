@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from schema.models import Inspector, TeamMember
 from tests.api.conftest import app_client
 from tests.api.roles import Case, gid, mutation
-from tests.api.world import CALLERS, World, build_world
+from tests.api.world import CALLERS, World, build_world, graphql_data
 from workdays import CHINA_TZ
 
 # The bulk mutations answer a report for every caller; who may do what is in each item, checked
@@ -65,20 +65,10 @@ def _monday(*_: Any) -> datetime:
     return datetime(2021, 11, 29, 9, tzinfo=CHINA_TZ)
 
 
-async def _post(client: httpx.AsyncClient, world: World, who: str, query: str, **variables: Any) -> Any:
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=world.auth(who)
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
 async def _all_pages(client: httpx.AsyncClient, world: World, who: str, task: str) -> list[Any]:
     items, after = [], None
     while True:
-        page = (await _post(client, world, who, INSPECTIONS, t=task, after=after))["taskInspections"]
+        page = (await graphql_data(client, world, who, INSPECTIONS, t=task, after=after))["taskInspections"]
         assert page["__typename"] == "TaskInspectionPage", page
         items += page["items"]
         if not page["hasNextPage"]:
@@ -92,7 +82,7 @@ async def test_a_department_finds_its_inspections_teams_and_results_from_the_tas
     world = await build_world(session)
     async with app_client(session, engine, clock=_monday) as client:
         # The task as anyone finds it: the public list of tasks.
-        listed = (await _post(client, world, "a_clerk", TASKS))["tasks"]["edges"]
+        listed = (await graphql_data(client, world, "a_clerk", TASKS))["tasks"]["edges"]
         task = next(e["node"]["id"] for e in listed if e["node"]["name"] == "2021年度二手车市场联合抽查")
         assert task == gid("Task", world.task.id)
 
@@ -142,7 +132,9 @@ async def test_a_department_finds_its_inspections_teams_and_results_from_the_tas
         # The inspection with no result yet is found in the list; its dates are corrected from it.
         undated = [i for i in initiating if not i["results"]]
         assert [i["id"] for i in undated] == [gid("Inspection", world.ids["inspection_free"])]
-        recorded = (await _post(client, world, "a_clerk", RECORD, i=undated[0]["id"]))["recordInspection"]
+        recorded = (await graphql_data(client, world, "a_clerk", RECORD, i=undated[0]["id"]))[
+            "recordInspection"
+        ]
         assert recorded == {
             "__typename": "InspectionRecord",
             "id": undated[0]["id"],
@@ -153,8 +145,8 @@ async def test_a_department_finds_its_inspections_teams_and_results_from_the_tas
         # Strangers: the same answer as for a task that does not exist.
         bogus = gid("Task", 10**8)
         for who in ("c_clerk", "c_admin", "public", "entity"):
-            refused = (await _post(client, world, who, INSPECTIONS, t=task))["taskInspections"]
-            missing = (await _post(client, world, who, INSPECTIONS, t=bogus))["taskInspections"]
+            refused = (await graphql_data(client, world, who, INSPECTIONS, t=task))["taskInspections"]
+            missing = (await graphql_data(client, world, who, INSPECTIONS, t=bogus))["taskInspections"]
             assert (
                 refused
                 == missing
@@ -173,25 +165,27 @@ async def test_bulk_submit_and_approve_from_the_work_list_with_a_report_per_resu
     world = await build_world(session)
     async with app_client(session, engine, clock=_monday) as client:
         # B's clerk submits everything its work list offers: a draft and a returned result.
-        listed = (await _post(client, world, "b_clerk", WORK))["resultWorkList"]["entries"]
+        listed = (await graphql_data(client, world, "b_clerk", WORK))["resultWorkList"]["entries"]
         assert sorted(e["action"] for e in listed) == ["REVISE", "SUBMIT"]
         ids = [e["result"]["id"] for e in listed]
-        report = (await _post(client, world, "b_clerk", BULK % "submitResults", ids=ids))["submitResults"]
+        report = (await graphql_data(client, world, "b_clerk", BULK % "submitResults", ids=ids))[
+            "submitResults"
+        ]
         assert (report["__typename"], report["done"], report["refused"]) == ("BulkResultReport", 2, 0)
         assert [i["resultId"] for i in report["items"]] == ids
         assert {i["outcome"]["status"] for i in report["items"]} == {"UNDER_REVIEW"}
-        assert (await _post(client, world, "b_clerk", WORK))["resultWorkList"]["entries"] == []
+        assert (await graphql_data(client, world, "b_clerk", WORK))["resultWorkList"]["entries"] == []
 
         # A's reviewer approves its whole list, plus a published result by mistake: that one is
         # refused alone and the others are done.
         review = [
             e["result"]["id"]
-            for e in (await _post(client, world, "a_reviewer", WORK))["resultWorkList"]["entries"]
+            for e in (await graphql_data(client, world, "a_reviewer", WORK))["resultWorkList"]["entries"]
         ]
         assert len(review) == 4
         published = gid("InspectionResult", world.ids["rA_pub"])
         report = (
-            await _post(client, world, "a_reviewer", BULK % "approveResults", ids=[*review, published])
+            await graphql_data(client, world, "a_reviewer", BULK % "approveResults", ids=[*review, published])
         )["approveResults"]
         assert (report["done"], report["refused"]) == (4, 1)
         outcome = {i["resultId"]: i["outcome"] for i in report["items"]}
@@ -219,14 +213,16 @@ async def test_bulk_submit_and_approve_from_the_work_list_with_a_report_per_resu
         )
 
         # Refusals of the request as a whole.
-        empty = (await _post(client, world, "a_reviewer", BULK % "approveResults", ids=[]))["approveResults"]
+        empty = (await graphql_data(client, world, "a_reviewer", BULK % "approveResults", ids=[]))[
+            "approveResults"
+        ]
         assert (empty["__typename"], empty["errorCode"], empty["field"]) == (
             "InvalidInputError",
             "ARGUMENT_INVALID",
             "resultIds",
         )
         many = [gid("InspectionResult", n) for n in range(1, 202)]
-        too_many = (await _post(client, world, "a_reviewer", BULK % "approveResults", ids=many))[
+        too_many = (await graphql_data(client, world, "a_reviewer", BULK % "approveResults", ids=many))[
             "approveResults"
         ]
         assert (too_many["__typename"], too_many["errorCode"]) == ("InvalidInputError", "TOO_MANY_ITEMS")
@@ -245,13 +241,13 @@ async def test_each_bulk_item_answers_every_caller_as_the_single_mutation_does(
                 savepoint = await session.begin_nested()
                 await session.connection()
                 try:
-                    one = (await _post(client, world, who, SINGLE % single, r=result))[single]
+                    one = (await graphql_data(client, world, who, SINGLE % single, r=result))[single]
                 finally:
                     await savepoint.rollback()
                 savepoint = await session.begin_nested()
                 await session.connection()
                 try:
-                    report = (await _post(client, world, who, BULK % bulk, ids=[result, bogus]))[bulk]
+                    report = (await graphql_data(client, world, who, BULK % bulk, ids=[result, bogus]))[bulk]
                 finally:
                     await savepoint.rollback()
                 assert report["items"][0]["outcome"] == one, (bulk, who)

@@ -13,7 +13,6 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from strawberry.relay import from_base64
@@ -21,7 +20,7 @@ from strawberry.relay import from_base64
 from schema.models import Draw, LogLeaf
 from tests.api.conftest import app_client
 from tests.api.roles import gid
-from tests.api.world import World, build_world
+from tests.api.world import build_world, graphql_data
 from workdays import CHINA_TZ
 
 SEED = "withheld-seed-2022-0123456789"
@@ -46,16 +45,6 @@ PUBLIC = """query($t: ID!) {
   results(taskId: $t) { totalCount }
   search(query: "二手车交易", taskId: $t) { totalCount }
 }"""
-
-
-async def _post(client: httpx.AsyncClient, world: World, who: str, query: str, **variables: Any) -> Any:
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=world.auth(who)
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 async def test_withheld_list_is_public_only_after_the_inspections(
@@ -89,39 +78,45 @@ async def test_withheld_list_is_public_only_after_the_inspections(
             "regionCode": "532325",
             "withholdDrawnList": True,
         }
-        created = (await _post(client, world, "a_clerk", CREATE, input=task_input))["createTask"]
+        created = (await graphql_data(client, world, "a_clerk", CREATE, input=task_input))["createTask"]
         assert created["__typename"] == "Task" and created["drawnListWithheld"] is True
         task = created["id"]
         pk = int(from_base64(task)[1])
         seed_hash = hashlib.sha256(SEED.encode()).hexdigest()
-        assert (await _post(client, world, "a_clerk", COMMIT, t=task, h=seed_hash))["commitDraw"][
+        assert (await graphql_data(client, world, "a_clerk", COMMIT, t=task, h=seed_hash))["commitDraw"][
             "__typename"
         ] == "DrawCommitment"
-        assert (await _post(client, world, "a_clerk", REVEAL, t=task, s=SEED))["revealDraw"][
+        assert (await graphql_data(client, world, "a_clerk", REVEAL, t=task, s=SEED))["revealDraw"][
             "__typename"
         ] == "Task"
-        assert (await _post(client, world, "a_clerk", TEAMS, t=task))["drawInspectors"][
+        assert (await graphql_data(client, world, "a_clerk", TEAMS, t=task))["drawInspectors"][
             "__typename"
         ] == "TeamList"
 
         # The departments see their list; the notice is not given (不发放告知书).
-        items = (await _post(client, world, "a_clerk", INSPECTIONS, t=task))["taskInspections"]["items"]
+        items = (await graphql_data(client, world, "a_clerk", INSPECTIONS, t=task))["taskInspections"][
+            "items"
+        ]
         assert sorted(i["entity"]["creditCode"] for i in items) == codes
         refused = await client.post(items[0]["noticeUrl"], headers=world.auth("a_clerk"))
         assert (refused.status_code, refused.json()["code"]) == (409, "NOTICE_WITHHELD")
 
         # Every inspection but the last ends; a result is entered, submitted and approved.
         for item in items[:-1]:
-            done = await _post(client, world, "a_clerk", RECORD, i=item["id"], d="2022-11-14", e="2022-11-15")
+            done = await graphql_data(
+                client, world, "a_clerk", RECORD, i=item["id"], d="2022-11-14", e="2022-11-15"
+            )
             assert done["recordInspection"]["__typename"] == "InspectionRecord"
-        entered = await _post(
+        entered = await graphql_data(
             client, world, "a_clerk", ENTER, i=items[0]["id"], item=gid("InspectionItem", world.item_a.id)
         )
         result = entered["enterResult"]["id"]
-        assert (await _post(client, world, "a_clerk", SUBMIT, r=result))["submitResult"][
+        assert (await graphql_data(client, world, "a_clerk", SUBMIT, r=result))["submitResult"][
             "__typename"
         ] == "DepartmentResult"
-        refused_publication = (await _post(client, world, "a_reviewer", APPROVE, r=result))["approveResult"]
+        refused_publication = (await graphql_data(client, world, "a_reviewer", APPROVE, r=result))[
+            "approveResult"
+        ]
         assert (refused_publication["__typename"], refused_publication["errorCode"]) == (
             "ConflictError",
             "DRAWN_LIST_WITHHELD",
@@ -129,7 +124,7 @@ async def test_withheld_list_is_public_only_after_the_inspections(
         assert "不宜告知" in refused_publication["message"]
 
         # The public, before: the commitment, nothing that names an entity.
-        before = await _post(client, world, "public", PUBLIC, t=task)
+        before = await graphql_data(client, world, "public", PUBLIC, t=task)
         node = before["node"]
         draw_row = await session.scalar(select(Draw).where(Draw.task_id == pk))
         assert draw_row is not None and draw_row.platform_nonce is not None
@@ -157,13 +152,13 @@ async def test_withheld_list_is_public_only_after_the_inspections(
         assert len(list(await session.scalars(committed))) == 1
 
         # The last inspection ends: the list is public, and the draw checks out.
-        done = await _post(
+        done = await graphql_data(
             client, world, "a_clerk", RECORD, i=items[-1]["id"], d="2022-11-18", e="2022-11-19"
         )
         assert done["recordInspection"]["__typename"] == "InspectionRecord"
-        published = (await _post(client, world, "a_reviewer", APPROVE, r=result))["approveResult"]
+        published = (await graphql_data(client, world, "a_reviewer", APPROVE, r=result))["approveResult"]
         assert published == {"__typename": "DepartmentResult", "status": "PUBLISHED"}
-        after = await _post(client, world, "public", PUBLIC, t=task)
+        after = await graphql_data(client, world, "public", PUBLIC, t=task)
         node = after["node"]
         assert node["drawnListWithheld"] is False and node["drawnListDisclosedOn"] == "2022-11-20"
         assert node["draw"]["seed"] == SEED and node["draw"]["platformNonce"] == draw_row.platform_nonce

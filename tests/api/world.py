@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +49,19 @@ class World:
     def auth(self, who: str) -> dict[str, str]:
         """Headers of a caller: "public", "entity", or "<department letter>_<role>"."""
         return {} if who == "public" else {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+async def graphql_data(
+    client: httpx.AsyncClient, world: World, who: str, query: str, **variables: Any
+) -> Any:
+    """``query`` sent to /graphql by ``who`` (see World.auth): its data, once it answered 200 without errors."""
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=world.auth(who)
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
 
 
 async def build_world(session: AsyncSession) -> World:
