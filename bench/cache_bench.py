@@ -1,7 +1,7 @@
 """The public response cache, side by side with its baselines in one run (issue 13 part 6).
 
 Run: nice -n 10 .venv/bin/python bench/cache_bench.py [--quick] [--only cached,uncached,postgraphile]
-     [--postgres-url postgresql://postgres@127.0.0.1:5432/DB] [--json FILE]
+     [--postgres-url postgresql://postgres@127.0.0.1:5432/DB] [--json FILE] [--pin]
 
 - cached: the README's first query, anonymous, rate limiter on (budgets raised so it never
   refuses), answered from the response cache, against a bare Starlette endpoint returning the
@@ -71,7 +71,7 @@ def gongshi(
     command = [str(BIN / "gongshi"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     body_file = work / f"{name}.json"
     body_file.write_bytes(query)
-    with serving(command, env, work / f"{name}.log", port) as server:
+    with serving(command, env, work / f"{name}.log", port, args.server_cpus) as server:
         _, answer = server.wait_for(query, lambda raw: answered(raw) is not None)
         return measure(name, server, args, body_file), answer
 
@@ -86,7 +86,7 @@ def baseline(
     body_file.write_bytes(query)
     command = [sys.executable, str(ROOT / "bench" / "read_baseline.py"), "--port", str(port)]
     command += ["--response", str(work / f"{name}.answer")]
-    with serving(command, env, work / f"{name}.log", port) as server:
+    with serving(command, env, work / f"{name}.log", port, args.server_cpus) as server:
         server.wait_for(query, lambda raw: raw == answer)
         return measure(name, server, args, body_file)
 
@@ -108,7 +108,7 @@ def postgraphile(url: str, work: Path, args: argparse.Namespace) -> Load | None:
     query = graphql_body(POSTGRAPHILE_QUERY)
     body_file = work / "postgraphile.json"
     body_file.write_bytes(query)
-    with serving(command, default_env(), work / "postgraphile.log", port) as server:
+    with serving(command, default_env(), work / "postgraphile.log", port, args.server_cpus) as server:
 
         def full_page(raw: bytes) -> bool:
             data = answered(raw)
@@ -138,7 +138,18 @@ def main() -> None:
     parser.add_argument("--only", default="cached,uncached,postgraphile")
     parser.add_argument("--postgres-url", default=os.environ.get("GONGSHI_BENCH_POSTGRES_URL"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="the server on CPU 0 and the load generator on CPU 1 (taskset): on a shared VM the "
+        "scheduler moving them about swung the bare endpoint's p99 between 1 and 7 ms",
+    )
     args = parser.parse_args()
+    args.server_cpus, args.load_cpus = None, None
+    if args.pin:
+        if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+            raise SystemExit("--pin needs taskset (util-linux) and two CPUs")
+        args.server_cpus, args.load_cpus = "0", "1"
     args.rounds = args.rounds or (1 if args.quick else 3)
     args.duration = args.duration or (3 if args.quick else 10)
     args.loader = "wrk" if shutil.which("wrk") else "python"

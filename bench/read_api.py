@@ -171,7 +171,11 @@ def count_values(value: object) -> int:
 class Server:
     """A server subprocess on 127.0.0.1, with its log, its start time and its CPU time."""
 
-    def __init__(self, command: list[str], env: dict[str, str], log: Path, port: int) -> None:
+    def __init__(
+        self, command: list[str], env: dict[str, str], log: Path, port: int, cpus: str | None = None
+    ) -> None:
+        if cpus is not None:
+            command = ["taskset", "-c", cpus, *command]
         self.url = f"http://127.0.0.1:{port}/graphql"
         self.log = log
         self.started = time.perf_counter()
@@ -219,17 +223,22 @@ class Server:
 
 
 @contextmanager
-def serving(command: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[Server]:
-    """Run a server for the duration of the block."""
-    server = Server(command, env, log, port)
+def serving(
+    command: list[str], env: dict[str, str], log: Path, port: int, cpus: str | None = None
+) -> Iterator[Server]:
+    """Run a server for the duration of the block (on the CPUs ``cpus`` names, taskset's list)."""
+    server = Server(command, env, log, port, cpus)
     try:
         yield server
     finally:
         server.stop()
 
 
-def run_load(loader: str, url: str, body_file: Path, concurrency: int, duration: int) -> dict[str, int]:
-    """One closed-loop load run; the figures the loader printed."""
+def run_load(
+    loader: str, url: str, body_file: Path, concurrency: int, duration: int, cpus: str | None = None
+) -> dict[str, int]:
+    """One closed-loop load run (on the CPUs ``cpus`` names, taskset's list); the figures the
+    loader printed."""
     if loader == "wrk":
         script = body_file.with_suffix(".lua")
         script.write_text(WRK_SCRIPT)
@@ -238,6 +247,8 @@ def run_load(loader: str, url: str, body_file: Path, concurrency: int, duration:
     else:
         command = [sys.executable, str(ROOT / "bench" / "read_load.py"), url, str(body_file)]
         command += ["--concurrency", str(concurrency), "--duration", str(duration)]
+    if cpus is not None:
+        command = ["taskset", "-c", cpus, *command]
     env = {**os.environ, "BENCH_BODY": str(body_file)}
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration + 60, check=True)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH ")), None)
@@ -250,11 +261,13 @@ def run_load(loader: str, url: str, body_file: Path, concurrency: int, duration:
 
 
 def measure(kind: str, server: Server, args: argparse.Namespace, body_file: Path) -> Load:
-    """Warm ``server`` up, then load it and read its CPU time around the measured run."""
-    run_load(args.loader, server.url, body_file, args.concurrency, args.warmup)
+    """Warm ``server`` up, then load it and read its CPU time around the measured run (the loader
+    on ``args.load_cpus`` when the caller pins it)."""
+    cpus = getattr(args, "load_cpus", None)
+    run_load(args.loader, server.url, body_file, args.concurrency, args.warmup, cpus)
     load_average = os.getloadavg()[0]
     cpu = server.cpu_seconds()
-    figures = run_load(args.loader, server.url, body_file, args.concurrency, args.duration)
+    figures = run_load(args.loader, server.url, body_file, args.concurrency, args.duration, cpus)
     cpu = server.cpu_seconds() - cpu
     requests = figures["requests"]
     return Load(
