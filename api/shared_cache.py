@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     import redis
 
 log = logging.getLogger("gongshi.cache")
-# After Redis fails, it is not asked again for this long. The clients are synchronous: a hung Redis
-# holds the caller up to GONGSHI_RATE_LIMIT_TIMEOUT_MS per call (the event loop itself for the
-# rate limits and the hit layer), so without a pause every request would wait that long, one after
-# another. With it, one call a pause pays the timeout. Used by api/http/ratelimit.py too.
+# After Redis fails, it is not asked again for this long. The clients are synchronous and called in
+# worker threads (never on the event loop): a hung Redis holds each caller up to
+# GONGSHI_RATE_LIMIT_TIMEOUT_MS per call, so without a pause every request would wait that long.
+# With it, one call a pause pays the timeout. Used by api/http/ratelimit.py and api/http/hits.py too.
 STORE_PAUSE_SECONDS = 5.0
 
 

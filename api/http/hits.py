@@ -24,6 +24,7 @@ keeps, then compresses and revalidates it itself, exactly as it does for hits.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import itertools
@@ -39,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import redis_client
 from api.http.observe import SANE_ID, Metrics, route_label, write_access_line
-from api.http.ratelimit import BudgetHealth, RateLimiter, address_of
+from api.http.ratelimit import BudgetHealth, Charge, RateLimiter, address_of
 from api.settings import Settings
 from schema.generation_signal import GenerationSignal
 from workdays import to_china_date
@@ -107,23 +108,34 @@ class GenerationWatch:
         self.recheck_started: float | None = None  # when a request went down to read it again
 
     def marks(self) -> tuple[int, bytes | None] | None:
-        """The signal and the Redis counter now; None when either is unavailable (never fresh)."""
+        """The signal (and, with Redis, nothing more: see :meth:`read_marks`) now; None when the
+        signal is unavailable (never fresh)."""
         if self.signal is None:
             return None
-        shared: bytes | None = None
-        if self.redis is not None:
-            if not self.health.available():
-                return None  # the store failed a moment ago: asked again after its pause
-            try:
-                value = self.redis.get(self.redis_key)
-            except self.failures as exc:
-                self.health.failed(exc)
-                return None
-            shared = value if isinstance(value, bytes) else b""
-        return self.signal.read(), shared
+        return self.signal.read(), None
 
-    def fresh(self) -> bool:
-        """Whether :attr:`generation` is still the database's: no mark moved, not too old.
+    async def read_marks(self) -> tuple[int, bytes | None] | None:
+        """The signal and the Redis counter now; None when either is unavailable (never fresh).
+
+        The Redis client is synchronous (its connections outlive any one event loop), so the read
+        runs in a worker thread: a slow or hung Redis holds that thread, never the event loop.
+        """
+        if self.signal is None:
+            return None
+        if self.redis is None:
+            return self.signal.read(), None
+        if not self.health.available():
+            return None  # the store failed a moment ago: asked again after its pause
+        try:
+            value = await asyncio.to_thread(self.redis.get, self.redis_key)
+        except self.failures as exc:
+            self.health.failed(exc)
+            return None
+        return self.signal.read(), value if isinstance(value, bytes) else b""
+
+    def fresh(self, marks: tuple[int, bytes | None] | None) -> bool:
+        """Whether :attr:`generation` is still the database's: no mark moved since ``marks`` (read
+        just now by :meth:`marks` or :meth:`read_marks`), not too old.
 
         When only its age says to read it again, the first request to find it old goes down the
         stack to read it (False) and the others are still answered meanwhile (True): otherwise
@@ -131,10 +143,7 @@ class GenerationWatch:
         that never reports back is retried by the first request after another interval, so an
         unsignalled commit shows within two intervals at most.
         """
-        if self.seen is None:
-            return False
-        marks = self.marks()
-        if marks is None or marks != self.seen:
+        if self.seen is None or marks is None or marks != self.seen:
             return False
         now = time.monotonic()
         if now - self.read_at < self.recheck:
@@ -371,15 +380,19 @@ class CachedHits:
         day = self._today()
         watch = self.generation
         kept = self.kept.get(key)
+        marks = watch.marks() if watch.redis is None else await watch.read_marks()
         # Not fresh: the request goes down the stack, which reads the generation in its own
         # transaction (and answers from the response cache if nothing changed); the watch learns it.
-        generation = watch.generation if watch.fresh() else None
+        generation = watch.generation if watch.fresh(marks) else None
         if kept is not None and kept.generation == generation and kept.day == day:
-            charged = self._charge(request, kept.cost)
+            charged = (
+                self._charge(request, kept.cost)
+                if not self.limiter.blocking
+                else await self._charge_apart(request, kept.cost)
+            )
             if charged is not None:
                 await self._answer(scope, send, request, kept, charged, started)
                 return
-        marks = watch.marks() if generation is None else None
         await self._miss(scope, receive, send, request, body, key, generation, day, graphql)
         if generation is None:
             # The stack read the generation in its own transaction, after the marks were read:
@@ -392,11 +405,18 @@ class CachedHits:
         """The rate headers of a charged hit; None if the budget is spent (the stack answers 429)."""
         if not self.settings.rate_limits_enabled:
             return []
+        return _headers_of(self.limiter.charge(self._address(request), cost))
+
+    async def _charge_apart(self, request: _Request, cost: int) -> list[tuple[bytes, bytes]] | None:
+        """:meth:`_charge` with the budget in Redis: its synchronous client runs in a worker thread,
+        so a slow or hung Redis never holds the event loop."""
+        if not self.settings.rate_limits_enabled:
+            return []
+        return _headers_of(await asyncio.to_thread(self.limiter.charge, self._address(request), cost))
+
+    def _address(self, request: _Request) -> str:
         forwarded = request.forwarded.decode("latin-1") if request.forwarded is not None else None
-        charge = self.limiter.charge(address_of(request.client, forwarded, self.limiter.trusted), cost)
-        if charge is None:
-            return []  # the budget store failed: fail open, as the stack does
-        return charge.headers if charge.allowed else None
+        return address_of(request.client, forwarded, self.limiter.trusted)
 
     def _request_id(self, request: _Request) -> bytes:
         given = request.request_id
@@ -558,6 +578,13 @@ class CachedHits:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _headers_of(charge: Charge | None) -> list[tuple[bytes, bytes]] | None:
+    """The rate headers of a hit's charge; None if the budget is spent (the stack answers 429)."""
+    if charge is None:
+        return []  # the budget store failed: fail open, as the stack does
+    return charge.headers if charge.allowed else None
 
 
 _STATUS = {200: "200", 304: "304"}

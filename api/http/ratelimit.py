@@ -14,6 +14,7 @@ that then hands the request to strawberry; the principal is known before the lim
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -192,10 +193,15 @@ class RateLimiter:
         wrap: Callable[[Endpoint], Endpoint],
         charge: Callable[[str, int], Charge | None],
         trusted: frozenset[str],
+        *,
+        blocking: bool,
     ) -> None:
         self.wrap = wrap
         self.charge = charge
         self.trusted = trusted
+        # Whether ``charge`` waits on a store over the network (Redis): callers on the event
+        # loop then run it in a worker thread.
+        self.blocking = blocking
 
     def __call__(self, endpoint: Endpoint) -> Endpoint:
         return self.wrap(endpoint)
@@ -249,6 +255,34 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
         if response.status_code != 429 and "Retry-After" in response.headers:
             del response.headers["Retry-After"]
 
+    def refusal(request: Request) -> Response:
+        """The 429 of a spent budget, with ``Retry-After`` and the rate headers."""
+        current = request.state.view_rate_limit
+        reset_at, _remaining = limiter.limiter.get_window_stats(current[0], *current[1])
+        retry_after = max(1, int(reset_at - time.time()) + 1)
+        refused = graphql_error(
+            429,
+            f"请求过于频繁，请在{retry_after}秒后重试（限额：{current[0]}）",
+            ApiErrorCode.RATE_LIMITED,
+            retryAfter=retry_after,
+        )
+        if not inject_headers:
+            refused.headers["Retry-After"] = str(retry_after)
+            return refused
+        # slowapi's private helper writes the X-RateLimit-* headers exactly as on a 200.
+        result: Response = limiter._inject_headers(refused, current)
+        standard_headers(request, result)
+        return result
+
+    def rate_headers(request: Request, response: Response) -> None:
+        """What slowapi's decorator adds to an answer (X-RateLimit-*), then the standard fields."""
+        limiter._inject_headers(response, request.state.view_rate_limit)
+        standard_headers(request, response)
+
+    # With Redis, the checks leave the event loop (guarded_apart); through slowapi's private
+    # helpers, so only on the release they were read on (else the decorator, on the loop).
+    apart = bool(settings.redis_url) and inject_headers
+
     def wrap(endpoint: Endpoint) -> Endpoint:
         async def call(request: Request) -> Response:
             request.state.rate_checked = True
@@ -262,6 +296,8 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
         async def guarded(request: Request) -> Response:
             if not settings.rate_limits_enabled or not health.available():
                 return await endpoint(request)  # off, or failing open during the store's pause
+            if apart:
+                return await guarded_apart(request)
             request.state.rate_checked = False
             try:
                 response: Response = await limited(request)
@@ -271,24 +307,32 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
                 health.failed(exc)
                 return await endpoint(request)
             except RateLimitExceeded:
-                current = request.state.view_rate_limit
-                reset_at, _remaining = limiter.limiter.get_window_stats(current[0], *current[1])
-                retry_after = max(1, int(reset_at - time.time()) + 1)
-                refused = graphql_error(
-                    429,
-                    f"请求过于频繁，请在{retry_after}秒后重试（限额：{current[0]}）",
-                    ApiErrorCode.RATE_LIMITED,
-                    retryAfter=retry_after,
-                )
-                if not inject_headers:
-                    refused.headers["Retry-After"] = str(retry_after)
-                    return refused
-                # slowapi's private helper writes the X-RateLimit-* headers exactly as on a 200.
-                result: Response = limiter._inject_headers(refused, current)
-                standard_headers(request, result)
-                return result
+                return refusal(request)
             try:
                 standard_headers(request, response)
+            except store_failures as exc:
+                health.failed(exc)
+            return response
+
+        async def guarded_apart(request: Request) -> Response:
+            """``guarded`` with the budget in Redis, whose client is synchronous: slowapi's check
+            and the rate headers (the same calls its decorator makes, through the private helpers
+            of the pinned release) run in a worker thread, so a slow or hung Redis holds that
+            thread and never the event loop."""
+            try:
+                await asyncio.to_thread(limiter._check_request_limit, request, call, False)
+            except store_failures as exc:
+                health.failed(exc)
+                return await endpoint(request)
+            except RateLimitExceeded:
+                try:
+                    return await asyncio.to_thread(refusal, request)
+                except store_failures as exc:
+                    health.failed(exc)
+                    return await endpoint(request)
+            response: Response = await endpoint(request)
+            try:
+                await asyncio.to_thread(rate_headers, request, response)
             except store_failures as exc:
                 health.failed(exc)
             return response
@@ -342,4 +386,4 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
             ],
         )
 
-    return RateLimiter(wrap, charge, frozenset(settings.trusted_proxies))
+    return RateLimiter(wrap, charge, frozenset(settings.trusted_proxies), blocking=bool(settings.redis_url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -9,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import redis
@@ -131,3 +133,44 @@ async def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(
                 statuses.append((await client.post("/graphql", json=QUERY, headers=forwarded)).status_code)
             # Untrusted: all three share 127.0.0.1's budget of 2. Trusted: three callers, one each.
             assert statuses == ([200, 200, 429] if spoofers_share else [200, 200, 200])
+
+
+def _client_gave_up(connection: socket.socket) -> bool:
+    """Whether the client closed this connection to the hung Redis (what it sent is read and
+    dropped: the hung server never answers it)."""
+    connection.setblocking(False)
+    try:
+        while True:
+            if not connection.recv(65536):
+                return True
+    except BlockingIOError:
+        return False
+
+
+@pytest.mark.parametrize("hit_layer", [True, False], ids=["hit-layer", "stack"])
+async def test_a_request_waiting_on_a_hung_redis_does_not_hold_the_event_loop(
+    session: AsyncSession, engine: AsyncEngine, hung_redis: HungRedis, hit_layer: bool
+) -> None:
+    # The clients are synchronous and wait up to the timeout; a long one here, so that the first
+    # request is still waiting when the second is answered, unless the wait holds the event loop
+    # (then nothing else runs until the client gives up and closes its connection).
+    settings: dict[str, Any] = {"redis_url": hung_redis.url, "rate_limit_timeout_ms": 20_000}
+    if not hit_layer:
+        settings["response_cache_bytes"] = 0  # the hit layer off: the stack's rate limit waits
+    async with app_client(session, engine, **settings) as client:
+        first = asyncio.ensure_future(client.post("/graphql", json=QUERY))
+        while not hung_redis.accepted:  # noqa: ASYNC110 - accepted by a thread: polled
+            await asyncio.sleep(0.01)
+        health = await client.get("/healthz")
+        assert health.status_code == 200
+        assert not first.done()
+        assert not _client_gave_up(hung_redis.accepted[0])
+        # Redis goes away (each client that connects next finds it closed): the waiting request
+        # is served without it (fails open).
+        while not first.done():
+            for connection in list(hung_redis.accepted):
+                connection.close()
+            await asyncio.wait({first}, timeout=0.01)
+        response = first.result()
+        assert response.status_code == 200, response.text
+        assert response.json()["data"]["resultCategories"]
