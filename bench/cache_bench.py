@@ -1,7 +1,7 @@
 """The public response cache, side by side with its baselines in one run (issue 13 part 6).
 
 Run: nice -n 10 .venv/bin/python bench/cache_bench.py [--quick] [--only cached,uncached,postgraphile]
-     [--postgres-url postgresql://postgres@127.0.0.1:5432/DB] [--json FILE] [--pin]
+     [--postgres-url postgresql://postgres@127.0.0.1:5432/DB] [--json FILE] [--pin] [--server granian]
 
 - cached: the README's first query, anonymous, rate limiter on (budgets raised so it never
   refuses), answered from the response cache, against a bare Starlette endpoint returning the
@@ -20,6 +20,7 @@ Rounds alternate the order of the servers compared, so a neighbour's burst hits 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -69,6 +70,8 @@ def gongshi(
     """Serve with ``env``, check the answer, load it; the figures and the answer's bytes."""
     port = free_port()
     command = [str(BIN / "gongshi"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if args.server == "granian":
+        command, env = granian_command("gongshi", port), {**env, "PYTHONPATH": GRANIAN_PATH}
     body_file = work / f"{name}.json"
     body_file.write_bytes(query)
     with serving(command, env, work / f"{name}.log", port, args.server_cpus) as server:
@@ -86,9 +89,22 @@ def baseline(
     body_file.write_bytes(query)
     command = [sys.executable, str(ROOT / "bench" / "read_baseline.py"), "--port", str(port)]
     command += ["--response", str(work / f"{name}.answer")]
+    if args.server == "granian":
+        command = granian_command("bare", port)
+        env = {**env, "PYTHONPATH": GRANIAN_PATH, "BENCH_ANSWER": str(work / f"{name}.answer")}
     with serving(command, env, work / f"{name}.log", port, args.server_cpus) as server:
         server.wait_for(query, lambda raw: raw == answer)
         return measure(name, server, args, body_file)
+
+
+GRANIAN_PATH = f"{ROOT / 'bench'}:{ROOT}"
+
+
+def granian_command(app: str, port: int) -> list[str]:
+    """granian serving bench/granian_apps.py's ``app`` with one worker, as uvicorn serves it."""
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", f"granian_apps:{app}"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--loop", "uvloop"]
+    return [*command, "--no-ws", "--log-level", "warning"]
 
 
 def postgraphile(url: str, work: Path, args: argparse.Namespace) -> Load | None:
@@ -144,7 +160,15 @@ def main() -> None:
         help="the server on CPU 0 and the load generator on CPU 1 (taskset): on a shared VM the "
         "scheduler moving them about swung the bare endpoint's p99 between 1 and 7 ms",
     )
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "granian"],
+        default="uvicorn",
+        help="the HTTP server of the cached pair (both sides); granian must be installed",
+    )
     args = parser.parse_args()
+    if args.server == "granian" and importlib.util.find_spec("granian") is None:
+        raise SystemExit("--server granian: .venv/bin/pip install granian first")
     args.server_cpus, args.load_cpus = None, None
     if args.pin:
         if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:

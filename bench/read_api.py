@@ -207,9 +207,16 @@ class Server:
         raise SystemExit(f"{why}\n{self.log.name}:\n{self.log.read_text(errors='replace')[-3000:]}")
 
     def cpu_seconds(self) -> float:
-        """User and system CPU time of the server process (all its threads)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        """User and system CPU time of the server process (all its threads) and of its children
+        now running (granian serves from a worker process; uvicorn with one worker has none)."""
+        total = 0
+        for pid in [self.process.pid, *_children(self.process.pid)]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a child that has just exited
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / CLK_TCK
 
     def stop(self) -> None:
         """Terminate the process (and only it) and reap it."""
@@ -220,6 +227,14 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc/PID/task/*/children)."""
+    found: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in children.read_text().split()]
+    return found
 
 
 @contextmanager
