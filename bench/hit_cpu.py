@@ -1,0 +1,140 @@
+"""Process CPU of one cached answer (the hit layer), in process, beside a bare Starlette app.
+
+Run: .venv/bin/python bench/hit_cpu.py [--rounds 5] [--requests 5000] [--redis-url redis://...]
+     [--revision REV]
+
+Both applications are called directly as ASGI apps (no HTTP server, no client library), with the
+README's first query as a JSON POST, so the figures are the applications' own work: the hit
+layer's (api/http/hits.py, with its rate charge, access line and tally) against a one-route
+Starlette app answering the same bytes (bench/read_baseline.py). The access log is written as
+``gongshi serve`` writes it (api/http/log_writer.py), to a temporary file. What an HTTP server adds
+per request (uvicorn parses the request and loops over every response header in Python) is not
+here: bench/cache_bench.py measures that side by side. ``--redis-url``: the rate budgets and the
+generation counter in Redis (``REDIS_URL``). ``--revision``: measure that git revision's code
+(exported with ``git archive``) instead of the worktree's. The demo data is loaded into a
+temporary SQLite database first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging.config
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADERS = ((b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"))
+
+
+async def call(app: Any, body: bytes) -> list[dict[str, Any]]:
+    """One POST /graphql straight into ``app``; the messages it sent."""
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [*HEADERS, (b"content-length", str(len(body)).encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def cpu_per_call(app: Any, body: bytes, requests: int) -> float:
+    """Process CPU (every thread) per call, in microseconds."""
+    started = time.process_time()
+    for _ in range(requests):
+        await call(app, body)
+    return (time.process_time() - started) / requests * 1e6
+
+
+async def run(args: argparse.Namespace, log_file: Path) -> None:
+    from read_api import README_QUERIES, graphql_body
+    from read_baseline import make_app
+
+    from api.app import create_app
+    from api.http.log_writer import log_config
+
+    config = log_config({"version": 1, "disable_existing_loggers": False}, access_log=True)
+    config["handlers"]["gongshi_access"]["stream"] = log_file.open("w")
+    logging.config.dictConfig(config)
+    body = graphql_body(README_QUERIES[0])
+    app = create_app()
+    first = await call(app, body)
+    hit = await call(app, body)
+    assert first[0]["status"] == 200 and hit[0]["status"] == 200, first[0]
+    answer = hit[1]["body"]
+    assert answer == first[1]["body"]
+    bare = make_app(answer)
+    assert (await call(bare, body))[1]["body"] == answer
+    print(f"# hit_cpu {time.strftime('%Y-%m-%dT%H:%M', time.gmtime())} load {os.getloadavg()[0]:.1f}")
+    print(f"# redis: {args.redis_url or 'no'}; {len(hit[0]['headers'])} headers on a hit")
+    print("| round | hit us | bare us | hit / bare |")
+    print("|---|---|---|---|")
+    for number in range(args.rounds):
+        hits = await cpu_per_call(app, body, args.requests)
+        bares = await cpu_per_call(bare, body, args.requests)
+        print(f"| {number + 1} | {hits:.1f} | {bares:.1f} | {hits / bares:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--redis-url")
+    parser.add_argument("--revision", help="a git revision to measure instead of the worktree")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="gongshi-hit-cpu-") as tmp:
+        work = Path(tmp)
+        tree = ROOT
+        if args.revision:
+            tree = work / "tree"
+            tree.mkdir()
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", args.revision], check=True, capture_output=True
+            )
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+        env_keep = {
+            k: v for k, v in os.environ.items() if not k.startswith(("GONGSHI_", "DATABASE_URL", "REDIS_URL"))
+        }
+        os.environ.clear()
+        os.environ.update(env_keep)
+        os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.db'}"
+        os.environ["GONGSHI_ANONYMOUS_RATE_LIMIT"] = "100000000/minute"
+        if args.redis_url:
+            os.environ["REDIS_URL"] = args.redis_url  # budgets so high that keys left by a run never refuse
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "gongshi"), "demo"],
+            env={**os.environ, "PYTHONPATH": str(tree)},
+            cwd=work,
+            check=True,
+            capture_output=True,
+        )
+        sys.path[:0] = [str(ROOT / "bench"), str(tree)]
+        asyncio.run(run(args, work / "access.log"))
+
+
+if __name__ == "__main__":
+    main()
