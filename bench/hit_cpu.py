@@ -8,11 +8,12 @@ README's first query as a JSON POST, so the figures are the applications' own wo
 layer's (api/http/hits.py, with its rate charge, access line and tally) against a one-route
 Starlette app answering the same bytes (bench/read_baseline.py). The access log is written as
 ``gongshi serve`` writes it (api/http/log_writer.py), to a temporary file. What an HTTP server adds
-per request (uvicorn parses the request and loops over every response header in Python) is not
-here: bench/cache_bench.py measures that side by side. ``--redis-url``: the rate budgets and the
-generation counter in Redis (``REDIS_URL``). ``--revision``: measure that git revision's code
-(exported with ``git archive``) instead of the worktree's. The demo data is loaded into a
-temporary SQLite database first.
+per request is not here (bench/cache_bench.py measures that side by side), except with
+``--uvicorn-send``: each answer then also goes through uvicorn's own ``send``, which writes the
+status line and loops over every header in Python, as ``gongshi serve`` does.
+``--redis-url``: the rate budgets and the generation counter in Redis (``REDIS_URL``).
+``--revision``: measure that git revision's code (exported with ``git archive``) instead of the
+worktree's. The demo data is loaded into a temporary SQLite database first.
 """
 
 from __future__ import annotations
@@ -32,8 +33,30 @@ ROOT = Path(__file__).resolve().parent.parent
 HEADERS = ((b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"))
 
 
-async def call(app: Any, body: bytes) -> list[dict[str, Any]]:
-    """One POST /graphql straight into ``app``; the messages it sent."""
+class _Transport:
+    """Enough of an asyncio transport for uvicorn's response writing: the bytes are dropped."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def write(self, data: bytes) -> None:
+        self.written += len(data)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+
+async def call(app: Any, body: bytes, uvicorn_send: bool = False) -> list[dict[str, Any]]:
+    """One POST /graphql straight into ``app``; the messages it sent. ``uvicorn_send``: each
+    message also goes through uvicorn's own ``send`` (httptools), which writes the answer's
+    status line and headers as the server does, into a transport that drops them."""
     sent: list[dict[str, Any]] = []
     scope = {
         "type": "http",
@@ -56,15 +79,46 @@ async def call(app: Any, body: bytes) -> list[dict[str, Any]]:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
+    if uvicorn_send:
+        cycle = _cycle(scope)
+
+        async def send_through_uvicorn(message: dict[str, Any]) -> None:
+            sent.append(message)
+            await cycle.send(message)  # type: ignore[arg-type]
+
+        await app(scope, receive, send_through_uvicorn)
+        return sent
     await app(scope, receive, send)
     return sent
 
 
-async def cpu_per_call(app: Any, body: bytes, requests: int) -> float:
+def _cycle(scope: dict[str, Any]) -> Any:
+    """uvicorn's request-response cycle for ``scope`` over a transport that drops the bytes, with
+    the default headers the server adds (server, date)."""
+    from uvicorn.protocols.http.flow_control import FlowControl
+    from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
+
+    transport = _Transport()
+    return RequestResponseCycle(
+        scope,  # type: ignore[arg-type]
+        transport,  # type: ignore[arg-type]
+        FlowControl(transport),  # type: ignore[arg-type]
+        logging.getLogger("uvicorn.error"),
+        logging.getLogger("uvicorn.access"),
+        False,
+        [(b"server", b"uvicorn"), (b"date", b"Thu, 03 Dec 2026 08:00:00 GMT")],
+        asyncio.Event(),
+        False,
+        True,
+        lambda: None,
+    )
+
+
+async def cpu_per_call(app: Any, body: bytes, requests: int, uvicorn_send: bool) -> float:
     """Process CPU (every thread) per call, in microseconds."""
     started = time.process_time()
     for _ in range(requests):
-        await call(app, body)
+        await call(app, body, uvicorn_send)
     return (time.process_time() - started) / requests * 1e6
 
 
@@ -88,12 +142,13 @@ async def run(args: argparse.Namespace, log_file: Path) -> None:
     bare = make_app(answer)
     assert (await call(bare, body))[1]["body"] == answer
     print(f"# hit_cpu {time.strftime('%Y-%m-%dT%H:%M', time.gmtime())} load {os.getloadavg()[0]:.1f}")
-    print(f"# redis: {args.redis_url or 'no'}; {len(hit[0]['headers'])} headers on a hit")
+    print(f"# redis: {args.redis_url or 'no'}; {len(hit[0]['headers'])} headers on a hit", end="")
+    print("; through uvicorn's send" if args.uvicorn_send else "")
     print("| round | hit us | bare us | hit / bare |")
     print("|---|---|---|---|")
     for number in range(args.rounds):
-        hits = await cpu_per_call(app, body, args.requests)
-        bares = await cpu_per_call(bare, body, args.requests)
+        hits = await cpu_per_call(app, body, args.requests, args.uvicorn_send)
+        bares = await cpu_per_call(bare, body, args.requests, args.uvicorn_send)
         print(f"| {number + 1} | {hits:.1f} | {bares:.1f} | {hits / bares:.2f} |")
 
 
@@ -105,6 +160,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--redis-url")
     parser.add_argument("--revision", help="a git revision to measure instead of the worktree")
+    parser.add_argument(
+        "--uvicorn-send",
+        action="store_true",
+        help="send each answer through uvicorn's own response writing (status line, headers)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="gongshi-hit-cpu-") as tmp:
         work = Path(tmp)
