@@ -84,7 +84,7 @@ async def call(app: Any, body: bytes, uvicorn_send: bool = False) -> list[dict[s
 
         async def send_through_uvicorn(message: dict[str, Any]) -> None:
             sent.append(message)
-            await cycle.send(message)  # type: ignore[arg-type]
+            await cycle.send(message)
 
         await app(scope, receive, send_through_uvicorn)
         return sent
