@@ -43,6 +43,7 @@ import math
 import operator
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,6 +65,9 @@ GIN_SHARE = 0.25
 SAMPLE = 20_000
 # Token columns a rebuild keeps numbered at once (Rebuild._column); emptied when full.
 _COLUMNS_KEPT = 50_000
+# Documents in each window of version ids a rebuild gives its own partial GIN index (see
+# "Windows" above); the oldest window takes the remainder. Set in tests to make several.
+WINDOW = 131_072
 
 # Token numbers 1..COMMON live in common_bits, the others in token_ids (see above).
 COMMON = 64
@@ -86,7 +90,8 @@ def split(ids: Iterable[int]) -> tuple[list[int], int]:
 
 
 _LOOKUP = sa.text(
-    "SELECT token, id, docs, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('search_documents')) "
+    "SELECT token, id, docs, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('search_documents')), "
+    "(SELECT array_agg(lower ORDER BY lower) FROM search_windows) "
     "FROM search_tokens WHERE token = ANY(CAST(:tokens AS text[]))"
 )
 _ADD = sa.text(
@@ -95,16 +100,34 @@ _ADD = sa.text(
 )
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What a search needs to know before its statement: each token's number and document count
+    (None: not counted), the number of documents as PostgreSQL last estimated it (below 0:
+    never), and where the GIN index's windows start (``search_windows``; empty: one index)."""
+
+    known: dict[str, tuple[int, int | None]]
+    documents: float
+    windows: tuple[int, ...]
+
+
+async def look_up(connection: AsyncConnection, tokens: Collection[str]) -> Lookup:
+    """Those of ``tokens`` that have a number, with the table's size and windows, in one trip."""
+    if not tokens:
+        return Lookup({}, -1.0, ())
+    found = list(await connection.execute(_LOOKUP, {"tokens": list(tokens)}))
+    documents = float(found[0][3]) if found else -1.0
+    windows = tuple(found[0][4] or ()) if found else ()
+    return Lookup({token: (id_, docs) for token, id_, docs, _, _ in found}, documents, windows)
+
+
 async def known_tokens(
     connection: AsyncConnection, tokens: Collection[str]
 ) -> tuple[dict[str, tuple[int, int | None]], float]:
     """Number and document count (None: not counted) of those of ``tokens`` that have a number,
     and the number of documents as PostgreSQL last estimated it (below 0: never)."""
-    if not tokens:
-        return {}, -1.0
-    found = list(await connection.execute(_LOOKUP, {"tokens": list(tokens)}))
-    documents = float(found[0][3]) if found else -1.0
-    return {token: (id_, docs) for token, id_, docs, _ in found}, documents
+    found = await look_up(connection, tokens)
+    return found.known, found.documents
 
 
 async def known_ids(connection: AsyncConnection, tokens: Collection[str]) -> dict[str, int]:
@@ -192,12 +215,63 @@ def indexed_ids(known: Mapping[str, tuple[int, int | None]], documents: float) -
     return chosen or [id_ for id_, _ in known.values()]
 
 
+def window_ranges(windows: Sequence[int], column: str = "version_id") -> list[str]:
+    """Each window's range of version ids, newest first, as its index's predicate is written
+    (``search_windows`` holds where each window but the oldest starts): the newest is open-ended,
+    so documents written after the rebuild are in it, and the oldest has no lower bound."""
+    bounds = sorted(windows)
+    ranges = []
+    for i in range(len(bounds), -1, -1):
+        parts = []
+        if i > 0:
+            parts.append(f"{column} >= {int(bounds[i - 1])}")
+        if i < len(bounds):
+            parts.append(f"{column} < {int(bounds[i])}")
+        ranges.append(" AND ".join(parts))
+    return ranges
+
+
+def window_indexes(windows: Sequence[int]) -> list[tuple[str, str]]:
+    """The GIN index of each window, newest first: its name and its predicate (empty: none).
+    The newest keeps the migrations' name, so that with one window the index is the one GIN."""
+    ranges = window_ranges(windows)
+    names = ["ix_search_documents_tokens"] + [
+        f"ix_search_documents_tokens_{n}" for n in range(len(ranges) - 1, 0, -1)
+    ]
+    return list(zip(names, ranges, strict=True))
+
+
+def _windowed(parts: Sequence[str], columns: str, ordered: bool) -> str:
+    """The windows' statements (each a materialized CTE) read newest first under one limit.
+
+    PostgreSQL's Append runs its branches in order and the Limit above it stops pulling once it
+    has ``:limit`` rows, so the older windows' CTEs are never run when the newer ones suffice (a
+    CTE runs only as far as it is read). CTE scans are never parallel, so the order holds.
+    ``ordered``: each CTE is already newest first; otherwise each branch sorts its CTE.
+    """
+    ctes = ", ".join(f"w{n} AS MATERIALIZED ({part})" for n, part in enumerate(parts))
+    branch = (
+        "(SELECT * FROM w{n})"
+        if ordered
+        else f"(SELECT {columns} FROM w{{n}} d ORDER BY d.m_order DESC LIMIT :limit)"
+    )
+    union = " UNION ALL ".join(branch.format(n=n) for n in range(len(parts)))
+    return f"WITH {ctes} SELECT * FROM ({union}) u LIMIT :limit"
+
+
 def matches_sql(
-    plan_name: str, ids: Sequence[int], columns: str, where: str, indexed: Sequence[int] | None = None
+    plan_name: str,
+    ids: Sequence[int],
+    columns: str,
+    where: str,
+    indexed: Sequence[int] | None = None,
+    windows: Sequence[int] = (),
 ) -> str:
     """The statement that reads the newest ``:limit`` matches by that plan (numbers written in).
 
     ``indexed``: the numbers the GIN index is asked for (indexed_ids; default all of ``ids``).
+    ``windows``: where the GIN index's windows start (Lookup.windows): the bitmap and planner
+    plans read them newest first, each through its own index.
     """
     # Written into the statement, not bound: a prepared statement run often enough gets a
     # generic plan, which cannot see how common these tokens are. Integers only.
@@ -218,7 +292,15 @@ def matches_sql(
     gin = f"{TOKEN_SET} @> '{{" + ",".join(str(int(n)) for n in asked) + "}'::integer[]"
     if set(asked) != set(ids):
         gin = f"{gin} AND {on_row}"  # the tokens GIN was not asked for, on each row it returns
+    # The window's range written as its index's predicate, so PostgreSQL proves it may use it.
+    ranges = [f" AND {r}" for r in window_ranges(windows, "d.version_id")]
     if plan_name == "bitmap":
+        if windows:
+            parts = [
+                f"SELECT d.version_id AS m_order, {columns} FROM search_documents d WHERE {gin}{r}{where}"
+                for r in ranges
+            ]
+            return _windowed(parts, columns, ordered=False)
         return (
             f"WITH m AS MATERIALIZED (SELECT d.version_id AS m_order, {columns} FROM search_documents d "
             f"WHERE {gin}{where}) "
@@ -226,6 +308,13 @@ def matches_sql(
         )
     # newest: nothing an index answers, so PostgreSQL walks the key; planner: its own choice.
     condition = on_row if plan_name == "newest" else gin if gin.endswith(on_row) else f"{gin} AND {on_row}"
+    if plan_name != "newest" and windows:
+        parts = [
+            f"SELECT {columns} FROM search_documents d WHERE {condition}{r}{where} "
+            "ORDER BY d.version_id DESC LIMIT :limit"
+            for r in ranges
+        ]
+        return _windowed(parts, columns, ordered=True)
     return (
         f"SELECT {columns} FROM search_documents d WHERE {condition}{where} "
         "ORDER BY d.version_id DESC LIMIT :limit"
@@ -244,12 +333,14 @@ async def newest_matches(
 
     ``columns``: plain ``d.<column>`` references (the bitmap plan reads them back from its CTE).
     """
-    known, documents = await known_tokens(connection, set(tokens))
+    found = await look_up(connection, set(tokens))
+    known, documents = found.known, found.documents
     if len(known) < len(set(tokens)):
         return []  # a token no document holds
     chosen = plan({token: docs for token, (_, docs) in known.items()}, documents, filtered=bool(where))
     ids = [id_ for id_, _ in known.values()]
-    statement = sa.text(matches_sql(chosen, ids, columns, where, indexed_ids(known, documents)))
+    indexed = indexed_ids(known, documents)
+    statement = sa.text(matches_sql(chosen, ids, columns, where, indexed, found.windows))
     return list(await connection.execute(statement, {**params, "limit": limit}))
 
 
@@ -260,8 +351,9 @@ _DOCUMENT_INDEXES = (
     ("CONSTRAINT", "uq_search_documents_result_id", "UNIQUE (result_id)"),
     ("INDEX", "ix_search_documents_entity_id", "(entity_id)"),
     ("INDEX", "ix_search_documents_name_key", "(name_key)"),
-    ("INDEX", "ix_search_documents_tokens", "USING gin (search_token_set(token_ids, common_bits))"),
 )
+# The GIN index of each window (window_indexes) is on this, with the window's range as predicate.
+_GIN = "USING gin (search_token_set(token_ids, common_bits))"
 _TOKEN_INDEXES = (
     ("CONSTRAINT", "pk_search_tokens", "PRIMARY KEY (id)"),
     ("CONSTRAINT", "uq_search_tokens_token", "UNIQUE (token)"),
@@ -392,7 +484,13 @@ class Rebuild:
             [(number, token, counts[number]) for token, number in self.numbers.items()],
         )
         await self._run(f"ALTER TABLE search_tokens_next ALTER COLUMN id RESTART WITH {self.following}")
-        for table, indexes in (("search_documents", _DOCUMENT_INDEXES), ("search_tokens", _TOKEN_INDEXES)):
+        windows = await self._windows()
+        gin = [
+            ("INDEX", name, f"{_GIN} WHERE {where}" if where else _GIN)
+            for name, where in window_indexes(windows)
+        ]
+        built = (("search_documents", (*_DOCUMENT_INDEXES, *gin)), ("search_tokens", _TOKEN_INDEXES))
+        for table, indexes in built:
             for kind, name, target in indexes:
                 if kind == "CONSTRAINT":
                     await self._run(f"ALTER TABLE {table}_next ADD CONSTRAINT {name}_next {target}")
@@ -400,14 +498,28 @@ class Rebuild:
                     await self._run(f"CREATE INDEX {name}_next ON {table}_next {target}")
             # The planner's statistics (the filters' columns, the exact-name lookups).
             await self._run(f"ANALYZE {table}_next")
-        await self._run("DROP TABLE search_documents, search_tokens")
-        for table, indexes in (("search_documents", _DOCUMENT_INDEXES), ("search_tokens", _TOKEN_INDEXES)):
+        await self._run("DROP TABLE search_documents, search_tokens", "DELETE FROM search_windows")
+        if windows:
+            await self._run(
+                "INSERT INTO search_windows (lower) VALUES " + ", ".join(f"({n})" for n in windows)
+            )
+        for table, indexes in built:
             await self._run(f"ALTER TABLE {table}_next RENAME TO {table}")
             for kind, name, _ in indexes:
                 if kind == "CONSTRAINT":
                     await self._run(f"ALTER TABLE {table} RENAME CONSTRAINT {name}_next TO {name}")
                 else:
                     await self._run(f"ALTER INDEX {name}_next RENAME TO {name}")
+
+    async def _windows(self) -> list[int]:
+        """Where each window of WINDOW documents starts, counted from the newest (the oldest
+        window takes the remainder, or joins the next one when that is under half a window)."""
+        rows = await self.connection.exec_driver_sql(
+            "SELECT version_id FROM (SELECT version_id, row_number() OVER (ORDER BY version_id DESC) AS n, "
+            "count(*) OVER () AS total FROM search_documents_next) s "
+            f"WHERE n % {int(WINDOW)} = 0 AND n + {int(WINDOW) // 2} < total ORDER BY version_id"
+        )
+        return [int(version_id) for (version_id,) in rows]
 
 
 async def _copy(

@@ -32,7 +32,12 @@ _ORDINAL = "(published_on - DATE '0001-01-01' + 1)"
 
 
 def _source(
-    request: SearchRequest, plan_name: str | None, ids: Sequence[int], indexed: Sequence[int], where: str
+    request: SearchRequest,
+    plan_name: str | None,
+    ids: Sequence[int],
+    indexed: Sequence[int],
+    where: str,
+    windows: Sequence[int],
 ) -> str:
     """The statement reading the newest ``:limit`` matches with _COLUMNS."""
     if not request.lookup:
@@ -44,7 +49,7 @@ def _source(
     if plan_name is None:
         # A token no document holds: no match, but the exact-name ones are still looked up.
         return f"SELECT {_COLUMNS} FROM search_documents d WHERE FALSE"
-    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed)
+    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed, windows)
 
 
 def _facet(name: str, key: str, source: str) -> str:
@@ -121,8 +126,10 @@ async def statement(
     plan_name: str | None = None
     ids: list[int] = []
     indexed: list[int] = []
+    windows: tuple[int, ...] = ()
     if request.lookup:
-        known, documents = await postgres.known_tokens(connection, set(request.lookup))
+        found = await postgres.look_up(connection, set(request.lookup))
+        known, documents, windows = found.known, found.documents, found.windows
         if len(known) == len(set(request.lookup)):
             counts = {token: docs for token, (_, docs) in known.items()}
             plan_name = postgres.plan(counts, documents, filtered=bool(where))
@@ -130,7 +137,8 @@ async def statement(
             indexed = postgres.indexed_ids(known, documents)
     values, chars = ranking_values(request, params, PLAIN_NAME)
     tail = _ranking_tail(where, len(request.tokens), len(chars), request.facets, page.after is not None)
-    return f"WITH m AS MATERIALIZED ({_source(request, plan_name, ids, indexed, where)}), {tail}", values
+    source = _source(request, plan_name, ids, indexed, where, windows)
+    return f"WITH m AS MATERIALIZED ({source}), {tail}", values
 
 
 async def ranked_answer(
