@@ -48,6 +48,13 @@ def main() -> int:
                 sa.text("SELECT reltuples FROM pg_class WHERE relname = 'search_documents'")
             ).scalar_one()
         )
+        # Where the GIN index's windows start (none before migration ps17c0000018's first rebuild).
+        has_windows = con.execute(sa.text("SELECT to_regclass('search_windows') IS NOT NULL")).scalar_one()
+        windows = (
+            list(con.execute(sa.text("SELECT lower FROM search_windows ORDER BY 1")).scalars())
+            if has_windows
+            else []
+        )
         for kind in args.kinds.split(","):
             times: dict[str, list[tuple[float, str, str]]] = {}
             for text in queries[kind]:
@@ -64,11 +71,13 @@ def main() -> int:
                 chosen = postgres.plan(counts, documents)
                 # GIN asked for the selective tokens only, as the search does.
                 indexed = postgres.indexed_ids({t: (i, n) for t, i, n in found}, documents)
-                variants = {"chosen": postgres.matches_sql(chosen, ids, COLUMNS, "", indexed)}
+                variants = {"chosen": postgres.matches_sql(chosen, ids, COLUMNS, "", indexed, windows)}
                 if args.all:
-                    variants["bitmap"] = postgres.matches_sql("bitmap", ids, COLUMNS, "", indexed)
+                    variants["bitmap"] = postgres.matches_sql("bitmap", ids, COLUMNS, "", indexed, windows)
                     variants["newest"] = postgres.matches_sql("newest", ids, COLUMNS, "", indexed)
-                    variants["bitmap, GIN asked for all"] = postgres.matches_sql("bitmap", ids, COLUMNS, "")
+                    variants["bitmap, GIN asked for all"] = postgres.matches_sql(
+                        "bitmap", ids, COLUMNS, "", None, windows
+                    )
                 for name, sql in variants.items():
                     plan_rows: list[str] = []
                     for _ in range(2):
@@ -86,7 +95,8 @@ def main() -> int:
                 p95 = spans[min(len(spans) - 1, round(0.95 * (len(spans) - 1)))]
                 worst = max(timed)
                 print(
-                    f"{name}: p50 {statistics.median(spans):.1f} / p95 {p95:.1f} / max {spans[-1]:.1f} ms "
+                    f"{name} ({len(windows) + 1} window(s)): p50 {statistics.median(spans):.1f} / "
+                    f"p95 {p95:.1f} / max {spans[-1]:.1f} ms "
                     f"(worst: {worst[1]})"
                 )
                 if name == "chosen":
