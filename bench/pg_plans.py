@@ -38,6 +38,9 @@ def main() -> int:
     parser.add_argument(
         "--all", action="store_true", help="also the bitmap and the walk for every query (slow)"
     )
+    parser.add_argument(
+        "--per-word", default="", help="also GIN asked for so many tokens of a word, e.g. 0,2 (0: all)"
+    )
     args = parser.parse_args()
     queries = _queries(args.url, args.per_kind, random.Random(7))
     engine = sa.create_engine(_sync_url(args.url))
@@ -72,6 +75,13 @@ def main() -> int:
                 # GIN asked for the selective tokens only, as the search does.
                 indexed = postgres.indexed_ids({t: (i, n) for t, i, n in found}, documents)
                 variants = {"chosen": postgres.matches_sql(chosen, ids, COLUMNS, "", indexed, windows)}
+                for per_word in filter(None, args.per_word.split(",")):
+                    some = postgres.indexed_ids(
+                        {t: (i, n) for t, i, n in found}, documents, per_word=int(per_word)
+                    )
+                    variants[f"GIN asked for {per_word} a word (0: all)"] = postgres.matches_sql(
+                        chosen, ids, COLUMNS, "", some, windows
+                    )
                 if args.all:
                     variants["bitmap"] = postgres.matches_sql("bitmap", ids, COLUMNS, "", indexed, windows)
                     variants["newest"] = postgres.matches_sql("newest", ids, COLUMNS, "", indexed)

@@ -61,6 +61,10 @@ WALK_FROM: int | None = None
 _COST_RATIO = 400
 # The share of the documents above which a token is not given to GIN (indexed_ids).
 GIN_SHARE = 0.25
+# The tokens of each word GIN is asked for, the rarest first, and at least how many in all
+# (indexed_ids); PER_WORD 0: all of them.
+PER_WORD = 1
+ASKED = 2
 # Documents a rebuild reads before it decides which tokens are common (Rebuild.write).
 SAMPLE = 20_000
 # Token columns a rebuild keeps numbered at once (Rebuild._column); emptied when full.
@@ -201,7 +205,9 @@ def plan(counts: Mapping[str, int | None], documents: float, *, filtered: bool =
     return "newest" if estimate(known, documents) >= bound else "bitmap"
 
 
-def indexed_ids(known: Mapping[str, tuple[int, int | None]], documents: float) -> list[int]:
+def indexed_ids(
+    known: Mapping[str, tuple[int, int | None]], documents: float, per_word: int | None = None
+) -> list[int]:
     """The numbers of the tokens the GIN index is asked for (the others are tested on the row).
 
     GIN reads the whole posting list of every number it is given, and intersects them: 未发现问题's
@@ -209,10 +215,29 @@ def indexed_ids(known: Mapping[str, tuple[int, int | None]], documents: float) -
     of 卢龙 二手车 未发现问题 at a million. A token in more than GIN_SHARE of the documents
     barely narrows the matches, so it is left to the test on each row the index returns (which
     checks every token). Tokens without a count may be rare: they stay. None selective: all.
+
+    A word's bigrams mostly come together (estimate), so GIN is asked only for the ``per_word``
+    rarest of each word (default PER_WORD; 0: all), and for at least ASKED tokens in all: 二手
+    narrows 二手车 as much as 二手 and 手车 do, at half the reading; a single word (a phrase) gets
+    its two rarest, its far-apart bigrams being less tied (BENCHMARKS.md, issue 17, Run 7).
     """
+    per_word = PER_WORD if per_word is None else per_word
     bound = GIN_SHARE * documents
-    chosen = [id_ for id_, docs in known.values() if docs is None or docs <= bound]
-    return chosen or [id_ for id_, _ in known.values()]
+    selective = {token: value for token, value in known.items() if value[1] is None or value[1] <= bound}
+    if not selective:
+        return [id_ for id_, _ in known.values()]
+    if per_word <= 0:
+        return [id_ for id_, _ in selective.values()]
+
+    def rarity(token: str) -> tuple[bool, int, str]:
+        docs = selective[token][1]
+        return (docs is not None, docs or 0, token)  # uncounted first: they may be the rarest
+
+    chosen: list[str] = []
+    for word in _words(selective):
+        chosen += sorted(word, key=rarity)[:per_word]
+    chosen += sorted(set(selective) - set(chosen), key=rarity)[: max(ASKED - len(chosen), 0)]
+    return [id_ for token, (id_, _) in selective.items() if token in chosen]
 
 
 def window_ranges(windows: Sequence[int], column: str = "version_id") -> list[str]:
@@ -285,7 +310,9 @@ def matches_sql(
         # As a function call, like arraycontains: PostgreSQL guesses a third of the rows for it
         # (an = would be guessed at 0.5%, and a sort of every match would look cheaper than
         # walking the key to the thousandth: 检查 read the whole table).
-        row.append(f"int8eq(d.common_bits & {int(bits)}::bigint, {int(bits)}::bigint)")
+        # Quoted: -9223372036854775808::bigint (token 64 alone, bit 63) would be read as the
+        # negation of a cast out of range.
+        row.append(f"int8eq(d.common_bits & '{int(bits)}'::bigint, '{int(bits)}'::bigint)")
     on_row = " AND ".join(row) or "TRUE"
     # The GIN index's own expression, so that PostgreSQL can answer it from the index.
     asked = sorted(ids if indexed is None else indexed)

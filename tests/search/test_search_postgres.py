@@ -118,6 +118,13 @@ def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
     known = {"卢龙": (101, 90_477), "二手": (102, 183_909), "未发": (5, 730_463), "甄嬛": (103, None)}
     assert postgres.indexed_ids(known, million) == [101, 102, 103]
     assert postgres.indexed_ids({"未发": (5, 730_463), "发现": (3, 840_615)}, million) == [5, 3]
+    # Of a word's bigrams, the rarest (two at least in all): 二手 for 二手车 (a tie: by text).
+    three_words = {"二手": (102, 183_909), "卢龙": (101, 90_477), "手车": (104, 183_909)}
+    assert postgres.indexed_ids(three_words, million) == [102, 101]
+    assert postgres.indexed_ids(three_words, million, per_word=0) == [102, 101, 104]
+    one_word = {"族自": (7, 200_000), "自治": (8, 30_000), "治县": (9, 19_000), "县甄": (10, None)}
+    assert postgres.indexed_ids(one_word, million) == [9, 10]
+    assert postgres.indexed_ids(dict(list(one_word.items())[:3]), million) == [8, 9]
 
 
 async def _tokens_by_document(session: AsyncSession) -> list[tuple[int, int, set[str]]]:
@@ -171,6 +178,12 @@ async def test_a_rebuild_counts_each_tokens_documents_and_swaps_in_whole_tables(
         )
     )
     assert tuple(arrays.one()) == (0, 0, 0)
+    # Token 64 alone is bit 63, the sign of the bigint: every plan's statement reads it.
+    sixty_fourth = next(t for t, i in numbered.items() if i == postgres.COMMON)
+    holding = [r for _, r, tokens in await _tokens_by_document(session) if sixty_fourth in tokens]
+    for name in ("bitmap", "newest", "planner"):
+        sql = postgres.matches_sql(name, [postgres.COMMON], "d.result_id", "")
+        assert [r for (r,) in await session.execute(sa.text(sql), {"limit": 20})] == holding, name
     # The swapped-in tables have the migrations' constraints and indexes, by the same names.
     indexes = await session.execute(
         sa.text(
