@@ -29,12 +29,22 @@ documents and nearly always together, so it took the GIN bitmap of 180,000 rows;
 bigrams are common but rare together walked most of the table. Here, from each token's document
 count (``search_tokens.docs``): the rarest token bounds the matches, and a word's overlapping
 bigrams count as their rarest while separate words multiply (``estimate``). Few expected
-matches (below ``walk_from``, 20,000 at a million): every match through the GIN bitmap, sorted,
+matches (below ``walk_from``, 30,000 at a million): every match through the GIN bitmap, sorted,
 in a MATERIALIZED CTE, which PostgreSQL cannot turn into a walk. Many: the primary key newest
 first, each row tested, stopping at the ``n``-th match (the containment written as the function
 ``arraycontains``, which no index answers, so PostgreSQL cannot take the bitmap). Tokens without
 a count (numbered after the last rebuild, or before migration ps1700000016), and common tokens
 with filters, leave the choice to PostgreSQL's statistics, as before.
+
+Windows: the bitmap read every match's heap row (and GIN every asked token's whole posting
+list) to keep the newest thousand: 12,000 rows for 卢龙 二手车 未发现问题. A full rebuild now
+cuts the version ids into windows of WINDOW documents from the newest (``search_windows`` holds
+where each starts) and builds a partial GIN index per window; the newest window is open-ended,
+so what is published after the rebuild is in it. The bitmap and planner plans read the windows
+newest first under one LIMIT (``_windowed``) and stop when they have enough (BENCHMARKS.md,
+issue 17, Run 7). Table partitioning would do the same but cannot keep ``result_id`` unique
+across partitions (the upsert's key); the rejected "version windows" of Run 4 read windows of
+the one GIN index, whose whole posting lists were read for each.
 """
 
 from __future__ import annotations
@@ -52,13 +62,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 # The number of matches from which walking the newest documents finds the newest thousand
 # sooner than the GIN bitmap reads them all: the bitmap costs a heap row per match (rows
 # scattered over the table), the walk a row per document it passes (consecutive pages) and
-# passes 1,000 x documents / matches of them, so they cross at sqrt(k x documents). k = 400
-# (20,000 at a million) from timing both plans on the benchmark's queries at a million
-# (BENCHMARKS.md): 装饰材料 (12,651 documents hold its rarest bigram) took as long either way,
-# and a word's rarest bigram overstates its matches (服装有限公: 17,851), which favours the bitmap.
+# passes 1,000 x documents / matches of them, so they cross at sqrt(k x documents). k = 900
+# (30,000 at a million) from timing both plans on the benchmark's queries at a million
+# (BENCHMARKS.md, Run 7: with the index in windows the bitmap reads only the newest windows'
+# matches; it was k = 400 with one index): 民专业合作 (25,914 matches) 9.7 ms by the windows
+# against 19.1 walking, 秦皇岛 计量 未发现问题 (26,324) 22.2 against 12.1; and a word's rarest
+# bigram overstates its matches (程有限责任: 25,645 hold 有限 责任's rarest, 7,201 match), which
+# favours the bitmap.
 # None: from the table's size; set, a fixed number (the tests set it to make every plan happen).
 WALK_FROM: int | None = None
-_COST_RATIO = 400
+_COST_RATIO = 900
 # The share of the documents above which a token is not given to GIN (indexed_ids).
 GIN_SHARE = 0.25
 # The tokens of each word GIN is asked for, the rarest first, and at least how many in all

@@ -83,10 +83,10 @@ async def test_newest_matches_first_and_a_token_no_document_holds(session: Async
 
 def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
     million = 1_000_000.0
-    assert postgres.walk_from(million) == 20_000
+    assert postgres.walk_from(million) == 30_000
     # The rarest token bounds the matches: few, so every one is read through GIN.
     assert postgres.plan({"鑫达": 500, "有限": 300_000}, million) == "bitmap"
-    assert postgres.plan({"鑫达": 20_000, "有限": 300_000}, million) == "bitmap"
+    assert postgres.plan({"鑫达": 30_000, "有限": 300_000}, million) == "bitmap"
     # One word's overlapping bigrams count as its rarest (they come together): walk newest first.
     phrase = {"族自": 200_000, "自治": 300_000, "治县": 190_000}
     assert postgres.estimate(phrase, million) == 190_000
