@@ -253,6 +253,14 @@ def indexed_ids(
     return [id_ for token, (id_, _) in selective.items() if token in chosen]
 
 
+def reads_every_window(known: Mapping[str, tuple[int, int | None]], limit: int) -> bool:
+    """Whether the rarest counted token bounds the matches below ``limit``: the windows would all
+    be read to look for more, so one scan of them all is cheaper than a statement each (half the
+    planning, one heap scan: a name's search 1.4 -> 1.0 ms at a million, BENCHMARKS.md Run 7)."""
+    counted = [docs for _, docs in known.values() if docs is not None]
+    return bool(counted) and min(counted) < limit
+
+
 def window_ranges(windows: Sequence[int], column: str = "version_id") -> list[str]:
     """Each window's range of version ids, newest first, as its index's predicate is written
     (``search_windows`` holds where each window but the oldest starts): the newest is open-ended,
@@ -304,12 +312,15 @@ def matches_sql(
     where: str,
     indexed: Sequence[int] | None = None,
     windows: Sequence[int] = (),
+    every: bool = False,
 ) -> str:
     """The statement that reads the newest ``:limit`` matches by that plan (numbers written in).
 
     ``indexed``: the numbers the GIN index is asked for (indexed_ids; default all of ``ids``).
     ``windows``: where the GIN index's windows start (Lookup.windows): the bitmap and planner
-    plans read them newest first, each through its own index.
+    plans read them newest first, each through its own index. ``every``: fewer matches than
+    ``:limit`` are possible (reads_every_window), so the bitmap plan reads every window in one
+    scan (a BitmapOr of their indexes, one sort) rather than one statement each.
     """
     # Written into the statement, not bound: a prepared statement run often enough gets a
     # generic plan, which cannot see how common these tokens are. Integers only.
@@ -335,7 +346,10 @@ def matches_sql(
     # The window's range written as its index's predicate, so PostgreSQL proves it may use it.
     ranges = [f" AND {r}" for r in window_ranges(windows, "d.version_id")]
     if plan_name == "bitmap":
-        if windows:
+        if windows and every:
+            # Each window's range beside the GIN condition, so PostgreSQL proves each index usable.
+            gin = "(" + " OR ".join(f"({r})" for r in window_ranges(windows, "d.version_id")) + f") AND {gin}"
+        elif windows:
             parts = [
                 f"SELECT d.version_id AS m_order, {columns} FROM search_documents d WHERE {gin}{r}{where}"
                 for r in ranges
@@ -380,7 +394,8 @@ async def newest_matches(
     chosen = plan({token: docs for token, (_, docs) in known.items()}, documents, filtered=bool(where))
     ids = [id_ for id_, _ in known.values()]
     indexed = indexed_ids(known, documents)
-    statement = sa.text(matches_sql(chosen, ids, columns, where, indexed, found.windows))
+    every = reads_every_window(known, limit)
+    statement = sa.text(matches_sql(chosen, ids, columns, where, indexed, found.windows, every))
     return list(await connection.execute(statement, {**params, "limit": limit}))
 
 

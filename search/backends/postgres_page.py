@@ -38,6 +38,7 @@ def _source(
     indexed: Sequence[int],
     where: str,
     windows: Sequence[int],
+    every: bool,
 ) -> str:
     """The statement reading the newest ``:limit`` matches with _COLUMNS."""
     if not request.lookup:
@@ -49,7 +50,7 @@ def _source(
     if plan_name is None:
         # A token no document holds: no match, but the exact-name ones are still looked up.
         return f"SELECT {_COLUMNS} FROM search_documents d WHERE FALSE"
-    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed, windows)
+    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed, windows, every)
 
 
 def _facet(name: str, key: str, source: str) -> str:
@@ -127,6 +128,7 @@ async def statement(
     ids: list[int] = []
     indexed: list[int] = []
     windows: tuple[int, ...] = ()
+    every = False
     if request.lookup:
         found = await postgres.look_up(connection, set(request.lookup))
         known, documents, windows = found.known, found.documents, found.windows
@@ -135,9 +137,10 @@ async def statement(
             plan_name = postgres.plan(counts, documents, filtered=bool(where))
             ids = [id_ for id_, _ in known.values()]
             indexed = postgres.indexed_ids(known, documents)
+            every = postgres.reads_every_window(known, request.rank_limit + 1)
     values, chars = ranking_values(request, params, PLAIN_NAME)
     tail = _ranking_tail(where, len(request.tokens), len(chars), request.facets, page.after is not None)
-    source = _source(request, plan_name, ids, indexed, where, windows)
+    source = _source(request, plan_name, ids, indexed, where, windows, every)
     return f"WITH m AS MATERIALIZED ({source}), {tail}", values
 
 

@@ -372,9 +372,15 @@ async def test_a_rebuild_cuts_the_index_into_windows_read_newest_first(
     ]
     assert never == ["->  CTE Scan on w1 d_1", "->  CTE Scan on w2 d_2"]
     found = await session.execute(sa.text(sql), {"limit": 6})
-    assert [row[0] for row in found] == [
-        result_id for _, result_id, _ in (await _tokens_by_document(session))[:6]
-    ]
+    newest_six = [result_id for _, result_id, _ in (await _tokens_by_document(session))[:6]]
+    assert [row[0] for row in found] == newest_six
+    # Every window in one scan (reads_every_window: when all are read anyway), the same answer.
+    assert postgres.reads_every_window({"有限": (ids[0], 10)}, 11)
+    assert not postgres.reads_every_window({"有限": (ids[0], 10)}, 10)
+    assert not postgres.reads_every_window({"甄嬛": (ids[0], None)}, 11)
+    every = postgres.matches_sql("bitmap", ids, "d.result_id", "", None, windows, every=True)
+    assert f"(d.version_id < {windows[0]})) AND" in every
+    assert [row[0] for row in await session.execute(sa.text(every), {"limit": 6})] == newest_six
     # Published after the rebuild: in the newest window (open-ended), found first.
     joint = await factories.joint_task(
         session, names=["姚安县甄嬛茶叶有限公司"], published_on=date(2022, 5, 1)
