@@ -16,11 +16,11 @@ The answer is one JSON value, the shape database._page_hits reads for SQLite.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from search.backends import postgres
@@ -144,6 +144,23 @@ async def statement(
     return f"WITH m AS MATERIALIZED ({source}), {tail}", values
 
 
+# A bound name (:limit), not a cast (::bigint).
+_BOUND = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+def _numbered(sql: str) -> tuple[str, list[str]]:
+    """``sql`` with its :name parameters as asyncpg's $1, $2... and the names in that order."""
+    order: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in order:
+            order.append(name)
+        return f"${order.index(name) + 1}"
+
+    return _BOUND.sub(number, sql), order
+
+
 async def ranked_answer(
     connection: AsyncConnection, request: SearchRequest, where: str, params: dict[str, Any]
 ) -> dict[str, Any]:
@@ -151,6 +168,10 @@ async def ranked_answer(
     reads them: ``count``, ``page`` (id, day, exact, name length or null), ``unscored`` (id, day,
     exact, name key) and, with facets, ``departments``, ``years``, ``categories``, ``regions``."""
     sql, values = await statement(connection, request, where, params)
-    text = (await connection.execute(sa.text(sql), values)).scalar_one()
+    # To the driver as it is ($1, $2...): each statement's text is new (its token numbers are
+    # written in), so SQLAlchemy's compile of a 3-6 KB text, cached for nothing, cost ~1 ms of a
+    # search (BENCHMARKS.md, issue 17, Run 7). Still through SQLAlchemy's connection and events.
+    numbered, order = _numbered(sql)
+    text = (await connection.exec_driver_sql(numbered, tuple(values[name] for name in order))).scalar_one()
     answer: dict[str, Any] = orjson.loads(text)
     return answer
