@@ -38,6 +38,9 @@ def main() -> int:
     parser.add_argument(
         "--all", action="store_true", help="also the bitmap and the walk for every query (slow)"
     )
+    parser.add_argument(
+        "--per-word", default="", help="also GIN asked for so many tokens of a word, e.g. 0,2 (0: all)"
+    )
     args = parser.parse_args()
     queries = _queries(args.url, args.per_kind, random.Random(7))
     engine = sa.create_engine(_sync_url(args.url))
@@ -47,6 +50,13 @@ def main() -> int:
             con.execute(
                 sa.text("SELECT reltuples FROM pg_class WHERE relname = 'search_documents'")
             ).scalar_one()
+        )
+        # Where the GIN index's windows start (none before migration ps17c0000018's first rebuild).
+        has_windows = con.execute(sa.text("SELECT to_regclass('search_windows') IS NOT NULL")).scalar_one()
+        windows = (
+            list(con.execute(sa.text("SELECT lower FROM search_windows ORDER BY 1")).scalars())
+            if has_windows
+            else []
         )
         for kind in args.kinds.split(","):
             times: dict[str, list[tuple[float, str, str]]] = {}
@@ -64,11 +74,20 @@ def main() -> int:
                 chosen = postgres.plan(counts, documents)
                 # GIN asked for the selective tokens only, as the search does.
                 indexed = postgres.indexed_ids({t: (i, n) for t, i, n in found}, documents)
-                variants = {"chosen": postgres.matches_sql(chosen, ids, COLUMNS, "", indexed)}
+                variants = {"chosen": postgres.matches_sql(chosen, ids, COLUMNS, "", indexed, windows)}
+                for per_word in filter(None, args.per_word.split(",")):
+                    some = postgres.indexed_ids(
+                        {t: (i, n) for t, i, n in found}, documents, per_word=int(per_word)
+                    )
+                    variants[f"GIN asked for {per_word} a word (0: all)"] = postgres.matches_sql(
+                        chosen, ids, COLUMNS, "", some, windows
+                    )
                 if args.all:
-                    variants["bitmap"] = postgres.matches_sql("bitmap", ids, COLUMNS, "", indexed)
+                    variants["bitmap"] = postgres.matches_sql("bitmap", ids, COLUMNS, "", indexed, windows)
                     variants["newest"] = postgres.matches_sql("newest", ids, COLUMNS, "", indexed)
-                    variants["bitmap, GIN asked for all"] = postgres.matches_sql("bitmap", ids, COLUMNS, "")
+                    variants["bitmap, GIN asked for all"] = postgres.matches_sql(
+                        "bitmap", ids, COLUMNS, "", None, windows
+                    )
                 for name, sql in variants.items():
                     plan_rows: list[str] = []
                     for _ in range(2):
@@ -86,7 +105,8 @@ def main() -> int:
                 p95 = spans[min(len(spans) - 1, round(0.95 * (len(spans) - 1)))]
                 worst = max(timed)
                 print(
-                    f"{name}: p50 {statistics.median(spans):.1f} / p95 {p95:.1f} / max {spans[-1]:.1f} ms "
+                    f"{name} ({len(windows) + 1} window(s)): p50 {statistics.median(spans):.1f} / "
+                    f"p95 {p95:.1f} / max {spans[-1]:.1f} ms "
                     f"(worst: {worst[1]})"
                 )
                 if name == "chosen":

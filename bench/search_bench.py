@@ -263,7 +263,10 @@ def _index_size(url: str) -> dict[str, int]:
             sa.text(
                 "SELECT (SELECT sum(pg_column_size(token_ids)) FROM search_documents), "
                 "(SELECT sum(pg_column_size(common_bits)) FROM search_documents), "
-                "pg_relation_size('ix_search_documents_tokens'), pg_total_relation_size('search_tokens'), "
+                # Every window's GIN index (ix_search_documents_tokens and _1, _2...: Run 7).
+                "(SELECT sum(pg_relation_size(indexrelid)) FROM pg_index "
+                "WHERE indexrelid::regclass::text LIKE 'ix\\_search\\_documents\\_tokens%'), "
+                "pg_total_relation_size('search_tokens'), "
                 "pg_table_size('search_documents'), pg_indexes_size('search_documents')"
             )
         ).one()
@@ -271,7 +274,7 @@ def _index_size(url: str) -> dict[str, int]:
     keys = (
         "token_ids column",
         "common_bits column",
-        "GIN ix_search_documents_tokens",
+        "GIN ix_search_documents_tokens (every window's)",
         "search_tokens (with its indexes)",
     )
     return {

@@ -28,8 +28,9 @@ def _url() -> str:
 # The full-text parts of the search index differ per database and are not in the metadata:
 # SQLite's FTS5 table search_fts (and its shadow tables), PostgreSQL's numbered tokens (table
 # search_tokens, columns token_ids and common_bits and their GIN index, migrations cecece000015
-# and ps17b0000017; the search_vector tsvector before them). `alembic check` must not ask to
-# drop them.
+# and ps17b0000017; the search_vector tsvector before them; the windows' table search_windows and
+# the partial GIN indexes a rebuild makes, ix_search_documents_tokens_<n>, migration
+# ps17c0000018). `alembic check` must not ask to drop them.
 _FULL_TEXT_ONLY = {
     ("column", "search_vector"),
     ("index", "ix_search_documents_vector"),
@@ -37,6 +38,7 @@ _FULL_TEXT_ONLY = {
     ("column", "token_ids"),
     ("column", "common_bits"),
     ("index", "ix_search_documents_tokens"),
+    ("table", "search_windows"),
 }
 
 
@@ -44,6 +46,8 @@ def _include_object(obj: object, name: str | None, type_: str, reflected: bool, 
     if not reflected or compare_to is not None:
         return True
     if type_ == "table" and name is not None and name.startswith("search_fts"):
+        return False
+    if type_ == "index" and name is not None and name.startswith("ix_search_documents_tokens_"):
         return False
     return (type_, name) not in _FULL_TEXT_ONLY
 

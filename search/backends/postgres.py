@@ -29,12 +29,22 @@ documents and nearly always together, so it took the GIN bitmap of 180,000 rows;
 bigrams are common but rare together walked most of the table. Here, from each token's document
 count (``search_tokens.docs``): the rarest token bounds the matches, and a word's overlapping
 bigrams count as their rarest while separate words multiply (``estimate``). Few expected
-matches (below ``walk_from``, 20,000 at a million): every match through the GIN bitmap, sorted,
+matches (below ``walk_from``, 30,000 at a million): every match through the GIN bitmap, sorted,
 in a MATERIALIZED CTE, which PostgreSQL cannot turn into a walk. Many: the primary key newest
 first, each row tested, stopping at the ``n``-th match (the containment written as the function
 ``arraycontains``, which no index answers, so PostgreSQL cannot take the bitmap). Tokens without
 a count (numbered after the last rebuild, or before migration ps1700000016), and common tokens
 with filters, leave the choice to PostgreSQL's statistics, as before.
+
+Windows: the bitmap read every match's heap row (and GIN every asked token's whole posting
+list) to keep the newest thousand: 12,000 rows for 卢龙 二手车 未发现问题. A full rebuild now
+cuts the version ids into windows of WINDOW documents from the newest (``search_windows`` holds
+where each starts) and builds a partial GIN index per window; the newest window is open-ended,
+so what is published after the rebuild is in it. The bitmap and planner plans read the windows
+newest first under one LIMIT (``_windowed``) and stop when they have enough (BENCHMARKS.md,
+issue 17, Run 7). Table partitioning would do the same but cannot keep ``result_id`` unique
+across partitions (the upsert's key); the rejected "version windows" of Run 4 read windows of
+the one GIN index, whose whole posting lists were read for each.
 """
 
 from __future__ import annotations
@@ -43,6 +53,7 @@ import math
 import operator
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,19 +62,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 # The number of matches from which walking the newest documents finds the newest thousand
 # sooner than the GIN bitmap reads them all: the bitmap costs a heap row per match (rows
 # scattered over the table), the walk a row per document it passes (consecutive pages) and
-# passes 1,000 x documents / matches of them, so they cross at sqrt(k x documents). k = 400
-# (20,000 at a million) from timing both plans on the benchmark's queries at a million
-# (BENCHMARKS.md): 装饰材料 (12,651 documents hold its rarest bigram) took as long either way,
-# and a word's rarest bigram overstates its matches (服装有限公: 17,851), which favours the bitmap.
+# passes 1,000 x documents / matches of them, so they cross at sqrt(k x documents). k = 900
+# (30,000 at a million) from timing both plans on the benchmark's queries at a million
+# (BENCHMARKS.md, Run 7: with the index in windows the bitmap reads only the newest windows'
+# matches; it was k = 400 with one index): 民专业合作 (25,914 matches) 9.7 ms by the windows
+# against 19.1 walking, 秦皇岛 计量 未发现问题 (26,324) 22.2 against 12.1; and a word's rarest
+# bigram overstates its matches (程有限责任: 25,645 hold 有限 责任's rarest, 7,201 match), which
+# favours the bitmap.
 # None: from the table's size; set, a fixed number (the tests set it to make every plan happen).
 WALK_FROM: int | None = None
-_COST_RATIO = 400
+_COST_RATIO = 900
 # The share of the documents above which a token is not given to GIN (indexed_ids).
 GIN_SHARE = 0.25
+# The tokens of each word GIN is asked for, the rarest first, and at least how many in all
+# (indexed_ids); PER_WORD 0: all of them.
+PER_WORD = 1
+ASKED = 2
 # Documents a rebuild reads before it decides which tokens are common (Rebuild.write).
 SAMPLE = 20_000
 # Token columns a rebuild keeps numbered at once (Rebuild._column); emptied when full.
 _COLUMNS_KEPT = 50_000
+# Documents in each window of version ids a rebuild gives its own partial GIN index (see
+# "Windows" above); the oldest window takes the remainder. Set in tests to make several.
+WINDOW = 131_072
 
 # Token numbers 1..COMMON live in common_bits, the others in token_ids (see above).
 COMMON = 64
@@ -86,7 +107,8 @@ def split(ids: Iterable[int]) -> tuple[list[int], int]:
 
 
 _LOOKUP = sa.text(
-    "SELECT token, id, docs, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('search_documents')) "
+    "SELECT token, id, docs, (SELECT reltuples FROM pg_class WHERE oid = to_regclass('search_documents')), "
+    "(SELECT array_agg(lower ORDER BY lower) FROM search_windows) "
     "FROM search_tokens WHERE token = ANY(CAST(:tokens AS text[]))"
 )
 _ADD = sa.text(
@@ -95,16 +117,34 @@ _ADD = sa.text(
 )
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What a search needs to know before its statement: each token's number and document count
+    (None: not counted), the number of documents as PostgreSQL last estimated it (below 0:
+    never), and where the GIN index's windows start (``search_windows``; empty: one index)."""
+
+    known: dict[str, tuple[int, int | None]]
+    documents: float
+    windows: tuple[int, ...]
+
+
+async def look_up(connection: AsyncConnection, tokens: Collection[str]) -> Lookup:
+    """Those of ``tokens`` that have a number, with the table's size and windows, in one trip."""
+    if not tokens:
+        return Lookup({}, -1.0, ())
+    found = list(await connection.execute(_LOOKUP, {"tokens": list(tokens)}))
+    documents = float(found[0][3]) if found else -1.0
+    windows = tuple(found[0][4] or ()) if found else ()
+    return Lookup({token: (id_, docs) for token, id_, docs, _, _ in found}, documents, windows)
+
+
 async def known_tokens(
     connection: AsyncConnection, tokens: Collection[str]
 ) -> tuple[dict[str, tuple[int, int | None]], float]:
     """Number and document count (None: not counted) of those of ``tokens`` that have a number,
     and the number of documents as PostgreSQL last estimated it (below 0: never)."""
-    if not tokens:
-        return {}, -1.0
-    found = list(await connection.execute(_LOOKUP, {"tokens": list(tokens)}))
-    documents = float(found[0][3]) if found else -1.0
-    return {token: (id_, docs) for token, id_, docs, _ in found}, documents
+    found = await look_up(connection, tokens)
+    return found.known, found.documents
 
 
 async def known_ids(connection: AsyncConnection, tokens: Collection[str]) -> dict[str, int]:
@@ -178,7 +218,9 @@ def plan(counts: Mapping[str, int | None], documents: float, *, filtered: bool =
     return "newest" if estimate(known, documents) >= bound else "bitmap"
 
 
-def indexed_ids(known: Mapping[str, tuple[int, int | None]], documents: float) -> list[int]:
+def indexed_ids(
+    known: Mapping[str, tuple[int, int | None]], documents: float, per_word: int | None = None
+) -> list[int]:
     """The numbers of the tokens the GIN index is asked for (the others are tested on the row).
 
     GIN reads the whole posting list of every number it is given, and intersects them: 未发现问题's
@@ -186,18 +228,99 @@ def indexed_ids(known: Mapping[str, tuple[int, int | None]], documents: float) -
     of 卢龙 二手车 未发现问题 at a million. A token in more than GIN_SHARE of the documents
     barely narrows the matches, so it is left to the test on each row the index returns (which
     checks every token). Tokens without a count may be rare: they stay. None selective: all.
+
+    A word's bigrams mostly come together (estimate), so GIN is asked only for the ``per_word``
+    rarest of each word (default PER_WORD; 0: all), and for at least ASKED tokens in all: 二手
+    narrows 二手车 as much as 二手 and 手车 do, at half the reading; a single word (a phrase) gets
+    its two rarest, its far-apart bigrams being less tied (BENCHMARKS.md, issue 17, Run 7).
     """
+    per_word = PER_WORD if per_word is None else per_word
     bound = GIN_SHARE * documents
-    chosen = [id_ for id_, docs in known.values() if docs is None or docs <= bound]
-    return chosen or [id_ for id_, _ in known.values()]
+    selective = {token: value for token, value in known.items() if value[1] is None or value[1] <= bound}
+    if not selective:
+        return [id_ for id_, _ in known.values()]
+    if per_word <= 0:
+        return [id_ for id_, _ in selective.values()]
+
+    def rarity(token: str) -> tuple[bool, int, str]:
+        docs = selective[token][1]
+        return (docs is not None, docs or 0, token)  # uncounted first: they may be the rarest
+
+    chosen: list[str] = []
+    for word in _words(selective):
+        chosen += sorted(word, key=rarity)[:per_word]
+    chosen += sorted(set(selective) - set(chosen), key=rarity)[: max(ASKED - len(chosen), 0)]
+    return [id_ for token, (id_, _) in selective.items() if token in chosen]
+
+
+def reads_every_window(known: Mapping[str, tuple[int, int | None]], limit: int) -> bool:
+    """Whether the rarest counted token bounds the matches below ``limit``: the windows would all
+    be read to look for more, so one scan of them all is cheaper than a statement each (half the
+    planning, one heap scan: a name's search 1.4 -> 1.0 ms at a million, BENCHMARKS.md Run 7)."""
+    counted = [docs for _, docs in known.values() if docs is not None]
+    return bool(counted) and min(counted) < limit
+
+
+def window_ranges(windows: Sequence[int], column: str = "version_id") -> list[str]:
+    """Each window's range of version ids, newest first, as its index's predicate is written
+    (``search_windows`` holds where each window but the oldest starts): the newest is open-ended,
+    so documents written after the rebuild are in it, and the oldest has no lower bound."""
+    bounds = sorted(windows)
+    ranges = []
+    for i in range(len(bounds), -1, -1):
+        parts = []
+        if i > 0:
+            parts.append(f"{column} >= {int(bounds[i - 1])}")
+        if i < len(bounds):
+            parts.append(f"{column} < {int(bounds[i])}")
+        ranges.append(" AND ".join(parts))
+    return ranges
+
+
+def window_indexes(windows: Sequence[int]) -> list[tuple[str, str]]:
+    """The GIN index of each window, newest first: its name and its predicate (empty: none).
+    The newest keeps the migrations' name, so that with one window the index is the one GIN."""
+    ranges = window_ranges(windows)
+    names = ["ix_search_documents_tokens"] + [
+        f"ix_search_documents_tokens_{n}" for n in range(len(ranges) - 1, 0, -1)
+    ]
+    return list(zip(names, ranges, strict=True))
+
+
+def _windowed(parts: Sequence[str], columns: str, ordered: bool) -> str:
+    """The windows' statements (each a materialized CTE) read newest first under one limit.
+
+    PostgreSQL's Append runs its branches in order and the Limit above it stops pulling once it
+    has ``:limit`` rows, so the older windows' CTEs are never run when the newer ones suffice (a
+    CTE runs only as far as it is read). CTE scans are never parallel, so the order holds.
+    ``ordered``: each CTE is already newest first; otherwise each branch sorts its CTE.
+    """
+    ctes = ", ".join(f"w{n} AS MATERIALIZED ({part})" for n, part in enumerate(parts))
+    branch = (
+        "(SELECT * FROM w{n})"
+        if ordered
+        else f"(SELECT {columns} FROM w{{n}} d ORDER BY d.m_order DESC LIMIT :limit)"
+    )
+    union = " UNION ALL ".join(branch.format(n=n) for n in range(len(parts)))
+    return f"WITH {ctes} SELECT * FROM ({union}) u LIMIT :limit"
 
 
 def matches_sql(
-    plan_name: str, ids: Sequence[int], columns: str, where: str, indexed: Sequence[int] | None = None
+    plan_name: str,
+    ids: Sequence[int],
+    columns: str,
+    where: str,
+    indexed: Sequence[int] | None = None,
+    windows: Sequence[int] = (),
+    every: bool = False,
 ) -> str:
     """The statement that reads the newest ``:limit`` matches by that plan (numbers written in).
 
     ``indexed``: the numbers the GIN index is asked for (indexed_ids; default all of ``ids``).
+    ``windows``: where the GIN index's windows start (Lookup.windows): the bitmap and planner
+    plans read them newest first, each through its own index. ``every``: fewer matches than
+    ``:limit`` are possible (reads_every_window), so the bitmap plan reads every window in one
+    scan (a BitmapOr of their indexes, one sort) rather than one statement each.
     """
     # Written into the statement, not bound: a prepared statement run often enough gets a
     # generic plan, which cannot see how common these tokens are. Integers only.
@@ -211,14 +334,27 @@ def matches_sql(
         # As a function call, like arraycontains: PostgreSQL guesses a third of the rows for it
         # (an = would be guessed at 0.5%, and a sort of every match would look cheaper than
         # walking the key to the thousandth: 检查 read the whole table).
-        row.append(f"int8eq(d.common_bits & {int(bits)}::bigint, {int(bits)}::bigint)")
+        # Quoted: -9223372036854775808::bigint (token 64 alone, bit 63) would be read as the
+        # negation of a cast out of range.
+        row.append(f"int8eq(d.common_bits & '{int(bits)}'::bigint, '{int(bits)}'::bigint)")
     on_row = " AND ".join(row) or "TRUE"
     # The GIN index's own expression, so that PostgreSQL can answer it from the index.
     asked = sorted(ids if indexed is None else indexed)
     gin = f"{TOKEN_SET} @> '{{" + ",".join(str(int(n)) for n in asked) + "}'::integer[]"
     if set(asked) != set(ids):
         gin = f"{gin} AND {on_row}"  # the tokens GIN was not asked for, on each row it returns
+    # The window's range written as its index's predicate, so PostgreSQL proves it may use it.
+    ranges = [f" AND {r}" for r in window_ranges(windows, "d.version_id")]
     if plan_name == "bitmap":
+        if windows and every:
+            # Each window's range beside the GIN condition, so PostgreSQL proves each index usable.
+            gin = "(" + " OR ".join(f"({r})" for r in window_ranges(windows, "d.version_id")) + f") AND {gin}"
+        elif windows:
+            parts = [
+                f"SELECT d.version_id AS m_order, {columns} FROM search_documents d WHERE {gin}{r}{where}"
+                for r in ranges
+            ]
+            return _windowed(parts, columns, ordered=False)
         return (
             f"WITH m AS MATERIALIZED (SELECT d.version_id AS m_order, {columns} FROM search_documents d "
             f"WHERE {gin}{where}) "
@@ -226,6 +362,13 @@ def matches_sql(
         )
     # newest: nothing an index answers, so PostgreSQL walks the key; planner: its own choice.
     condition = on_row if plan_name == "newest" else gin if gin.endswith(on_row) else f"{gin} AND {on_row}"
+    if plan_name != "newest" and windows:
+        parts = [
+            f"SELECT {columns} FROM search_documents d WHERE {condition}{r}{where} "
+            "ORDER BY d.version_id DESC LIMIT :limit"
+            for r in ranges
+        ]
+        return _windowed(parts, columns, ordered=True)
     return (
         f"SELECT {columns} FROM search_documents d WHERE {condition}{where} "
         "ORDER BY d.version_id DESC LIMIT :limit"
@@ -244,12 +387,15 @@ async def newest_matches(
 
     ``columns``: plain ``d.<column>`` references (the bitmap plan reads them back from its CTE).
     """
-    known, documents = await known_tokens(connection, set(tokens))
+    found = await look_up(connection, set(tokens))
+    known, documents = found.known, found.documents
     if len(known) < len(set(tokens)):
         return []  # a token no document holds
     chosen = plan({token: docs for token, (_, docs) in known.items()}, documents, filtered=bool(where))
     ids = [id_ for id_, _ in known.values()]
-    statement = sa.text(matches_sql(chosen, ids, columns, where, indexed_ids(known, documents)))
+    indexed = indexed_ids(known, documents)
+    every = reads_every_window(known, limit)
+    statement = sa.text(matches_sql(chosen, ids, columns, where, indexed, found.windows, every))
     return list(await connection.execute(statement, {**params, "limit": limit}))
 
 
@@ -260,8 +406,9 @@ _DOCUMENT_INDEXES = (
     ("CONSTRAINT", "uq_search_documents_result_id", "UNIQUE (result_id)"),
     ("INDEX", "ix_search_documents_entity_id", "(entity_id)"),
     ("INDEX", "ix_search_documents_name_key", "(name_key)"),
-    ("INDEX", "ix_search_documents_tokens", "USING gin (search_token_set(token_ids, common_bits))"),
 )
+# The GIN index of each window (window_indexes) is on this, with the window's range as predicate.
+_GIN = "USING gin (search_token_set(token_ids, common_bits))"
 _TOKEN_INDEXES = (
     ("CONSTRAINT", "pk_search_tokens", "PRIMARY KEY (id)"),
     ("CONSTRAINT", "uq_search_tokens_token", "UNIQUE (token)"),
@@ -392,7 +539,13 @@ class Rebuild:
             [(number, token, counts[number]) for token, number in self.numbers.items()],
         )
         await self._run(f"ALTER TABLE search_tokens_next ALTER COLUMN id RESTART WITH {self.following}")
-        for table, indexes in (("search_documents", _DOCUMENT_INDEXES), ("search_tokens", _TOKEN_INDEXES)):
+        windows = await self._windows()
+        gin = [
+            ("INDEX", name, f"{_GIN} WHERE {where}" if where else _GIN)
+            for name, where in window_indexes(windows)
+        ]
+        built = (("search_documents", (*_DOCUMENT_INDEXES, *gin)), ("search_tokens", _TOKEN_INDEXES))
+        for table, indexes in built:
             for kind, name, target in indexes:
                 if kind == "CONSTRAINT":
                     await self._run(f"ALTER TABLE {table}_next ADD CONSTRAINT {name}_next {target}")
@@ -400,14 +553,28 @@ class Rebuild:
                     await self._run(f"CREATE INDEX {name}_next ON {table}_next {target}")
             # The planner's statistics (the filters' columns, the exact-name lookups).
             await self._run(f"ANALYZE {table}_next")
-        await self._run("DROP TABLE search_documents, search_tokens")
-        for table, indexes in (("search_documents", _DOCUMENT_INDEXES), ("search_tokens", _TOKEN_INDEXES)):
+        await self._run("DROP TABLE search_documents, search_tokens", "DELETE FROM search_windows")
+        if windows:
+            await self._run(
+                "INSERT INTO search_windows (lower) VALUES " + ", ".join(f"({n})" for n in windows)
+            )
+        for table, indexes in built:
             await self._run(f"ALTER TABLE {table}_next RENAME TO {table}")
             for kind, name, _ in indexes:
                 if kind == "CONSTRAINT":
                     await self._run(f"ALTER TABLE {table} RENAME CONSTRAINT {name}_next TO {name}")
                 else:
                     await self._run(f"ALTER INDEX {name}_next RENAME TO {name}")
+
+    async def _windows(self) -> list[int]:
+        """Where each window of WINDOW documents starts, counted from the newest (the oldest
+        window takes the remainder, or joins the next one when that is under half a window)."""
+        rows = await self.connection.exec_driver_sql(
+            "SELECT version_id FROM (SELECT version_id, row_number() OVER (ORDER BY version_id DESC) AS n, "
+            "count(*) OVER () AS total FROM search_documents_next) s "
+            f"WHERE n % {int(WINDOW)} = 0 AND n + {int(WINDOW) // 2} < total ORDER BY version_id"
+        )
+        return [int(version_id) for (version_id,) in rows]
 
 
 async def _copy(

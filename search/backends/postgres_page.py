@@ -16,11 +16,11 @@ The answer is one JSON value, the shape database._page_hits reads for SQLite.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from search.backends import postgres
@@ -32,7 +32,13 @@ _ORDINAL = "(published_on - DATE '0001-01-01' + 1)"
 
 
 def _source(
-    request: SearchRequest, plan_name: str | None, ids: Sequence[int], indexed: Sequence[int], where: str
+    request: SearchRequest,
+    plan_name: str | None,
+    ids: Sequence[int],
+    indexed: Sequence[int],
+    where: str,
+    windows: Sequence[int],
+    every: bool,
 ) -> str:
     """The statement reading the newest ``:limit`` matches with _COLUMNS."""
     if not request.lookup:
@@ -44,7 +50,7 @@ def _source(
     if plan_name is None:
         # A token no document holds: no match, but the exact-name ones are still looked up.
         return f"SELECT {_COLUMNS} FROM search_documents d WHERE FALSE"
-    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed)
+    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed, windows, every)
 
 
 def _facet(name: str, key: str, source: str) -> str:
@@ -121,16 +127,38 @@ async def statement(
     plan_name: str | None = None
     ids: list[int] = []
     indexed: list[int] = []
+    windows: tuple[int, ...] = ()
+    every = False
     if request.lookup:
-        known, documents = await postgres.known_tokens(connection, set(request.lookup))
+        found = await postgres.look_up(connection, set(request.lookup))
+        known, documents, windows = found.known, found.documents, found.windows
         if len(known) == len(set(request.lookup)):
             counts = {token: docs for token, (_, docs) in known.items()}
             plan_name = postgres.plan(counts, documents, filtered=bool(where))
             ids = [id_ for id_, _ in known.values()]
             indexed = postgres.indexed_ids(known, documents)
+            every = postgres.reads_every_window(known, request.rank_limit + 1)
     values, chars = ranking_values(request, params, PLAIN_NAME)
     tail = _ranking_tail(where, len(request.tokens), len(chars), request.facets, page.after is not None)
-    return f"WITH m AS MATERIALIZED ({_source(request, plan_name, ids, indexed, where)}), {tail}", values
+    source = _source(request, plan_name, ids, indexed, where, windows, every)
+    return f"WITH m AS MATERIALIZED ({source}), {tail}", values
+
+
+# A bound name (:limit), not a cast (::bigint).
+_BOUND = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+def _numbered(sql: str) -> tuple[str, list[str]]:
+    """``sql`` with its :name parameters as asyncpg's $1, $2... and the names in that order."""
+    order: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in order:
+            order.append(name)
+        return f"${order.index(name) + 1}"
+
+    return _BOUND.sub(number, sql), order
 
 
 async def ranked_answer(
@@ -140,6 +168,10 @@ async def ranked_answer(
     reads them: ``count``, ``page`` (id, day, exact, name length or null), ``unscored`` (id, day,
     exact, name key) and, with facets, ``departments``, ``years``, ``categories``, ``regions``."""
     sql, values = await statement(connection, request, where, params)
-    text = (await connection.execute(sa.text(sql), values)).scalar_one()
+    # To the driver as it is ($1, $2...): each statement's text is new (its token numbers are
+    # written in), so SQLAlchemy's compile of a 3-6 KB text, cached for nothing, cost ~1 ms of a
+    # search (BENCHMARKS.md, issue 17, Run 7). Still through SQLAlchemy's connection and events.
+    numbered, order = _numbered(sql)
+    text = (await connection.exec_driver_sql(numbered, tuple(values[name] for name in order))).scalar_one()
     answer: dict[str, Any] = orjson.loads(text)
     return answer

@@ -83,10 +83,10 @@ async def test_newest_matches_first_and_a_token_no_document_holds(session: Async
 
 def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
     million = 1_000_000.0
-    assert postgres.walk_from(million) == 20_000
+    assert postgres.walk_from(million) == 30_000
     # The rarest token bounds the matches: few, so every one is read through GIN.
     assert postgres.plan({"鑫达": 500, "有限": 300_000}, million) == "bitmap"
-    assert postgres.plan({"鑫达": 20_000, "有限": 300_000}, million) == "bitmap"
+    assert postgres.plan({"鑫达": 30_000, "有限": 300_000}, million) == "bitmap"
     # One word's overlapping bigrams count as its rarest (they come together): walk newest first.
     phrase = {"族自": 200_000, "自治": 300_000, "治县": 190_000}
     assert postgres.estimate(phrase, million) == 190_000
@@ -118,6 +118,13 @@ def test_the_plan_follows_the_rarest_token_and_the_expected_matches() -> None:
     known = {"卢龙": (101, 90_477), "二手": (102, 183_909), "未发": (5, 730_463), "甄嬛": (103, None)}
     assert postgres.indexed_ids(known, million) == [101, 102, 103]
     assert postgres.indexed_ids({"未发": (5, 730_463), "发现": (3, 840_615)}, million) == [5, 3]
+    # Of a word's bigrams, the rarest (two at least in all): 二手 for 二手车 (a tie: by text).
+    three_words = {"二手": (102, 183_909), "卢龙": (101, 90_477), "手车": (104, 183_909)}
+    assert postgres.indexed_ids(three_words, million) == [102, 101]
+    assert postgres.indexed_ids(three_words, million, per_word=0) == [102, 101, 104]
+    one_word = {"族自": (7, 200_000), "自治": (8, 30_000), "治县": (9, 19_000), "县甄": (10, None)}
+    assert postgres.indexed_ids(one_word, million) == [9, 10]
+    assert postgres.indexed_ids(dict(list(one_word.items())[:3]), million) == [8, 9]
 
 
 async def _tokens_by_document(session: AsyncSession) -> list[tuple[int, int, set[str]]]:
@@ -171,6 +178,12 @@ async def test_a_rebuild_counts_each_tokens_documents_and_swaps_in_whole_tables(
         )
     )
     assert tuple(arrays.one()) == (0, 0, 0)
+    # Token 64 alone is bit 63, the sign of the bigint: every plan's statement reads it.
+    sixty_fourth = next(t for t, i in numbered.items() if i == postgres.COMMON)
+    holding = [r for _, r, tokens in await _tokens_by_document(session) if sixty_fourth in tokens]
+    for name in ("bitmap", "newest", "planner"):
+        sql = postgres.matches_sql(name, [postgres.COMMON], "d.result_id", "")
+        assert [r for (r,) in await session.execute(sa.text(sql), {"limit": 20})] == holding, name
     # The swapped-in tables have the migrations' constraints and indexes, by the same names.
     indexes = await session.execute(
         sa.text(
@@ -202,6 +215,23 @@ async def test_a_rebuild_counts_each_tokens_documents_and_swaps_in_whole_tables(
 _PLANS = {"bitmap": 1_000_000, "newest": 0}
 
 
+def _starts(versions: list[int], size: int) -> list[int]:
+    """Where windows of ``size`` documents start, counted from the newest of ``versions`` (newest
+    first); the oldest takes the rest, unless under half a window (it then joins the next)."""
+    return sorted(versions[n - 1] for n in range(size, len(versions), size) if n + size // 2 < len(versions))
+
+
+async def _windows_of(session: AsyncSession, size: int) -> list[int]:
+    """Windows of ``size`` documents recorded as a rebuild records them (without their indexes:
+    the statements must find the same either way), for the tests that do not rebuild."""
+    versions = await session.scalars(sa.text("SELECT version_id FROM search_documents ORDER BY 1 DESC"))
+    windows = _starts(list(versions), size)
+    for lower in windows:
+        await session.execute(sa.text("INSERT INTO search_windows (lower) VALUES (:lower)"), {"lower": lower})
+    return windows
+
+
+@pytest.mark.parametrize("windowed", [False, True], ids=["one-index", "windows"])
 @pytest.mark.parametrize("chosen", ["bitmap", "newest", "planner"])
 @pytest.mark.parametrize(
     "query",
@@ -214,17 +244,26 @@ _PLANS = {"bitmap": 1_000_000, "newest": 0}
     ],
 )
 async def test_every_plan_finds_the_same_newest_matches_counts_and_facets(
-    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, query: str, chosen: str
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, query: str, chosen: str, windowed: bool
 ) -> None:
     await _two_places(session)
+    if windowed:
+        # Windows of three of the twelve documents: every search crosses several.
+        monkeypatch.setattr(postgres, "WINDOW", 3)
     if chosen != "planner":
         # Counted by the rebuild; every count above 0 and at most a million: one plan for all.
         await rebuild_database(session)
         monkeypatch.setattr(postgres, "WALK_FROM", _PLANS[chosen])
+    elif windowed:
+        await _windows_of(session, 3)
     parsed = parse_query(query)
     lookup = SearchRequest(parsed.tokens, parsed.name_key, match=parsed.match).lookup
-    known, table_size = await postgres.known_tokens(await session.connection(), set(lookup))
-    assert postgres.plan({token: docs for token, (_, docs) in known.items()}, table_size) == chosen
+    looked_up = await postgres.look_up(await session.connection(), set(lookup))
+    versions = [version_id for version_id, _, _ in await _tokens_by_document(session)]
+    assert list(looked_up.windows) == (_starts(versions, 3) if windowed else [])
+    assert len(looked_up.windows) == (2 if windowed else 0)  # ten documents: three windows
+    counts = {token: docs for token, (_, docs) in looked_up.known.items()}
+    assert postgres.plan(counts, looked_up.documents) == chosen
     documents = await _tokens_by_document(session)
     expected = [result_id for _, result_id, tokens in documents if set(lookup) <= tokens]
     assert expected, "the query matches something"
@@ -291,6 +330,70 @@ async def test_each_plan_reads_the_index_it_is_meant_to(session: AsyncSession) -
     assert "ix_search_documents_tokens" not in plans["newest"]
 
 
+async def test_a_rebuild_cuts_the_index_into_windows_read_newest_first(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _two_places(session)
+    monkeypatch.setattr(postgres, "WINDOW", 3)
+    await rebuild_database(session)
+    versions = [version_id for version_id, _, _ in await _tokens_by_document(session)]
+    # Ten documents, three a window from the newest: windows start at the 3rd and 6th newest,
+    # and the oldest holds four (a window of one would be under half a window).
+    windows = [versions[5], versions[2]]
+    assert list(await session.scalars(sa.text("SELECT lower FROM search_windows ORDER BY 1"))) == windows
+    definitions = {
+        name: definition
+        for name, definition in await session.execute(
+            sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE tablename = 'search_documents' AND indexname LIKE 'ix_search_documents_tokens%'"
+            )
+        )
+    }
+    gin = "USING gin (search_token_set(token_ids, common_bits))"
+    assert {name: definition.split(gin)[1] for name, definition in definitions.items()} == {
+        "ix_search_documents_tokens": f" WHERE (version_id >= {windows[1]})",
+        # The older windows numbered from the oldest.
+        "ix_search_documents_tokens_2": f" WHERE ((version_id >= {windows[0]}) AND (version_id < {windows[1]}))",
+        "ix_search_documents_tokens_1": f" WHERE (version_id < {windows[0]})",
+    }
+    # 有限 (every document): two matches are in the newest window (three), so the older windows'
+    # statements are never run. (Which index reads a window PostgreSQL decides by its size: on
+    # ten rows, the key's range; at a million, the window's GIN index: BENCHMARKS.md, Run 7.)
+    ids = list((await postgres.known_ids(await session.connection(), {"有限"})).values())
+    sql = postgres.matches_sql("bitmap", ids, "d.result_id", "", None, windows)
+    explained = [
+        row[0] for row in await session.execute(sa.text(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}"), {"limit": 2})
+    ]
+    scans = [line.strip().split(" (")[0] for line in explained if "Scan on w" in line]
+    assert scans == ["->  CTE Scan on w0 d", "->  CTE Scan on w1 d_1", "->  CTE Scan on w2 d_2"]
+    never = [
+        line.strip().split(" (")[0] for line in explained if "Scan on w" in line and "never executed" in line
+    ]
+    assert never == ["->  CTE Scan on w1 d_1", "->  CTE Scan on w2 d_2"]
+    found = await session.execute(sa.text(sql), {"limit": 6})
+    newest_six = [result_id for _, result_id, _ in (await _tokens_by_document(session))[:6]]
+    assert [row[0] for row in found] == newest_six
+    # Every window in one scan (reads_every_window: when all are read anyway), the same answer.
+    assert postgres.reads_every_window({"有限": (ids[0], 10)}, 11)
+    assert not postgres.reads_every_window({"有限": (ids[0], 10)}, 10)
+    assert not postgres.reads_every_window({"甄嬛": (ids[0], None)}, 11)
+    every = postgres.matches_sql("bitmap", ids, "d.result_id", "", None, windows, every=True)
+    assert f"(d.version_id < {windows[0]})) AND" in every
+    assert [row[0] for row in await session.execute(sa.text(every), {"limit": 6})] == newest_six
+    # Published after the rebuild: in the newest window (open-ended), found first.
+    joint = await factories.joint_task(
+        session, names=["姚安县甄嬛茶叶有限公司"], published_on=date(2022, 5, 1)
+    )
+    published = sorted((r.id for r in joint.results), reverse=True)
+    assert await _ranked_ids(session, "甄嬛") == published
+    newest = await postgres.newest_matches(await session.connection(), ("有限",), "d.result_id", "", {}, 4)
+    assert [row[0] for row in newest] == [
+        result_id for _, result_id, _ in (await _tokens_by_document(session))[:4]
+    ]
+    assert [row[0] for row in newest][: len(published)] == published
+
+
 async def test_a_rebuild_of_nothing_leaves_empty_working_tables(session: AsyncSession) -> None:
     assert await rebuild_database(session) == 0
     assert await session.scalar(sa.text("SELECT count(*) FROM search_documents")) == 0
@@ -300,9 +403,10 @@ async def test_a_rebuild_of_nothing_leaves_empty_working_tables(session: AsyncSe
     assert await _ranked_ids(session, "鑫达") == sorted((r.id for r in joint.results), reverse=True)
 
 
+@pytest.mark.parametrize("windowed", [False, True], ids=["one-index", "windows"])
 @pytest.mark.parametrize("chosen", ["bitmap", "newest", "planner"])
 async def test_the_ranking_statement_gives_pythons_pages_by_every_plan(
-    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, chosen: str
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, chosen: str, windowed: bool
 ) -> None:
     """postgres_page ranks in the statement: page by page, following the cursors, the same hits
     in the same order, counts and facets as every match ranked by search/ranking.py."""
@@ -327,6 +431,9 @@ async def test_the_ranking_statement_gives_pythons_pages_by_every_plan(
         )
         await session.execute(sa.text("ANALYZE search_documents"))
         monkeypatch.setattr(postgres, "WALK_FROM", _PLANS[chosen])
+    if windowed:
+        # Four windows of the 400 documents: the newest holds the 60 later versions and 40 more.
+        assert len(await _windows_of(session, 100)) == 3
     queries = _queries(docs, rng)
     connection = await session.connection()
     for query in queries[:3] + queries[-5:]:
