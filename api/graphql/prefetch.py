@@ -246,7 +246,7 @@ async def asyncpg_rows(
     if mutex is None or start is None or driver is None or not hasattr(adapter, "_transaction"):
         return None
     async with mutex:
-        if begin and adapter._transaction is None:
+        if begin and getattr(adapter, "_transaction", None) is None:
             await start()
         return await driver.fetch(driver_sql, *args)
 
