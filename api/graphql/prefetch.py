@@ -234,7 +234,8 @@ async def asyncpg_rows(
     the session's connection; None if SQLAlchemy's asyncpg adapter is not the one this was
     written for. Without ``begin``, a statement sent while the session has not begun a
     transaction yet runs on its own (autocommit: one statement, one snapshot, no BEGIN and
-    ROLLBACK round trips); inside a transaction it runs in it."""
+    ROLLBACK round trips), unless the connection has an isolation level of its own; inside a
+    transaction it runs in it."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     adapter, driver = raw.dbapi_connection, raw.driver_connection
@@ -245,6 +246,9 @@ async def asyncpg_rows(
     start = getattr(adapter, "_start_transaction", None)
     if mutex is None or start is None or driver is None or not hasattr(adapter, "_transaction"):
         return None
+    # A connection set to an isolation level (a REPEATABLE READ export) wants every statement in
+    # its transaction, so one is begun for it whatever ``begin`` says.
+    begin = begin or getattr(adapter, "isolation_level", None) is not None
     async with mutex:
         if begin and getattr(adapter, "_transaction", None) is None:
             await start()
