@@ -57,17 +57,25 @@ def _processors(columns: Sequence[sa.ColumnElement[Any]], dialect: Dialect) -> t
     return tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in columns)
 
 
-@dataclass(frozen=True)
 class _Rows:
-    """How one model's records are made from driver values: the class and the type processors."""
+    """How one model's records are made from driver values: the class and the type processors
+    of the columns that have one (most have none: only those are looked at, a page makes ~100)."""
 
-    record: type[RowRecord]
-    processors: tuple[Any, ...]
+    __slots__ = ("processed", "record")
+
+    def __init__(self, record: type[RowRecord], processors: Sequence[Any]) -> None:
+        self.record = record
+        self.processed = tuple((i, f) for i, f in enumerate(processors) if f is not None)
 
     def make(self, values: Sequence[Any]) -> Any:
-        return self.record(
-            *[v if f is None or v is None else f(v) for f, v in zip(self.processors, values, strict=True)]
-        )
+        if not self.processed:
+            return self.record(*values)
+        row = list(values)
+        for i, convert in self.processed:
+            value = row[i]
+            if value is not None:
+                row[i] = convert(value)
+        return self.record(*row)
 
 
 @dataclass(frozen=True)
