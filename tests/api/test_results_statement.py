@@ -7,6 +7,7 @@ of both are held by the public-query tests, which run on both databases.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -19,9 +20,12 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.app import create_app
+from api.graphql.loaders import Loaders
+from api.graphql.nodes.results import _PUBLISHED_ORDER, _published_statement
+from api.graphql.page_statement import published_page
 from api.settings import Settings
 from inspections import results
-from schema.db import make_engine
+from schema.db import make_engine, make_sessionmaker
 from schema.models import ResultCategory
 from tests import factories
 from tests.api.conftest import graphql
@@ -46,6 +50,11 @@ def wire(driver: Any) -> Iterator[list[str]]:
         yield seen
     finally:
         driver.remove_query_logger(log)
+
+
+async def logged() -> None:
+    """Let asyncpg's query loggers run: it calls them soon after a statement, not during it."""
+    await asyncio.sleep(0)
 
 
 def _reads(statements: list[str]) -> list[str]:
@@ -84,6 +93,7 @@ async def test_results_page_is_one_statement_on_postgresql(
     assert "errors" not in await graphql(client, PAGE.replace("first: 20", "first: 19"))
     with wire(raw.driver_connection) as seen:
         body = await graphql(client, PAGE)
+        await logged()
     assert "errors" not in body, body
     page = body["data"]["results"]
     assert page["totalCount"] == 4 and page["pageInfo"]["hasNextPage"] is False
@@ -115,10 +125,10 @@ async def test_anonymous_page_without_begin_on_postgresql(database_url: str) -> 
     engine = make_engine(database_url)
     seen: list[str] = []
 
-    def logged(dbapi_connection: Any, _record: Any) -> None:
+    def watch(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.driver_connection.add_query_logger(lambda record: seen.append(record.query))
 
-    event.listen(engine.sync_engine, "connect", logged)
+    event.listen(engine.sync_engine, "connect", watch)
     app = create_app(Settings(database_url=database_url, response_cache_bytes=0), engine=engine)
     query = "{ results(first: 5) { pageInfo { hasNextPage } edges { node { id entity { name } } } } }"
     try:
@@ -126,9 +136,43 @@ async def test_anonymous_page_without_begin_on_postgresql(database_url: str) -> 
             for _ in range(2):
                 seen.clear()
                 body = await graphql(http, query)
+                await logged()
                 # The test database holds no committed results (every test rolls back).
                 assert body["data"] == {"results": {"pageInfo": {"hasNextPage": False}, "edges": []}}
                 assert len(seen) == 1, seen
                 assert "inspection_results" in seen[0] and "entities" in seen[0]
+    finally:
+        await engine.dispose()
+
+
+async def test_page_read_stays_in_a_repeatable_read_transaction(database_url: str) -> None:
+    """A connection set to an isolation level (the snapshot export's REPEATABLE READ) wants every
+    statement in its one transaction: the page read begins it rather than run on its own."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("asyncpg's autocommit read is PostgreSQL's")
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            connection = await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            raw = await connection.get_raw_connection()
+            with wire(raw.driver_connection) as seen:
+                page = await published_page(
+                    session,
+                    Loaders(session),
+                    _published_statement(frozenset()),
+                    _PUBLISHED_ORDER,
+                    params={},
+                    first=5,
+                    after=None,
+                    total=False,
+                    parts=("entity",),
+                    versions=False,
+                    history=False,
+                )
+                await logged()
+            assert page is not None and page.rows == [] and page.has_next is False
+            assert len(seen) == 2, seen
+            assert seen[0].upper().startswith("BEGIN ISOLATION LEVEL REPEATABLE READ"), seen
+            assert "inspection_results" in seen[1] and "entities" in seen[1]
     finally:
         await engine.dispose()
