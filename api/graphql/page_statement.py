@@ -88,10 +88,9 @@ class _Shape:
     width: int  # the result's own columns
     total: bool  # the count follows them
     joined: tuple[tuple[str, int, int, int, _Rows], ...]  # (part, start, stop, key's column, rows)
-    # Column of each row's category ids (array), if asked; the page's entries follow it (row 0).
-    categories: int | None
+    categories: int | None  # column of the current version's categories (array), if asked
     versions: int | None  # column of every version (array), if asked
-    history: int | None  # column of the entries of the page's versions' codes (row 0), if asked
+    history: int | None  # column of the dictionary entries of the versions' codes, if asked
     result: _Rows
     category: _Rows
     version: _Rows
@@ -124,7 +123,7 @@ def _shape(
     if found is not None and found[0] is stmt:
         return found[1]
     inner, _make, width = prepared_page(stmt, keys, after, total)
-    page = inner.cte("page")
+    page = inner.subquery("page")
     columns: list[Any] = list(page.c)
     source: Any = page
     joined = []
@@ -140,40 +139,17 @@ def _shape(
         columns.extend(own)
     category_columns = model_columns(ResultCategory)
     version_columns = model_columns(ResultVersion)
-    order = [page.c[k.column.key].desc() if k.descending else page.c[k.column.key].asc() for k in keys]
-    # What the whole page shares (the dictionary entries its rows show) is sent once, on its
-    # first row: decoding a row value costs several plain values, and each entry recurred on
-    # most rows.
-    first = sa.func.row_number().over(order_by=order) == 1
-    page_ids = sa.select(page.c.id).correlate(None)  # every row of the page, not the outer one
     categories = versions_at = history_at = None
     if "categories" in parts:
-        # Each row's category ids as the result_categories loader orders them (sort_order; id
-        # breaks a tie the same way on every request), then the entries of all of them.
+        # As the result_categories loader orders them (sort_order; id breaks a tie the same way
+        # on every request).
         categories = len(columns)
         columns.append(
-            sa.select(
-                postgresql.array_agg(
-                    postgresql.aggregate_order_by(
-                        ResultCategory.id, ResultCategory.sort_order, ResultCategory.id
-                    )
-                )
-            )
+            sa.select(_row_array(category_columns, ResultCategory.sort_order, ResultCategory.id))
             .select_from(ResultCategoryCode)
             .join(ResultCategory, ResultCategory.id == ResultCategoryCode.category_id)
             .where(ResultCategoryCode.result_id == page.c.id)
             .scalar_subquery()
-        )
-        shown = sa.select(ResultCategoryCode.category_id).where(ResultCategoryCode.result_id.in_(page_ids))
-        columns.append(
-            sa.case(
-                (
-                    first,
-                    sa.select(_row_array(category_columns, ResultCategory.id))
-                    .where(ResultCategory.id.in_(shown))
-                    .scalar_subquery(),
-                )
-            )
         )
     if versions:
         versions_at = len(columns)
@@ -184,21 +160,19 @@ def _shape(
         )
     if history:
         # Every dictionary entry (all versions, by code then version, as the categories_by_code
-        # loader reads them) of the codes the page's versions carry.
+        # loader reads them) of the codes this result's versions carry.
         history_at = len(columns)
-        codes = sa.select(sa.func.json_array_elements_text(ResultVersion.category_codes)).where(
-            ResultVersion.result_id.in_(page_ids)
+        codes = (
+            sa.select(sa.func.json_array_elements_text(ResultVersion.category_codes))
+            .where(ResultVersion.result_id == page.c.id)
+            .correlate(page)  # two levels down: the page row of the outer statement
         )
         columns.append(
-            sa.case(
-                (
-                    first,
-                    sa.select(_row_array(category_columns, ResultCategory.code, ResultCategory.version))
-                    .where(ResultCategory.code.in_(codes))
-                    .scalar_subquery(),
-                )
-            )
+            sa.select(_row_array(category_columns, ResultCategory.code, ResultCategory.version))
+            .where(ResultCategory.code.in_(codes))
+            .scalar_subquery()
         )
+    order = [page.c[k.column.key].desc() if k.descending else page.c[k.column.key].asc() for k in keys]
     compiled = sa.select(*columns).select_from(source).order_by(*order).compile(dialect=dialect)
     binds = compiled.binds
     parameters = tuple(
@@ -276,12 +250,10 @@ def _prime(shape: _Shape, loaders: Loaders, page: Page, rows: Sequence[Sequence[
             if key is not None and key not in records:
                 records[key] = made.make(row[start:stop])
         getattr(loaders, part).prime_many(records)
-    if shape.categories is not None and rows:
-        at = shape.categories
-        entries = {entry.id: entry for entry in map(shape.category.make, rows[0][at + 1] or ())}
+    if shape.categories is not None:
         loaders.result_categories.prime_many(
             {
-                result.id: [entries[category] for category in row[at] or ()]
+                result.id: [shape.category.make(value) for value in row[shape.categories] or ()]
                 for result, row in zip(results, rows, strict=True)
             }
         )
@@ -300,7 +272,8 @@ def _prime(shape: _Shape, loaders: Loaders, page: Page, rows: Sequence[Sequence[
     if not codes:
         return
     by_code: dict[str, Any] = {}
-    for value in rows[0][shape.history] or ():
-        entry = shape.category.make(value)
-        by_code[entry.code] = entry  # the last version of a code comes last
+    for row in rows:
+        for value in row[shape.history] or ():
+            entry = shape.category.make(value)
+            by_code[entry.code] = entry  # the last version of a code comes last
     loaders.categories_by_code.prime_many({code: by_code.get(code) for code in codes})
