@@ -231,7 +231,6 @@ async def published_page(
     if rows is None:
         return None
     counted = int(rows[0][shape.width]) if total and rows else None
-    rows = rows[: limit + 1]
     page = page_of([shape.result.make(row[: shape.width]) for row in rows], keys, limit, after, counted)
     _prime(shape, loaders, page, rows[:limit], bool(parts))
     return page
