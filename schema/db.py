@@ -93,6 +93,10 @@ def _sqlite_reset(dbapi_connection: Any, record: ConnectionPoolEntry, state: Poo
         dbapi_connection.rollback()
 
 
+# Connections one worker keeps to PostgreSQL (the most it opens).
+POOL_SIZE = 15
+
+
 def make_engine(url: str, *, pool: bool = True, echo: bool = False) -> AsyncEngine:
     """An async engine for ``url``, with SQLite made safe for concurrent readers."""
     url = async_url(url)
@@ -103,6 +107,13 @@ def make_engine(url: str, *, pool: bool = True, echo: bool = False) -> AsyncEngi
         kwargs["poolclass"] = NullPool
     if url.startswith("sqlite"):
         kwargs["pool_reset_on_return"] = None  # _sqlite_reset does it
+    elif pool:
+        # Every connection a worker may open (SQLAlchemy's default ceiling, 5 kept + 10 more) is
+        # kept: a request holds one throughout, and with more than 5 in flight the extra ones were
+        # opened and closed per request, each paying the connect (asyncpg tries TLS first),
+        # asyncpg's type introspection and statement preparation again: ~8 % of a worker's
+        # samples at 8 concurrent page requests (py-spy; BENCHMARKS.md, "third pass").
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=0)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

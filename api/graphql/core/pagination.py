@@ -109,17 +109,16 @@ async def paginate(
     With ``params``, ``stmt`` (and ``total``, if given, is ``stmt``) is a statement the caller
     builds once per shape and reuses, its values bound parameters named in ``params``: the page's
     statement is then built once per shape as well, the cursor and the limit bound too (see
-    _prepared).
+    prepared_page).
     """
     limit = page_size(first)
     if params is not None and records:
-        values = decode_cursor(after, len(keys)) if after else []
-        prepared, make, width = _prepared(stmt, keys, bool(after), total is not None)
-        bound = {**params, _LIMIT: limit + 1, **{f"{_AFTER}{i}": v for i, v in enumerate(values)}}
+        prepared, make, width = prepared_page(stmt, keys, bool(after), total is not None)
+        bound = page_parameters(params, keys, limit, after)
         connection = await session.connection()
         found = list(await connection.execute(prepared, bound))
         counted = int(found[0][width]) if total is not None and found else None
-        return _page([make(*row[:width]) for row in found], keys, limit, after, counted)
+        return page_of([make(*row[:width]) for row in found], keys, limit, after, counted)
     if after:
         stmt = stmt.where(_after(keys, decode_cursor(after, len(keys))))
     stmt = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
@@ -140,25 +139,36 @@ async def paginate(
         assert total is None, "the count comes with records only"
         rows = list((await session.scalars(stmt.limit(limit + 1))).all())
         counted = None
-    return _page(rows, keys, limit, after, counted)
+    return page_of(rows, keys, limit, after, counted)
 
 
-def _page(rows: list[Any], keys: list[SortKey], limit: int, after: str | None, counted: int | None) -> Page:
+def page_of(rows: list[Any], keys: list[SortKey], limit: int, after: str | None, counted: int | None) -> Page:
     has_next = len(rows) > limit
     rows = rows[:limit]
     cursors = [encode_cursor([getattr(row, k.column.key) for k in keys]) for row in rows]
     return Page(rows=rows, cursors=cursors, has_next=has_next, has_previous=bool(after), total=counted)
 
 
-_LIMIT = "page_limit"
-_AFTER = "page_after_"
+LIMIT_PARAM = "page_limit"
+AFTER_PARAM = "page_after_"
+
+
+def page_parameters(
+    params: dict[str, Any], keys: list[SortKey], limit: int, after: str | None
+) -> dict[str, Any]:
+    """The values of a prepared_page statement's parameters: the caller's, the limit (one row
+    more than the page, to know whether there is a next one) and the cursor's."""
+    values = decode_cursor(after, len(keys)) if after else []
+    return {**params, LIMIT_PARAM: limit + 1, **{f"{AFTER_PARAM}{i}": v for i, v in enumerate(values)}}
+
+
 # The page statements of the shapes seen, by the identity of the caller's statement (kept alive
 # in the value, so the id is not reused). The shapes are the call sites' filter combinations: few.
 _PREPARED_MAX = 1024
 _PREPARED: dict[tuple[Any, ...], tuple[sa.Select[Any], sa.Select[Any], Any, int]] = {}
 
 
-def _prepared(
+def prepared_page(
     stmt: sa.Select[Any], keys: list[SortKey], after: bool, total: bool
 ) -> tuple[sa.Select[Any], Any, int]:
     """The page statement of ``stmt``: its columns, the cursor's clause and the limit as bound
@@ -176,7 +186,7 @@ def _prepared(
         page = page.where(
             _after(
                 keys,
-                [sa.bindparam(f"{_AFTER}{i}", type_=k.column.type) for i, k in enumerate(keys)],
+                [sa.bindparam(f"{AFTER_PARAM}{i}", type_=k.column.type) for i, k in enumerate(keys)],
             )
         )
     page = page.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
@@ -185,7 +195,7 @@ def _prepared(
     width = len(columns)
     if total:
         columns.append(sa.select(sa.func.count()).select_from(stmt.subquery()).scalar_subquery())
-    page = page.with_only_columns(*columns).limit(sa.bindparam(_LIMIT, type_=sa.Integer))
+    page = page.with_only_columns(*columns).limit(sa.bindparam(LIMIT_PARAM, type_=sa.Integer))
     make = record_class(model)
     if len(_PREPARED) >= _PREPARED_MAX:  # a caller building a new statement per request
         _PREPARED.clear()
