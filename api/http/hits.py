@@ -673,11 +673,19 @@ def redis_generation_bump(settings: Settings) -> Callable[[str], None]:
     client = redis_client.client(settings.redis_url, settings.rate_limit_timeout_ms)
     failures = redis_client.failures()
     key = f"{settings.rate_limit_prefix}:generation"
+    # Called right after the commit, before the answer goes out (so that a reader on another host
+    # sees the change on the very next request): synchronous, so after a failure Redis is left
+    # alone for a pause, as the rate limits do, and a hung Redis costs one timeout a pause, not
+    # one a commit.
+    health = BudgetHealth()
 
     def bump(database: str) -> None:
+        if not health.available():
+            return
         try:
             client.incr(key)
         except failures as exc:
+            health.failed(exc)
             log.warning("generation counter in Redis not moved (%s: %s)", type(exc).__name__, exc)
 
     _bumpers[(settings.redis_url, settings.rate_limit_prefix)] = bump
