@@ -46,6 +46,21 @@ def _deadlines(raw: str | None) -> dict[str, str]:
     return result
 
 
+def _rate_limit(raw: str, name: str, *, one: bool) -> str:
+    """A rate limit as slowapi reads it (``120/minute``; ``;`` between several); the anonymous one
+    must be one limit: the hit layer and the stack charge anonymous callers that one directly."""
+    import limits
+
+    try:
+        parsed = limits.parse_many(raw)
+    except ValueError:
+        parsed = []
+    if not parsed or (one and len(parsed) != 1):
+        shape = "一个限额" if one else "一个或多个以;分隔的限额"
+        raise SystemExit(f"{name} 应为{shape}，如 120/minute；收到 {raw!r}")
+    return raw
+
+
 def _licence(raw: str) -> str:
     if raw not in LICENCES:
         known = "、".join(LICENCES)
@@ -153,8 +168,16 @@ class Settings:
                 env, "GONGSHI_PUBLICATION_WORKING_DAYS", cls.publication_working_days
             ),
             graphiql=(env.get("GONGSHI_GRAPHIQL", "1") not in {"0", "false", "no"}),
-            anonymous_rate_limit=env.get("GONGSHI_ANONYMOUS_RATE_LIMIT") or cls.anonymous_rate_limit,
-            token_rate_limit=env.get("GONGSHI_TOKEN_RATE_LIMIT") or cls.token_rate_limit,
+            anonymous_rate_limit=_rate_limit(
+                env.get("GONGSHI_ANONYMOUS_RATE_LIMIT") or cls.anonymous_rate_limit,
+                "GONGSHI_ANONYMOUS_RATE_LIMIT",
+                one=True,
+            ),
+            token_rate_limit=_rate_limit(
+                env.get("GONGSHI_TOKEN_RATE_LIMIT") or cls.token_rate_limit,
+                "GONGSHI_TOKEN_RATE_LIMIT",
+                one=False,
+            ),
             rate_limits_enabled=(env.get("GONGSHI_RATE_LIMITS", "1") not in {"0", "false", "no"}),
             redis_url=env.get("REDIS_URL") or None,
             trusted_proxies=tuple(

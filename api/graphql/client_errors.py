@@ -38,9 +38,17 @@ def _data_exception(exc: BaseException | None) -> bool:
     """A database refusal of a value (SQLSTATE class 22: text over a VARCHAR, a number overflow).
 
     The domain does not cap every field yet, so PostgreSQL's refusal is the caller's mistake;
-    asyncpg's error reaches us as a generic DBAPIError with the SQLSTATE on the driver's error.
+    asyncpg's error reaches us as a generic DBAPIError with the SQLSTATE on the driver's error,
+    or as asyncpg's own error from the statements sent to the driver directly (prefetch.py).
     """
     if not isinstance(exc, sa_exc.DBAPIError):
+        # asyncpg's PostgresError carries ``sqlstate``; its DataError (a value it cannot encode
+        # for a parameter, raised before sending) is a class 22 refusal too.
+        module = type(exc).__module__ if exc is not None else ""
+        if module.startswith("asyncpg"):
+            if type(exc).__name__ == "DataError":
+                return True
+            return str(getattr(exc, "sqlstate", "") or "").startswith("22")
         return False
     for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
         if str(getattr(candidate, "sqlstate", "") or "").startswith("22"):

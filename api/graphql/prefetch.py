@@ -247,8 +247,10 @@ async def asyncpg_rows(
     if mutex is None or start is None or driver is None or not hasattr(adapter, "_transaction"):
         return None
     # A connection set to an isolation level (a REPEATABLE READ export) wants every statement in
-    # its transaction, so one is begun for it whatever ``begin`` says.
-    begin = begin or getattr(adapter, "isolation_level", None) is not None
+    # its transaction, so one is begun for it whatever ``begin`` says. Back in the pool, such a
+    # connection is reset to the server's default, which the adapter then holds by name
+    # ("read_committed", PostgreSQL's default): that one needs no transaction for one statement.
+    begin = begin or getattr(adapter, "isolation_level", None) not in (None, "read_committed")
     async with mutex:
         if begin and getattr(adapter, "_transaction", None) is None:
             await start()

@@ -44,3 +44,18 @@ def test_every_domain_code_is_a_value_of_the_graphql_enum() -> None:
 def test_domain_enums_name_their_values() -> None:
     for enum in DOMAIN_CODES:
         assert all(member.name == member.value for member in enum), enum
+
+
+def test_a_value_the_database_refuses_is_the_callers_mistake_through_the_driver_too() -> None:
+    # Statements sent to asyncpg directly (api/graphql/prefetch.py) raise asyncpg's own errors,
+    # not SQLAlchemy's DBAPIError: a value PostgreSQL refuses (SQLSTATE class 22) or asyncpg
+    # cannot encode is still answered ARGUMENT_INVALID, not masked as a fault.
+    import asyncpg
+    from graphql import GraphQLError
+
+    from api.graphql.client_errors import refusal_code
+
+    for refusal in (asyncpg.exceptions.DataError("x"), asyncpg.exceptions.NumericValueOutOfRangeError("y")):
+        assert refusal_code(GraphQLError("x", original_error=refusal)) == "ARGUMENT_INVALID"
+    fault = asyncpg.exceptions.UniqueViolationError("z")
+    assert refusal_code(GraphQLError("x", original_error=fault)) is None

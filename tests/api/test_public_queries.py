@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date
 
 import httpx
@@ -157,6 +159,14 @@ async def test_results_pagination_is_stable_and_capped(
     assert "100" in body["errors"][0]["message"]
     body = await graphql(client, RESULTS, taskId=task, after="not-a-cursor")
     assert error_codes(body) == ["CURSOR_INVALID"]
+    # Cursors edited by hand: well-formed, but a value of the wrong type or out of the column's
+    # range; refused as such (the page statement goes to the driver, which would fail on them).
+    good = json.loads(base64.urlsafe_b64decode(after.encode()))
+    for values in ([good[0], "x"], [good[0], 2**40], ["x", good[1]], [None, good[1]], [good[0], True]):
+        edited = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+        for task_filter in ({"taskId": task}, {}):
+            body = await graphql(client, RESULTS, first=3, after=edited, **task_filter)
+            assert error_codes(body) == ["CURSOR_INVALID"], (values, body)
 
 
 async def test_bad_filters_get_clear_errors(client: httpx.AsyncClient) -> None:

@@ -112,3 +112,18 @@ async def test_workers_share_one_budget_in_redis(session: AsyncSession, engine: 
         connection = redis.Redis.from_url(REDIS_URL)
         for key in connection.scan_iter(f"*{prefix}*"):
             connection.delete(key)
+
+
+def test_the_anonymous_limit_is_one_limit_and_the_token_limit_may_be_several() -> None:
+    from api.settings import Settings
+
+    # The hit layer and the stack charge anonymous callers one limit directly: several would
+    # leave all but the first unenforced, so the setting refuses them at start-up, clearly.
+    assert Settings.from_env({}).anonymous_rate_limit == "120/minute"
+    for bad in ("10/second;500/hour", "many", ""):
+        env = {"GONGSHI_ANONYMOUS_RATE_LIMIT": bad} if bad else {"GONGSHI_TOKEN_RATE_LIMIT": "often"}
+        with pytest.raises(SystemExit, match="RATE_LIMIT 应为"):
+            Settings.from_env(env)
+    assert Settings.from_env({"GONGSHI_TOKEN_RATE_LIMIT": "10/second;500/hour"}).token_rate_limit == (
+        "10/second;500/hour"
+    )

@@ -55,6 +55,33 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         raise BadRequest("分页游标无效", code=Code.CURSOR_INVALID, field="after") from exc
 
 
+_INT_BOUNDS = {sa.SmallInteger: 2**15, sa.BigInteger: 2**63, sa.Integer: 2**31}
+
+
+def _fits(column_type: Any, value: Any) -> bool:
+    """Whether a cursor's value can be bound to a column of ``column_type`` (its Python type and,
+    for integers, the column's range): a cursor edited by hand must be refused here, as the page
+    statement goes to the driver directly and its errors would not be the caller's."""
+    if value is None:
+        return False
+    for kind, bound in _INT_BOUNDS.items():  # SmallInteger and BigInteger before Integer
+        if isinstance(column_type, kind):
+            return isinstance(value, int) and not isinstance(value, bool) and -bound <= value < bound
+    if isinstance(column_type, sa.Date) and not isinstance(column_type, sa.DateTime):
+        return isinstance(value, date)
+    if isinstance(column_type, sa.String):
+        return isinstance(value, str) and "\x00" not in value
+    return True
+
+
+def cursor_values(after: str, keys: list[SortKey]) -> list[Any]:
+    """The sort-key values of a cursor, each checked against its column's type."""
+    values = decode_cursor(after, len(keys))
+    if not all(_fits(k.column.type, v) for k, v in zip(keys, values, strict=True)):
+        raise BadRequest("分页游标无效", code=Code.CURSOR_INVALID, field="after")
+    return values
+
+
 def page_size(first: int | None) -> int:
     """``first`` checked against the cap."""
     if first is None:
@@ -120,7 +147,7 @@ async def paginate(
         counted = int(found[0][width]) if total is not None and found else None
         return page_of([make(*row[:width]) for row in found], keys, limit, after, counted)
     if after:
-        stmt = stmt.where(_after(keys, decode_cursor(after, len(keys))))
+        stmt = stmt.where(_after(keys, cursor_values(after, keys)))
     stmt = stmt.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
     if records:
         # Through Core: a page of ORM objects costs ~1 ms more (identity map, instance state)
@@ -158,7 +185,7 @@ def page_parameters(
 ) -> dict[str, Any]:
     """The values of a prepared_page statement's parameters: the caller's, the limit (one row
     more than the page, to know whether there is a next one) and the cursor's."""
-    values = decode_cursor(after, len(keys)) if after else []
+    values = cursor_values(after, keys) if after else []
     return {**params, LIMIT_PARAM: limit + 1, **{f"{AFTER_PARAM}{i}": v for i, v in enumerate(values)}}
 
 
