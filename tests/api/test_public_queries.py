@@ -161,6 +161,7 @@ async def test_results_pagination_is_stable_and_capped(
     assert error_codes(body) == ["CURSOR_INVALID"]
     # Cursors edited by hand: well-formed, but a value of the wrong type or out of the column's
     # range; refused as such (the page statement goes to the driver, which would fail on them).
+    assert after is not None
     good = json.loads(base64.urlsafe_b64decode(after.encode()))
     for values in ([good[0], "x"], [good[0], 2**40], ["x", good[1]], [None, good[1]], [good[0], True]):
         edited = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
