@@ -98,6 +98,8 @@ class Settings:
     public_max_age: int = 0
     # One JSON line per request on stderr from ``gongshi serve`` (logger gongshi.access).
     access_log: bool = True
+    # gongshi serve: plain hits of the hit layer answered in uvicorn's protocol (api/http/hit_protocol.py).
+    hit_protocol: bool = True
     # The GraphQL short path (api/graphql/execution.py); off only to measure it (bench/cache_bench.py).
     short_path: bool = True
     # Bytes of anonymous answers this process keeps (the public response cache); 0 turns it off.
@@ -186,6 +188,7 @@ class Settings:
             public_max_age=_int(env, "GONGSHI_PUBLIC_MAX_AGE", cls.public_max_age),
             short_path=(env.get("GONGSHI_SHORT_PATH", "1") not in {"0", "false", "no"}),
             access_log=(env.get("GONGSHI_ACCESS_LOG", "1") not in {"0", "false", "no"}),
+            hit_protocol=(env.get("GONGSHI_HIT_PROTOCOL", "1") not in {"0", "false", "no"}),
             response_cache_bytes=_int(env, "GONGSHI_RESPONSE_CACHE_BYTES", cls.response_cache_bytes),
             generation_recheck_ms=_int(env, "GONGSHI_GENERATION_RECHECK_MS", cls.generation_recheck_ms),
             rate_limit_timeout_ms=_int(env, "GONGSHI_RATE_LIMIT_TIMEOUT_MS", cls.rate_limit_timeout_ms),

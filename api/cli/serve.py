@@ -17,12 +17,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from uvicorn.config import LOGGING_CONFIG
 
     from api.app import create_app
+    from api.http.hit_protocol import protocol_for
     from api.http.log_writer import log_config
     from schema.migrate import upgrade_in_child
 
     upgrade_in_child(settings.database_url)  # once, before any worker starts
     host, port = args.host or settings.host, args.port or settings.port
     logging = log_config(LOGGING_CONFIG, access_log=settings.access_log)
+    # uvicorn's httptools protocol with the hit layer's plain hits answered in it (issue 13).
+    http = protocol_for() if settings.hit_protocol else "auto"
     if args.workers > 1:
         if not settings.redis_url:
             print(
@@ -39,10 +42,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             log_level="info",
             log_config=logging,
             access_log=False,  # uvicorn's own: ours (gongshi.access) has the request id and cost
+            http=http,
         )
         return 0
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level="info", log_config=logging, access_log=False
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=logging,
+        access_log=False,
+        http=http,
     )
     return 0
 

@@ -214,9 +214,12 @@ class Kept:
         "etag",
         "generation",
         "gzip_headers",
+        "gzip_lines",
         "gzipped",
         "headers",
+        "not_modified_lines",
         "plain_headers",
+        "plain_lines",
     )
 
     def __init__(
@@ -242,6 +245,10 @@ class Kept:
                 (b"content-encoding", b"gzip"),
                 (b"content-length", str(len(self.gzipped)).encode()),
             ]
+        # The same headers as lines of an HTTP answer, for the protocol's hits (answer_now).
+        self.plain_lines = _lines(self.plain_headers)
+        self.gzip_lines = _lines(self.gzip_headers)
+        self.not_modified_lines = _lines(headers)
         self.etag = etag
         self.cost = cost
         self.generation = generation
@@ -250,6 +257,12 @@ class Kept:
     @property
     def size(self) -> int:
         return len(self.body) + len(self.gzipped or b"") + 300
+
+
+def _lines(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """``headers`` as the lines of an HTTP/1.1 answer (names and values are the layer's own or the
+    stack's, already checked by the server when the stack's answer went out)."""
+    return b"".join(name + b": " + value + b"\r\n" for name, value in headers)
 
 
 def _etag_matches(header: bytes | None, etag: bytes) -> bool:
@@ -331,6 +344,7 @@ class CachedHits:
         self.metrics = metrics
         self.clock = clock
         self.cors_headers = cors_headers
+        self.cors_lines = _lines(cors_headers)
         self.max_body = min(settings.max_body_bytes, settings.max_anonymous_body_bytes)
         self.kept = KeptAnswers(settings.response_cache_bytes)
         self.max_entry = settings.response_cache_bytes // 8
@@ -352,24 +366,20 @@ class CachedHits:
             self.day_to = self.day_from + timedelta(days=1)
         return self.day
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.enabled:
-            await self.app(scope, receive, send)
-            return
+    def candidate(self, scope: Scope) -> _Request | None:
+        """What the layer reads of a request it may answer (an anonymous GET or JSON POST of
+        ``/graphql``, a GET of a public page, with no token and no session); None otherwise."""
+        if not self.enabled:
+            return None
         path, method = scope["path"], scope["method"]
-        graphql = path == "/graphql"
-        if graphql:
+        if path == "/graphql":
             if method != "GET" and method != "POST":
-                await self.app(scope, receive, send)
-                return
+                return None
         elif method != "GET" or not (path in PAGES or path.startswith(PAGE_PREFIXES)):
-            await self.app(scope, receive, send)
-            return
+            return None
         request = _Request(scope)
         if request.token or SESSION_COOKIE in request.cookie:
-            await self.app(scope, receive, send)
-            return
-        body = b""
+            return None
         if method == "POST":
             length = request.content_length
             if (
@@ -378,19 +388,81 @@ class CachedHits:
                 or not length.isdigit()
                 or int(length) > self.max_body
             ):
-                await self.app(scope, receive, send)
-                return
-            body, disconnected = await _read_body(receive)
-            if disconnected:
-                return
+                return None
+        return request
+
+    def key_of(self, scope: Scope, request: _Request, body: bytes) -> bytes:
+        """The kept answer's key: the body's hash (POST), the query string (GET of /graphql), or
+        the page's path, query string and 适老化 setting."""
+        if scope["method"] == "POST":
             key = b"P" + hashlib.blake2b(body, digest_size=20).digest()
-        elif graphql:
+        elif scope["path"] == "/graphql":
             key = b"G" + scope["query_string"]
         else:
             elder = b"1" if ELDER_COOKIE in request.cookie else b"0"
-            key = b"W" + elder + path.encode() + b"?" + scope["query_string"]
+            key = b"W" + elder + scope["path"].encode() + b"?" + scope["query_string"]
         if len(key) > 512:
             key = key[:1] + hashlib.blake2b(key, digest_size=20).digest()
+        return key
+
+    @property
+    def answers_in_protocol(self) -> bool:
+        """Whether :meth:`answer_now` can answer at all: the cache is on and nothing it needs for a
+        hit waits on a network store (with REDIS_URL the hit's checks run in a worker thread)."""
+        return self.enabled and self.generation.redis is None and not self.limiter.blocking
+
+    def answer_now(self, scope: Scope, request: _Request, body: bytes) -> tuple[int, bytes, bytes] | None:
+        """A hit answered without the event loop, for the HTTP protocol (api/http/hit_protocol.py):
+        its status, its header lines (without the server's own) and its body, everything else a hit
+        does done (the rate charge, the access line, the metrics). None when it is not a plain hit
+        (not kept, the generation to be read again, the budget spent, Redis): the request then goes
+        through the ASGI stack, this layer first, which does what it always does.
+
+        Side-effect free until it answers: :meth:`GenerationWatch.young` rather than ``fresh``
+        (whose recheck claim belongs to the request that will read the generation).
+        """
+        started = time.perf_counter()
+        kept = self.kept.get(self.key_of(scope, request, body))
+        watch = self.generation
+        if (
+            kept is None
+            or kept.day != self._today()
+            or not watch.young(kept.generation)
+            or watch.marks() != watch.seen
+        ):
+            return None
+        rate = self._charge(request, kept.cost)
+        if rate is None:
+            return None  # the budget is spent: the stack answers the 429
+        request_id = self._request_id(request)
+        if request.if_none_match is not None and _etag_matches(request.if_none_match, kept.etag):
+            status, body, lines = 304, b"", kept.not_modified_lines
+        elif request.accepts_gzip and kept.gzipped is not None:
+            status, body, lines = 200, kept.gzipped, kept.gzip_lines
+        else:
+            status, body, lines = 200, kept.body, kept.plain_lines
+        tail = [lines, *[name + b": " + value + b"\r\n" for name, value in rate]]
+        if request.origin:
+            tail.append(self.cors_lines)
+        tail.append(b"x-request-id: " + request_id + b"\r\n")
+        self._observe(scope, status, len(body), kept.cost, request_id, started)
+        return status, b"".join(tail), body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.enabled:
+            await self.app(scope, receive, send)
+            return
+        request = self.candidate(scope)
+        if request is None:
+            await self.app(scope, receive, send)
+            return
+        graphql = scope["path"] == "/graphql"
+        body = b""
+        if scope["method"] == "POST":
+            body, disconnected = await _read_body(receive)
+            if disconnected:
+                return
+        key = self.key_of(scope, request, body)
         started = time.perf_counter()
         day = self._today()
         watch = self.generation

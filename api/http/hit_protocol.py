@@ -1,0 +1,227 @@
+"""The hit layer's plain hits answered inside uvicorn's HTTP protocol, before ASGI (issue 13).
+
+A kept anonymous answer (api/http/hits.py) costs the hit layer ~0.011 ms of CPU, as much as a bare
+Starlette endpoint's own work; what made a hit slower than that endpoint was the server around it:
+the ASGI cycle and task uvicorn makes for every request and its writing of the headers a hit
+carries (ETag, Cache-Control, Vary, the rate fields, X-Request-ID) one by one in Python
+(BENCHMARKS.md, "The cached read"). :class:`HitProtocol` is uvicorn's httptools protocol with one
+step added: when a request's head and body are in, it asks the layer's :meth:`CachedHits.answer_now`
+and, for a plain hit, writes the answer to the socket itself, with the server's own ``server`` and
+``date`` headers, and no ASGI cycle. Everything else (a miss, a refusal, a generation to read
+again, Redis, a pipelined request, an upgrade, ``Expect: 100-continue``, a body of unknown length)
+goes the usual way through the whole application, this layer's ASGI half first.
+
+Built on uvicorn's internals (HttpToolsProtocol, its parser callbacks and ProxyHeadersMiddleware's
+trusted hosts), so only on the release they were read on: :func:`protocol_for` gives uvicorn's own
+protocol on any other release or without httptools, and the ASGI half answers the same hits then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import urllib.parse
+from typing import TYPE_CHECKING, Any, cast
+
+from schema.versions import tested
+
+if TYPE_CHECKING:
+    from api.http.hits import CachedHits
+
+UVICORN_SERIES = ("0.55",)  # the release whose internals this module uses (pinned in pyproject)
+
+
+def protocol_for() -> str:
+    """The ``http`` setting for ``uvicorn.run`` (an import path, as its workers import it):
+    :class:`HitProtocol` on the release it was written for with httptools installed, else
+    ``"auto"`` (uvicorn's own choice; the ASGI half of the layer answers the same hits)."""
+    if not tested("uvicorn", UVICORN_SERIES, purpose="hits answered in the HTTP protocol"):
+        return "auto"
+    try:
+        _hit_protocol()
+    except ImportError:  # no httptools: uvicorn's h11 protocol
+        return "auto"
+    return "api.http.hit_protocol:HitProtocol"
+
+
+def __getattr__(name: str) -> Any:
+    # ``HitProtocol`` is made on first use: importing this module must not need uvicorn's internals.
+    if name == "HitProtocol":
+        return _hit_protocol()
+    raise AttributeError(name)
+
+
+class _Answered:
+    """Stands for the cycle of a request answered here: complete, nothing to wake."""
+
+    response_complete = True
+    keep_alive = True
+    disconnected = False
+
+    class message_event:  # uvicorn calls ``cycle.message_event.set()``
+        @staticmethod
+        def set() -> None:
+            return None
+
+
+ANSWERED = _Answered()
+
+
+@functools.cache
+def _hit_protocol() -> type[asyncio.Protocol]:
+    import httptools
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+    class HitProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol; a plain hit of the hit layer is answered at the end of its
+        request (see the module docstring)."""
+
+        held: bytearray | None = None  # the body of a request kept back from ASGI until complete
+        candidate: Any = None  # what the hit layer read of the held request's head
+        closing = False  # shutdown came while a request was held
+
+        def on_headers_complete(self) -> None:
+            self.held = None
+            edge = _edge_of(self.app)
+            if (
+                edge is None
+                or self.pipeline
+                or (self.cycle is not None and not self.cycle.response_complete)
+                or self.expect_100_continue
+                or self.limit_concurrency is not None
+                or self.parser.should_upgrade()
+                or not self.parser.should_keep_alive()
+                or self.parser.get_http_version() != "1.1"
+            ):
+                super().on_headers_complete()
+                return
+            layer = edge[0]
+            scope = self.scope
+            scope["method"] = self.parser.get_method().decode("ascii")
+            parsed = httptools.parse_url(self.url)
+            path = parsed.path.decode("ascii")
+            if "%" in path:
+                path = urllib.parse.unquote(path)
+            scope["path"] = self.root_path + path
+            scope["raw_path"] = self.root_path.encode("ascii") + parsed.path
+            scope["query_string"] = parsed.query or b""
+            self.candidate = layer.candidate(scope)  # type: ignore[arg-type]
+            if self.candidate is None:
+                super().on_headers_complete()
+                return
+            # Kept back until the body is in (a POST's is at most the layer's cap, checked from
+            # its Content-Length): then answered here, or handed to ASGI whole.
+            self.held = bytearray()
+
+        def on_body(self, body: bytes) -> None:
+            if self.held is None:
+                super().on_body(body)
+                return
+            self.held += body
+            if len(self.held) > HOLD_BYTES:  # a GET with a body: not a hit, and not kept back
+                held, self.held = self.held, None
+                self._hand_on(held)
+
+        def on_message_complete(self) -> None:
+            held, self.held = self.held, None
+            if held is None:
+                super().on_message_complete()
+                return
+            if not self._answered(bytes(held)):
+                self._hand_on(held)
+                super().on_message_complete()
+
+        def _hand_on(self, held: bytearray) -> None:
+            """As if nothing had been kept back: the cycle and its ASGI task, the body so far."""
+            super().on_headers_complete()
+            self.cycle.body = held
+            if self.closing:
+                self.cycle.keep_alive = False
+
+        def _answered(self, body: bytes) -> bool:
+            edge = _edge_of(self.app)
+            if edge is None:
+                return False
+            layer, proxy = edge
+            request, scope = self.candidate, self.scope
+            if proxy is not None and request.client in proxy.trusted_hosts:
+                # The client ProxyHeadersMiddleware would give the request (the scheme it may
+                # also set plays no part in a hit), on a copy: a request handed on to ASGI still
+                # meets the middleware with the scope uvicorn made.
+                forwarded = [value for name, value in self.headers if name == b"x-forwarded-for"]
+                if forwarded:
+                    host, port = proxy.trusted_hosts.get_trusted_client_address(
+                        b", ".join(forwarded).decode("latin1")
+                    )
+                    if host:
+                        request.client = host
+                        scope = {**scope, "client": (host, port)}
+            answer = layer.answer_now(scope, request, body)  # type: ignore[arg-type]
+            if answer is None:
+                return False
+            status, lines, content = answer
+            head = [STATUS_LINE[status]]
+            for name, value in self.server_state.default_headers:
+                head += [name, b": ", value, b"\r\n"]
+            head.append(lines)
+            if self.closing:
+                head.append(b"connection: close\r\n")
+            head += [b"\r\n", content]
+            self.transport.write(b"".join(head))
+            self.cycle = ANSWERED  # type: ignore[assignment]
+            if self.closing:
+                self.transport.close()
+            self.on_response_complete()
+            return True
+
+        def shutdown(self) -> None:
+            if self.held is not None:
+                self.closing = True  # answered (or handed on) first, then the connection closes
+                return
+            super().shutdown()
+
+    return HitProtocol
+
+
+HOLD_BYTES = 1 << 20  # a body kept back is a hit's POST (capped by the layer far below this)
+
+
+def _edge_of(app: Any) -> tuple[CachedHits, Any] | None:
+    """The hit layer of the application uvicorn serves and uvicorn's ProxyHeadersMiddleware around
+    it (or None), when the layer can answer in the protocol; None otherwise, and before the
+    application's first call (its lifespan) builds the layer."""
+    found: Any = getattr(app, "_gongshi_edge", _UNSEEN)
+    if found is _UNSEEN:
+        found = _find_edge(app)
+        if found is _UNSEEN:
+            return None  # not built yet: looked for again
+        with contextlib.suppress(AttributeError):  # an application that takes no attributes
+            app._gongshi_edge = found
+    if found is None or not found[0].answers_in_protocol:
+        return None
+    return cast("tuple[CachedHits, Any]", found)
+
+
+def _find_edge(app: Any) -> Any:
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from api.http.hits import CachedHits
+
+    proxy = None
+    inner = app
+    for _ in range(8):
+        if isinstance(inner, ProxyHeadersMiddleware):
+            proxy = inner
+        stack = getattr(inner, "middleware_stack", _UNSEEN)
+        if stack is None:
+            return _UNSEEN  # a Starlette application not called yet
+        if stack is not _UNSEEN:
+            return (stack, proxy) if isinstance(stack, CachedHits) else None
+        inner = getattr(inner, "app", None)
+        if inner is None:
+            return None
+    return None
+
+
+_UNSEEN = object()
