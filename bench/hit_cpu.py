@@ -11,6 +11,11 @@ Starlette app answering the same bytes (bench/read_baseline.py). The access log 
 per request is not here (bench/cache_bench.py measures that side by side), except with
 ``--uvicorn-send``: each answer then also goes through uvicorn's own ``send``, which writes the
 status line and loops over every header in Python, as ``gongshi serve`` does.
+``--protocol``: both applications behind uvicorn's own HTTP protocol as ``gongshi serve`` runs
+them, fed the raw request bytes over a transport that keeps the answer's length (no socket, no
+client): ours with api/http/hit_protocol.py (a hit answered before ASGI), the bare app with
+uvicorn's httptools protocol (a request-response cycle and an ASGI task per request), so the
+figures are the whole server's work per request but the socket's.
 ``--redis-url``: the rate budgets and the generation counter in Redis (``REDIS_URL``).
 ``--revision``: measure that git revision's code (exported with ``git archive``) instead of the
 worktree's. The demo data is loaded into a temporary SQLite database first.
@@ -45,8 +50,10 @@ class _Transport:
     def is_closing(self) -> bool:
         return False
 
+    def close(self) -> None: ...
+
     def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 50000)}.get(name, default)
 
     def pause_reading(self) -> None: ...
 
@@ -122,6 +129,80 @@ async def cpu_per_call(app: Any, body: bytes, requests: int, uvicorn_send: bool)
     return (time.process_time() - started) / requests * 1e6
 
 
+def _served(app: Any, http: str) -> tuple[Any, _Transport]:
+    """``app`` behind uvicorn's protocol ``http`` (an import path), connected to a _Transport."""
+    import uvicorn
+    from uvicorn.server import ServerState
+
+    config = uvicorn.Config(app, http=http, access_log=False, log_config=None, lifespan="off")
+    config.load()
+    protocol = config.http_protocol_class(  # type: ignore[call-arg]
+        config=config, server_state=ServerState(), app_state={}, _loop=asyncio.get_running_loop()
+    )
+    transport = _Transport()
+    protocol.connection_made(transport)  # type: ignore[arg-type]
+    return protocol, transport
+
+
+def _raw_post(body: bytes) -> bytes:
+    head = (
+        b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body)
+    )
+    return head + body
+
+
+async def served_once(protocol: Any, transport: _Transport, raw: bytes) -> int:
+    """One request fed to ``protocol``; the bytes of its answer once written (the loop runs the
+    ASGI task of a request that has one)."""
+    before = transport.written
+    protocol.data_received(raw)
+    while transport.written == before or protocol.tasks:  # noqa: ASYNC110 - lets the task run
+        await asyncio.sleep(0)
+    return transport.written - before
+
+
+async def cpu_per_served(protocol: Any, transport: _Transport, raw: bytes, requests: int) -> float:
+    """Process CPU (every thread) per request through the protocol, in microseconds."""
+    started = time.process_time()
+    for _ in range(requests):
+        await served_once(protocol, transport, raw)
+    return (time.process_time() - started) / requests * 1e6
+
+
+async def run_protocol(args: argparse.Namespace, log_file: Path) -> None:
+    from read_api import README_QUERIES, graphql_body
+    from read_baseline import make_app
+
+    from api.app import create_app
+    from api.http.log_writer import log_config
+
+    config = log_config({"version": 1, "disable_existing_loggers": False}, access_log=True)
+    config["handlers"]["gongshi_access"]["stream"] = log_file.open("w")
+    logging.config.dictConfig(config)
+
+    body = graphql_body(README_QUERIES[0])
+    raw = _raw_post(body)
+    ours, our_transport = _served(create_app(), "api.http.hit_protocol:HitProtocol")
+    first = await served_once(ours, our_transport, raw)
+    hit = await served_once(ours, our_transport, raw)
+    answer = (await call(create_app(), body))[1]["body"]
+    bare, bare_transport = _served(make_app(answer), "httptools")
+    plain = await served_once(bare, bare_transport, raw)
+    print(
+        f"# hit_cpu --protocol {time.strftime('%Y-%m-%dT%H:%M', time.gmtime())} load {os.getloadavg()[0]:.1f}"
+    )
+    print(f"# answer bytes with head: miss {first}, hit {hit}, bare {plain}")
+    print("| round | hit us | bare us | hit / bare |")
+    print("|---|---|---|---|")
+    for number in range(args.rounds):
+        hits = await cpu_per_served(ours, our_transport, raw, args.requests)
+        bares = await cpu_per_served(bare, bare_transport, raw, args.requests)
+        print(f"| {number + 1} | {hits:.1f} | {bares:.1f} | {hits / bares:.2f} |")
+    logged = log_file.read_text().count('"hit":true')  # noqa: ASYNC240 - after the measurement
+    print(f"# access lines of hits written: {logged}")
+
+
 async def run(args: argparse.Namespace, log_file: Path) -> None:
     from read_api import README_QUERIES, graphql_body
     from read_baseline import make_app
@@ -161,6 +242,11 @@ def main() -> None:
     parser.add_argument("--redis-url")
     parser.add_argument("--revision", help="a git revision to measure instead of the worktree")
     parser.add_argument(
+        "--protocol",
+        action="store_true",
+        help="both applications behind uvicorn's HTTP protocol, fed raw requests (hit_protocol.py)",
+    )
+    parser.add_argument(
         "--uvicorn-send",
         action="store_true",
         help="send each answer through uvicorn's own response writing (status line, headers)",
@@ -193,7 +279,8 @@ def main() -> None:
             capture_output=True,
         )
         sys.path[:0] = [str(ROOT / "bench"), str(tree)]
-        asyncio.run(run(args, work / "access.log"))
+        log_file = work / "access.log"
+        asyncio.run(run_protocol(args, log_file) if args.protocol else run(args, log_file))
 
 
 if __name__ == "__main__":

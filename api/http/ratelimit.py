@@ -218,8 +218,9 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
     options: Any = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     # The budget store's failures (fail open): none to catch with the in-process store.
     store_failures = redis_client.failures()[:1] if settings.redis_url else redis_client.NO_FAILURES
+    trusted = frozenset(settings.trusted_proxies)
     limiter = Limiter(
-        key_func=_key_func(frozenset(settings.trusted_proxies)),
+        key_func=_key_func(trusted),
         storage_uri=settings.redis_url or "gongshi-memory://",
         # A hung Redis must not hold the event loop: the synchronous client gives up quickly.
         storage_options=options if settings.redis_url else {},
@@ -232,7 +233,6 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
         return settings.token_rate_limit if key.startswith("token:") else settings.anonymous_rate_limit
 
     numbers = itertools.count(1)
-    trusted = frozenset(settings.trusted_proxies)
     inject_headers = tested("slowapi", SLOWAPI_SERIES, purpose="X-RateLimit-* headers on a 429")
 
     def standard_headers(request: Request, response: Response) -> None:
@@ -414,4 +414,4 @@ def rate_limiter(settings: Settings, health: BudgetHealth | None = None) -> Rate
             ],
         )
 
-    return RateLimiter(wrap, charge, frozenset(settings.trusted_proxies), blocking=bool(settings.redis_url))
+    return RateLimiter(wrap, charge, trusted, blocking=bool(settings.redis_url))
