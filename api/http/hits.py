@@ -235,7 +235,8 @@ class Kept:
         # (4 KB at least, whatever the length), so a kept 300-byte answer held 4 KB; measured,
         # ~3 MB of a fuzz worker's memory for 0.2 MB of kept answers (BENCHMARKS.md, issue 13).
         self.body = bytes(memoryview(body))
-        self.gzipped = gzip.compress(body, 6) if len(body) >= GZIP_MIN else None
+        # mtime 0: the same answer gzips to the same bytes in every worker and at every moment.
+        self.gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN else None
         self.headers = headers
         self.plain_headers = [*headers, (b"content-length", str(len(body)).encode())]
         self.gzip_headers = self.plain_headers
@@ -666,7 +667,7 @@ class CachedHits:
         # Not an answer to keep (a refusal, an error, a mutation): sent as the stack made it,
         # compressed as the GZip middleware would have.
         if request.accepts_gzip and len(answer) >= GZIP_MIN and b"content-encoding" not in names:
-            answer = gzip.compress(answer, 6)
+            answer = gzip.compress(answer, 6, mtime=0)
             headers = [(n, v) for n, v in headers if n.lower() != b"content-length"]
             headers += [(b"content-encoding", b"gzip"), (b"content-length", str(len(answer)).encode())]
             if b"vary" not in names:
