@@ -81,11 +81,20 @@ def _hit_protocol() -> type[asyncio.Protocol]:
         candidate: Any = None  # what the hit layer read of the held request's head
         closing = False  # shutdown came while a request was held
 
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            # A hit answered earlier in the same read armed the keep-alive timer (uvicorn arms it
+            # when a response completes); it is for an idle connection, and this one is not.
+            self._unset_keepalive_if_required()
+
         def on_headers_complete(self) -> None:
             self.held = None
             edge = _edge_of(self.app)
             if (
                 edge is None
+                # The client is not reading: the application's cycle waits for it (uvicorn's
+                # write flow control) and the requests behind wait their turn, reading paused.
+                or self.flow.write_paused
                 or self.pipeline
                 or (self.cycle is not None and not self.cycle.response_complete)
                 or self.expect_100_continue
@@ -141,7 +150,7 @@ def _hit_protocol() -> type[asyncio.Protocol]:
 
         def _answered(self, body: bytes) -> bool:
             edge = _edge_of(self.app)
-            if edge is None:
+            if edge is None or self.flow.write_paused:
                 return False
             layer, proxy = edge
             request, scope = self.candidate, self.scope
