@@ -128,7 +128,9 @@ def _hit_protocol() -> type[asyncio.Protocol]:
                 super().on_body(body)
                 return
             self.held += body
-            if len(self.held) > HOLD_BYTES:  # a GET with a body: not a hit, and not kept back
+            # A GET with a body: its key is its head's, so the layer answers it through ASGI at
+            # once, its body dropped as it comes, rather than kept back here until complete.
+            if self.scope["method"] != "POST" or len(self.held) > HOLD_BYTES:
                 held, self.held = self.held, None
                 self._hand_on(held)
 
@@ -193,7 +195,7 @@ def _hit_protocol() -> type[asyncio.Protocol]:
     return HitProtocol
 
 
-HOLD_BYTES = 1 << 20  # a body kept back is a hit's POST (capped by the layer far below this)
+HOLD_BYTES = 1 << 20  # a body kept back is a hit's POST (its Content-Length capped by the layer)
 
 
 def _edge_of(app: Any) -> tuple[CachedHits, Any] | None:
