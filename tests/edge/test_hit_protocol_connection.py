@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
+from schema.base import utcnow
 from schema.db import make_engine
 from tests.edge.test_hit_protocol import PROTOCOL, QUERY, Counted, exchange, request
 from tests.edge.test_hits import database, publish  # noqa: F401 (fixture)
@@ -28,12 +30,12 @@ from tests.edge.test_hits import database, publish  # noqa: F401 (fixture)
 
 @contextlib.asynccontextmanager
 async def served(
-    url: str, http: str, *, keep_alive: int = 5, **settings: Any
+    url: str, http: str, *, keep_alive: int = 5, clock: Callable[[], datetime] = utcnow, **settings: Any
 ) -> AsyncIterator[tuple[int, Counted, uvicorn.Server]]:
-    """As ``tests.edge.test_hit_protocol.server``, with the keep-alive timeout given and the
-    server itself (its connections) yielded too."""
+    """As ``tests.edge.test_hit_protocol.server``, with the keep-alive timeout and the clock
+    given and the server itself (its connections) yielded too."""
     engine = make_engine(url)
-    app = Counted(create_app(Settings(database_url=url, **settings), engine=engine))
+    app = Counted(create_app(Settings(database_url=url, **settings), engine=engine, clock=clock))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
@@ -140,3 +142,36 @@ async def test_a_get_hit_with_a_body_is_answered_without_waiting_for_its_body(
         (hit,) = await exchange(port, announced + b"x" * 1000)  # the rest never comes
         assert hit[0] == 200 and hit[2] == page[2] and dict(hit[1])[b"etag"] == dict(page[1])[b"etag"]
         assert app.calls == 2  # through the application, whose hit layer answers it at once
+
+
+@pytest.mark.parametrize("http", [PROTOCOL, "httptools"])
+async def test_a_failure_in_the_hit_step_is_the_servers_500_not_the_clients_400(
+    database: str,  # noqa: F811
+    http: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An exception in a parser callback becomes httptools' callback error, which uvicorn answers
+    as "400 Invalid HTTP request received." with one warning line and the exception dropped: a
+    fault of the server's blamed on the client, its cause never logged. The hit step hands such a
+    request to the application instead, where it fails as it does through ASGI (a 500, logged)."""
+    await publish(database, "姚安县甲商行")
+    broken = False
+
+    def clock() -> datetime:  # the layer reads the day in China from it for every hit
+        if broken:
+            raise RuntimeError("the clock failed")
+        return utcnow()
+
+    async with served(database, http, clock=clock) as (port, app, _):
+        (first,) = await exchange(port, request("POST", "/graphql", QUERY))
+        assert first[0] == 200 and app.calls == 1
+        broken = True
+        (failed,) = await exchange(port, request("POST", "/graphql", QUERY))
+        broken = False
+        (again,) = await exchange(port, request("POST", "/graphql", QUERY))
+    assert failed[0] == 500 and failed[2] == b"Internal Server Error"
+    assert again[0] == 200 and again[2] == first[2]
+    assert app.calls == (2 if http == PROTOCOL else 3)
+    causes = [r.exc_info[1] for r in caplog.records if r.exc_info and r.exc_info[1] is not None]
+    assert any(isinstance(cause, RuntimeError) and str(cause) == "the clock failed" for cause in causes)
+    assert not [r for r in caplog.records if "Invalid HTTP request" in r.getMessage()]
