@@ -21,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
+import logging
 import urllib.parse
 from typing import TYPE_CHECKING, Any, cast
 
@@ -115,7 +117,11 @@ def _hit_protocol() -> type[asyncio.Protocol]:
             scope["path"] = self.root_path + path
             scope["raw_path"] = self.root_path.encode("ascii") + parsed.path
             scope["query_string"] = parsed.query or b""
-            self.candidate = layer.candidate(scope)  # type: ignore[arg-type]
+            try:
+                self.candidate = layer.candidate(scope)  # type: ignore[arg-type]
+            except Exception:
+                _failed()
+                self.candidate = None
             if self.candidate is None:
                 super().on_headers_complete()
                 return
@@ -151,24 +157,15 @@ def _hit_protocol() -> type[asyncio.Protocol]:
                 self.cycle.keep_alive = False
 
         def _answered(self, body: bytes) -> bool:
-            edge = _edge_of(self.app)
-            if edge is None or self.flow.write_paused:
+            # An exception here would leave the parser as httptools' callback error, which uvicorn
+            # answers "400 Invalid HTTP request received." and drops: the server's fault blamed on
+            # the client, its cause never logged. Nothing is written before answer_now returns, so
+            # a failure hands the request to the application, where it fails as through ASGI.
+            try:
+                answer = self._answer_now(body)
+            except Exception:
+                _failed()
                 return False
-            layer, proxy = edge
-            request, scope = self.candidate, self.scope
-            if proxy is not None and request.client in proxy.trusted_hosts:
-                # The client ProxyHeadersMiddleware would give the request (the scheme it may
-                # also set plays no part in a hit), on a copy: a request handed on to ASGI still
-                # meets the middleware with the scope uvicorn made.
-                forwarded = [value for name, value in self.headers if name == b"x-forwarded-for"]
-                if forwarded:
-                    host, port = proxy.trusted_hosts.get_trusted_client_address(
-                        b", ".join(forwarded).decode("latin1")
-                    )
-                    if host:
-                        request.client = host
-                        scope = {**scope, "client": (host, port)}
-            answer = layer.answer_now(scope, request, body)  # type: ignore[arg-type]
             if answer is None:
                 return False
             status, lines, content = answer
@@ -186,6 +183,26 @@ def _hit_protocol() -> type[asyncio.Protocol]:
             self.on_response_complete()
             return True
 
+        def _answer_now(self, body: bytes) -> tuple[int, bytes, bytes] | None:
+            edge = _edge_of(self.app)
+            if edge is None or self.flow.write_paused:
+                return None
+            layer, proxy = edge
+            request, scope = self.candidate, self.scope
+            if proxy is not None and request.client in proxy.trusted_hosts:
+                # The client ProxyHeadersMiddleware would give the request (the scheme it may
+                # also set plays no part in a hit), on a copy: a request handed on to ASGI still
+                # meets the middleware with the scope uvicorn made.
+                forwarded = [value for name, value in self.headers if name == b"x-forwarded-for"]
+                if forwarded:
+                    host, port = proxy.trusted_hosts.get_trusted_client_address(
+                        b", ".join(forwarded).decode("latin1")
+                    )
+                    if host:
+                        request.client = host
+                        scope = {**scope, "client": (host, port)}
+            return layer.answer_now(scope, request, body)  # type: ignore[arg-type]
+
         def shutdown(self) -> None:
             if self.held is not None:
                 self.closing = True  # answered (or handed on) first, then the connection closes
@@ -193,6 +210,19 @@ def _hit_protocol() -> type[asyncio.Protocol]:
             super().shutdown()
 
     return HitProtocol
+
+
+log = logging.getLogger("gongshi.hits")
+_failures = itertools.count()
+
+
+def _failed() -> None:
+    """A failure of the hit step (the request then goes to the application): its traceback the
+    first time, a line at DEBUG after (the application's own failure, if shared, logs each)."""
+    if next(_failures) == 0:
+        log.exception("a hit in the HTTP protocol failed; such requests go to the application")
+    else:
+        log.debug("a hit in the HTTP protocol failed", exc_info=True)
 
 
 HOLD_BYTES = 1 << 20  # a body kept back is a hit's POST (its Content-Length capped by the layer)
