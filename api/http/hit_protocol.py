@@ -21,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
+import logging
 import urllib.parse
 from typing import TYPE_CHECKING, Any, cast
 
@@ -81,11 +83,20 @@ def _hit_protocol() -> type[asyncio.Protocol]:
         candidate: Any = None  # what the hit layer read of the held request's head
         closing = False  # shutdown came while a request was held
 
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            # A hit answered earlier in the same read armed the keep-alive timer (uvicorn arms it
+            # when a response completes); it is for an idle connection, and this one is not.
+            self._unset_keepalive_if_required()
+
         def on_headers_complete(self) -> None:
             self.held = None
             edge = _edge_of(self.app)
             if (
                 edge is None
+                # The client is not reading: the application's cycle waits for it (uvicorn's
+                # write flow control) and the requests behind wait their turn, reading paused.
+                or self.flow.write_paused
                 or self.pipeline
                 or (self.cycle is not None and not self.cycle.response_complete)
                 or self.expect_100_continue
@@ -106,7 +117,11 @@ def _hit_protocol() -> type[asyncio.Protocol]:
             scope["path"] = self.root_path + path
             scope["raw_path"] = self.root_path.encode("ascii") + parsed.path
             scope["query_string"] = parsed.query or b""
-            self.candidate = layer.candidate(scope)  # type: ignore[arg-type]
+            try:
+                self.candidate = layer.candidate(scope)  # type: ignore[arg-type]
+            except Exception:
+                _failed()
+                self.candidate = None
             if self.candidate is None:
                 super().on_headers_complete()
                 return
@@ -119,7 +134,9 @@ def _hit_protocol() -> type[asyncio.Protocol]:
                 super().on_body(body)
                 return
             self.held += body
-            if len(self.held) > HOLD_BYTES:  # a GET with a body: not a hit, and not kept back
+            # A GET with a body: its key is its head's, so the layer answers it through ASGI at
+            # once, its body dropped as it comes, rather than kept back here until complete.
+            if self.scope["method"] != "POST" or len(self.held) > HOLD_BYTES:
                 held, self.held = self.held, None
                 self._hand_on(held)
 
@@ -140,24 +157,15 @@ def _hit_protocol() -> type[asyncio.Protocol]:
                 self.cycle.keep_alive = False
 
         def _answered(self, body: bytes) -> bool:
-            edge = _edge_of(self.app)
-            if edge is None:
+            # An exception here would leave the parser as httptools' callback error, which uvicorn
+            # answers "400 Invalid HTTP request received." and drops: the server's fault blamed on
+            # the client, its cause never logged. Nothing is written before answer_now returns, so
+            # a failure hands the request to the application, where it fails as through ASGI.
+            try:
+                answer = self._answer_now(body)
+            except Exception:
+                _failed()
                 return False
-            layer, proxy = edge
-            request, scope = self.candidate, self.scope
-            if proxy is not None and request.client in proxy.trusted_hosts:
-                # The client ProxyHeadersMiddleware would give the request (the scheme it may
-                # also set plays no part in a hit), on a copy: a request handed on to ASGI still
-                # meets the middleware with the scope uvicorn made.
-                forwarded = [value for name, value in self.headers if name == b"x-forwarded-for"]
-                if forwarded:
-                    host, port = proxy.trusted_hosts.get_trusted_client_address(
-                        b", ".join(forwarded).decode("latin1")
-                    )
-                    if host:
-                        request.client = host
-                        scope = {**scope, "client": (host, port)}
-            answer = layer.answer_now(scope, request, body)  # type: ignore[arg-type]
             if answer is None:
                 return False
             status, lines, content = answer
@@ -175,6 +183,26 @@ def _hit_protocol() -> type[asyncio.Protocol]:
             self.on_response_complete()
             return True
 
+        def _answer_now(self, body: bytes) -> tuple[int, bytes, bytes] | None:
+            edge = _edge_of(self.app)
+            if edge is None or self.flow.write_paused:
+                return None
+            layer, proxy = edge
+            request, scope = self.candidate, self.scope
+            if proxy is not None and request.client in proxy.trusted_hosts:
+                # The client ProxyHeadersMiddleware would give the request (the scheme it may
+                # also set plays no part in a hit), on a copy: a request handed on to ASGI still
+                # meets the middleware with the scope uvicorn made.
+                forwarded = [value for name, value in self.headers if name == b"x-forwarded-for"]
+                if forwarded:
+                    host, port = proxy.trusted_hosts.get_trusted_client_address(
+                        b", ".join(forwarded).decode("latin1")
+                    )
+                    if host:
+                        request.client = host
+                        scope = {**scope, "client": (host, port)}
+            return layer.answer_now(scope, request, body)  # type: ignore[arg-type]
+
         def shutdown(self) -> None:
             if self.held is not None:
                 self.closing = True  # answered (or handed on) first, then the connection closes
@@ -184,7 +212,20 @@ def _hit_protocol() -> type[asyncio.Protocol]:
     return HitProtocol
 
 
-HOLD_BYTES = 1 << 20  # a body kept back is a hit's POST (capped by the layer far below this)
+log = logging.getLogger("gongshi.hits")
+_failures = itertools.count()
+
+
+def _failed() -> None:
+    """A failure of the hit step (the request then goes to the application): its traceback the
+    first time, a line at DEBUG after (the application's own failure, if shared, logs each)."""
+    if next(_failures) == 0:
+        log.exception("a hit in the HTTP protocol failed; such requests go to the application")
+    else:
+        log.debug("a hit in the HTTP protocol failed", exc_info=True)
+
+
+HOLD_BYTES = 1 << 20  # a body kept back is a hit's POST (its Content-Length capped by the layer)
 
 
 def _edge_of(app: Any) -> tuple[CachedHits, Any] | None:

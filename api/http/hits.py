@@ -36,6 +36,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import redis_client
@@ -58,7 +59,7 @@ PAGES = frozenset(
 )
 PAGE_PREFIXES = ("/entities/", "/results/", "/tasks/")
 SESSION_COOKIE = b"gongshi_session="
-ELDER_COOKIE = b"gongshi_elder=1"
+ELDER_COOKIE = "gongshi_elder"
 GZIP_MIN = 1024  # as the GZip middleware below: smaller answers are sent as they are
 # Response headers that belong to one request, not to the answer kept.
 PER_REQUEST = frozenset(
@@ -235,7 +236,7 @@ class Kept:
         # (4 KB at least, whatever the length), so a kept 300-byte answer held 4 KB; measured,
         # ~3 MB of a fuzz worker's memory for 0.2 MB of kept answers (BENCHMARKS.md, issue 13).
         self.body = bytes(memoryview(body))
-        # mtime 0: the same answer gzips to the same bytes in every worker and at every moment.
+        # mtime 0: the same bytes in every worker and every second, as one strong ETag promises.
         self.gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN else None
         self.headers = headers
         self.plain_headers = [*headers, (b"content-length", str(len(body)).encode())]
@@ -400,7 +401,10 @@ class CachedHits:
         elif scope["path"] == "/graphql":
             key = b"G" + scope["query_string"]
         else:
-            elder = b"1" if ELDER_COOKIE in request.cookie else b"0"
+            # Read as the website reads it (Starlette's parser, web/site.py), not as bytes: a
+            # spelling one reads and the other does not put one setting's page under the other's key.
+            cookies = cookie_parser(request.cookie.decode("latin-1")) if request.cookie else {}
+            elder = b"1" if cookies.get(ELDER_COOKIE) == "1" else b"0"
             key = b"W" + elder + scope["path"].encode() + b"?" + scope["query_string"]
         if len(key) > 512:
             key = key[:1] + hashlib.blake2b(key, digest_size=20).digest()
