@@ -91,6 +91,10 @@ def _hit_protocol() -> type[asyncio.Protocol]:
 
         def on_headers_complete(self) -> None:
             self.held = None
+            if self.cycle is ANSWERED and self.transport.is_closing():
+                # Read in the same bytes as a hit answered on a shutdown, which closed the
+                # connection: uvicorn starts nothing more on a closing connection either.
+                return
             edge = _edge_of(self.app)
             if (
                 edge is None

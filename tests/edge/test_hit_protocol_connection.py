@@ -175,3 +175,35 @@ async def test_a_failure_in_the_hit_step_is_the_servers_500_not_the_clients_400(
     causes = [r.exc_info[1] for r in caplog.records if r.exc_info and r.exc_info[1] is not None]
     assert any(isinstance(cause, RuntimeError) and str(cause) == "the clock failed" for cause in causes)
     assert not [r for r in caplog.records if "Invalid HTTP request" in r.getMessage()]
+
+
+async def test_on_shutdown_a_held_hit_is_answered_and_nothing_behind_it_is_started(
+    database: str,  # noqa: F811
+) -> None:
+    """A shutdown while a hit's body is still coming: the hit is answered with ``connection:
+    close`` and the connection closes; a request written behind it in the same bytes is not
+    started (uvicorn starts nothing on a closing connection either)."""
+    await publish(database, "姚安县甲商行")
+    async with served(database, PROTOCOL, generation_recheck_ms=60_000) as (port, app, server):
+        (first,) = await exchange(port, request("POST", "/graphql", QUERY))
+        assert app.calls == 1
+        head, body = request("POST", "/graphql", QUERY).split(b"\r\n\r\n", 1)
+        behind = request("POST", "/graphql", OTHER, {"Authorization": "Bearer nothing-valid"})
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(head + b"\r\n\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.2)  # the head is in: the request is held for its body
+            for connection in list(server.server_state.connections):
+                connection.shutdown()
+            writer.write(body + behind)
+            await writer.drain()
+            status_line = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            assert status_line.startswith(b"HTTP/1.1 200 ") and b"connection: close\r\n" in status_line
+            length = int(status_line.split(b"content-length: ")[1].split(b"\r\n")[0])
+            assert await reader.readexactly(length) == first[2]
+            assert await asyncio.wait_for(reader.read(), 10) == b""  # closed, nothing more
+        finally:
+            writer.close()
+        await asyncio.sleep(0.2)
+        assert app.calls == 1  # the request behind the hit never reached the application
