@@ -394,6 +394,55 @@ async def test_a_rebuild_cuts_the_index_into_windows_read_newest_first(
     assert [row[0] for row in newest][: len(published)] == published
 
 
+async def _window_indexes(session: AsyncSession) -> dict[str, str]:
+    """Every GIN window index in the database (any table), by name: its predicate."""
+    rows = await session.execute(
+        sa.text(
+            "SELECT indexname, tablename, indexdef FROM pg_indexes "
+            "WHERE indexname LIKE 'ix\\_search\\_documents\\_tokens%'"
+        )
+    )
+    gin = "USING gin (search_token_set(token_ids, common_bits))"
+    return {name: f"{table}:{definition.split(gin)[1]}" for name, table, definition in rows}
+
+
+async def test_a_rebuild_into_fewer_windows_drops_the_old_ones_and_still_finds_everything(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _two_places(session)
+    monkeypatch.setattr(postgres, "WINDOW", 3)
+    await rebuild_database(session)
+    assert len(await _window_indexes(session)) == 3
+    # Wider windows: ten documents, five a window, so two windows where there were three.
+    monkeypatch.setattr(postgres, "WINDOW", 5)
+    await rebuild_database(session)
+    documents = await _tokens_by_document(session)
+    versions = [version_id for version_id, _, _ in documents]
+    start = versions[4]
+    # Only the new window's start is recorded: a search reads the ranges search_windows holds.
+    assert list(await session.scalars(sa.text("SELECT lower FROM search_windows"))) == [start]
+    # The third window's index is gone with the old table; the two left cover every version.
+    assert await _window_indexes(session) == {
+        "ix_search_documents_tokens": f"search_documents: WHERE (version_id >= {start})",
+        "ix_search_documents_tokens_1": f"search_documents: WHERE (version_id < {start})",
+    }
+    looked_up = await postgres.look_up(await session.connection(), {"有限"})
+    assert looked_up.windows == (start,)
+    # Every plan reads both windows and finds every match, newest first (the oracle: each
+    # document's tokens read back through the dictionary).
+    everything = [result_id for _, result_id, _ in documents]
+    with_xinda = [result_id for _, result_id, tokens in documents if {"鑫达"} <= tokens]
+    assert len(everything) == 10 and 0 < len(with_xinda) < 10
+    for chosen, walk_from in _PLANS.items():
+        monkeypatch.setattr(postgres, "WALK_FROM", walk_from)
+        connection = await session.connection()
+        found = await postgres.newest_matches(connection, ("有限",), "d.result_id", "", {}, 20)
+        assert [row[0] for row in found] == everything, chosen
+        found = await postgres.newest_matches(connection, ("鑫达",), "d.result_id", "", {}, 20)
+        assert [row[0] for row in found] == with_xinda, chosen
+        assert await _ranked_ids(session, "鑫达") == sorted(with_xinda, reverse=True), chosen
+
+
 async def test_a_rebuild_of_nothing_leaves_empty_working_tables(session: AsyncSession) -> None:
     assert await rebuild_database(session) == 0
     assert await session.scalar(sa.text("SELECT count(*) FROM search_documents")) == 0
