@@ -285,6 +285,42 @@ def _index_size(url: str) -> dict[str, int]:
     }
 
 
+def _warm(url: str) -> str:
+    """Ask the kernel to read the database's files into its page cache; returns what was done.
+
+    Why: this VM's kernel pages out page cache that has not been read for about a minute (DAMON,
+    /sys/kernel/mm/damon/admin: a "pageout" scheme for memory idle 12 x 5 s), and both databases
+    read their files through that cache (PostgreSQL's own shared_buffers are 128 MB here). So a
+    run after a minute's idleness read from disk: Run 8's first PostgreSQL run, 40 ms p99 against
+    22 (BENCHMARKS.md, issue 17, Run 9). Done for BOTH backends before every measured kind, the
+    same way (an asynchronous read-ahead of every file: posix_fadvise WILLNEED; on PostgreSQL
+    its own pg_prewarm in 'prefetch' mode, the same call for each table and index), so each kind
+    starts from a cached database whatever ran before it.
+    """
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1]
+        for name in (path, f"{path}-wal"):
+            if os.path.exists(name):
+                fd = os.open(name, os.O_RDONLY)
+                try:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+                finally:
+                    os.close(fd)
+        return "page cache: posix_fadvise WILLNEED on the database file"
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            blocks = con.execute(
+                "SELECT sum(pg_prewarm(c.oid, 'prefetch')) FROM pg_class c "
+                "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')"
+            ).fetchone()
+    except psycopg.Error as exc:  # no contrib package, or no right to create the extension
+        return f"page cache: not warmed ({exc})"
+    return f"page cache: pg_prewarm 'prefetch' of {blocks[0] if blocks else 0} blocks"
+
+
 def _bench(url: str, requests: int, port: int) -> str:
     """Measure the database at ``url``; returns the report as Markdown."""
     import httpx
@@ -310,14 +346,17 @@ def _bench(url: str, requests: int, port: int) -> str:
                 )
             client.get("/gc-pauses")
             gc_rows = []
+            warmed = _warm(url)
             bare_times = _measure(client, "/bare", [{}] * requests)
             bare = statistics.median(bare_times)
             rows = [_row("bare Starlette endpoint", bare_times, bare)]
             for kind, texts in queries.items():
                 bodies = [{"query": QUERY, "variables": {"q": q}} for q in texts]
+                _warm(url)
                 rows.append(_row(f"search: {kind}", _measure(client, "/graphql", bodies), bare))
                 gc_rows.append(_gc_row(kind, client.get("/gc-pauses").json()))
             facets = [{"query": FACETS, "variables": {"q": q}} for q in queries["common term"]]
+            _warm(url)
             rows.append(_row("search: common term + facets", _measure(client, "/graphql", facets), bare))
             gc_rows.append(_gc_row("common term + facets", client.get("/gc-pauses").json()))
             sample = client.post("/graphql", json={"query": QUERY, "variables": {"q": "有限公司"}}).json()
@@ -331,6 +370,7 @@ def _bench(url: str, requests: int, port: int) -> str:
 
     search.text.preload()
     for kind, texts in queries.items():
+        _warm(url)
         rows.append(_row(f"backend only: {kind}", asyncio.run(_backend_times(url, texts)), bare))
     found = sample["data"]["search"]
     return "\n".join(
@@ -340,6 +380,7 @@ def _bench(url: str, requests: int, port: int) -> str:
             "\n| garbage collector during | gen 0 passes (ms in all) | gen 1 | gen 2 (longest ms) |",
             "|---|---|---|---|",
             *gc_rows,
+            f"\nbefore each kind, {warmed}",
             f"\n'有限公司': totalCount {found['totalCount']}, exact {found['totalCountExact']}",
             "\nindex size (bytes): " + json.dumps(size, indent=1),
         ]

@@ -313,6 +313,7 @@ def matches_sql(
     indexed: Sequence[int] | None = None,
     windows: Sequence[int] = (),
     every: bool = False,
+    bound: dict[str, Any] | None = None,
 ) -> str:
     """The statement that reads the newest ``:limit`` matches by that plan (numbers written in).
 
@@ -321,26 +322,46 @@ def matches_sql(
     plans read them newest first, each through its own index. ``every``: fewer matches than
     ``:limit`` are possible (reads_every_window), so the bitmap plan reads every window in one
     scan (a BitmapOr of their indexes, one sort) rather than one statement each.
+    ``bound``: for the bitmap and newest plans, the token numbers go into this dict as the
+    values ``:gin_tokens``, ``:row_tokens`` and ``:row_bits`` rather than into the text.
     """
-    # Written into the statement, not bound: a prepared statement run often enough gets a
-    # generic plan, which cannot see how common these tokens are. Integers only.
+    # Written into the statement, not bound, where PostgreSQL chooses the plan ("planner"): a
+    # prepared statement run often enough gets a generic plan, which cannot see how common these
+    # tokens are. The bitmap and newest plans are chosen here and fixed by the statement's shape
+    # (a materialized CTE per window through its GIN index; a condition no index answers), so
+    # their numbers may be bound (``bound``): then the text is the same for every query of one
+    # shape, prepared once per connection (asyncpg's statement cache), so a search sends no Parse
+    # and waits for no parse (0.6 ms in the server for the 3-6 KB ranking statement). Each search
+    # is still planned with its values: PostgreSQL keeps custom plans, as its generic plan, which
+    # guesses 0.5% of a window for an unknown array, costs ~50x more in its own estimate (and
+    # would be the same plan: the CTEs fix it). BENCHMARKS.md, issue 17, Run 9. Integers only.
     rare, bits = split(ids)
+    asked = sorted(ids if indexed is None else indexed)
+    binds = bound is not None and plan_name in ("bitmap", "newest")
+    if binds:
+        assert bound is not None
+        bound.update(gin_tokens=[int(n) for n in asked], row_tokens=rare, row_bits=int(bits))
+        rare_sql, bits_sql = "CAST(:row_tokens AS integer[])", "CAST(:row_bits AS bigint)"
+        asked_sql = "CAST(:gin_tokens AS integer[])"
+    else:
+        rare_sql = "'{" + ",".join(map(str, rare)) + "}'::integer[]"
+        # Quoted: -9223372036854775808::bigint (token 64 alone, bit 63) would be read as the
+        # negation of a cast out of range.
+        bits_sql = f"'{int(bits)}'::bigint"
+        asked_sql = "'{" + ",".join(str(int(n)) for n in asked) + "}'::integer[]"
     # The test on the row: the short array and the bits. Cheap, so PostgreSQL applies it before
     # the set expression (a SQL function, costed higher) when it walks or re-checks rows.
     row = []
     if rare:
-        row.append("arraycontains(d.token_ids, '{" + ",".join(map(str, rare)) + "}'::integer[])")
+        row.append(f"arraycontains(d.token_ids, {rare_sql})")
     if bits:
         # As a function call, like arraycontains: PostgreSQL guesses a third of the rows for it
         # (an = would be guessed at 0.5%, and a sort of every match would look cheaper than
         # walking the key to the thousandth: 检查 read the whole table).
-        # Quoted: -9223372036854775808::bigint (token 64 alone, bit 63) would be read as the
-        # negation of a cast out of range.
-        row.append(f"int8eq(d.common_bits & '{int(bits)}'::bigint, '{int(bits)}'::bigint)")
+        row.append(f"int8eq(d.common_bits & {bits_sql}, {bits_sql})")
     on_row = " AND ".join(row) or "TRUE"
     # The GIN index's own expression, so that PostgreSQL can answer it from the index.
-    asked = sorted(ids if indexed is None else indexed)
-    gin = f"{TOKEN_SET} @> '{{" + ",".join(str(int(n)) for n in asked) + "}'::integer[]"
+    gin = f"{TOKEN_SET} @> {asked_sql}"
     if set(asked) != set(ids):
         gin = f"{gin} AND {on_row}"  # the tokens GIN was not asked for, on each row it returns
     # The window's range written as its index's predicate, so PostgreSQL proves it may use it.

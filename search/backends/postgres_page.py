@@ -39,8 +39,10 @@ def _source(
     where: str,
     windows: Sequence[int],
     every: bool,
+    bound: dict[str, Any],
 ) -> str:
-    """The statement reading the newest ``:limit`` matches with _COLUMNS."""
+    """The statement reading the newest ``:limit`` matches with _COLUMNS (its token numbers
+    bound into ``bound`` where the plan allows: postgres.matches_sql)."""
     if not request.lookup:
         # A credit-code query: one entity's documents (a filter), newest first.
         return (
@@ -50,7 +52,7 @@ def _source(
     if plan_name is None:
         # A token no document holds: no match, but the exact-name ones are still looked up.
         return f"SELECT {_COLUMNS} FROM search_documents d WHERE FALSE"
-    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed, windows, every)
+    return postgres.matches_sql(plan_name, ids, _COLUMNS, where, indexed, windows, every, bound)
 
 
 def _facet(name: str, key: str, source: str) -> str:
@@ -140,7 +142,7 @@ async def statement(
             every = postgres.reads_every_window(known, request.rank_limit + 1)
     values, chars = ranking_values(request, params, PLAIN_NAME)
     tail = _ranking_tail(where, len(request.tokens), len(chars), request.facets, page.after is not None)
-    source = _source(request, plan_name, ids, indexed, where, windows, every)
+    source = _source(request, plan_name, ids, indexed, where, windows, every, values)
     return f"WITH m AS MATERIALIZED ({source}), {tail}", values
 
 

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from search.backends import postgres
-from search.backends.base import SearchFilters, SearchRequest
+from search.backends import postgres, postgres_page
+from search.backends.base import PageRequest, SearchFilters, SearchRequest
 from search.documents import joined_tokens
 from search.indexing import write_documents
 from search.query import parse_query
@@ -392,6 +392,93 @@ async def test_a_rebuild_cuts_the_index_into_windows_read_newest_first(
         result_id for _, result_id, _ in (await _tokens_by_document(session))[:4]
     ]
     assert [row[0] for row in newest][: len(published)] == published
+
+
+async def _window_indexes(session: AsyncSession) -> dict[str, str]:
+    """Every GIN window index in the database (any table), by name: its predicate."""
+    rows = await session.execute(
+        sa.text(
+            "SELECT indexname, tablename, indexdef FROM pg_indexes "
+            "WHERE indexname LIKE 'ix\\_search\\_documents\\_tokens%'"
+        )
+    )
+    gin = "USING gin (search_token_set(token_ids, common_bits))"
+    return {name: f"{table}:{definition.split(gin)[1]}" for name, table, definition in rows}
+
+
+async def test_a_rebuild_into_fewer_windows_drops_the_old_ones_and_still_finds_everything(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _two_places(session)
+    monkeypatch.setattr(postgres, "WINDOW", 3)
+    await rebuild_database(session)
+    assert len(await _window_indexes(session)) == 3
+    # Wider windows: ten documents, five a window, so two windows where there were three.
+    monkeypatch.setattr(postgres, "WINDOW", 5)
+    await rebuild_database(session)
+    documents = await _tokens_by_document(session)
+    versions = [version_id for version_id, _, _ in documents]
+    start = versions[4]
+    # Only the new window's start is recorded: a search reads the ranges search_windows holds.
+    assert list(await session.scalars(sa.text("SELECT lower FROM search_windows"))) == [start]
+    # The third window's index is gone with the old table; the two left cover every version.
+    assert await _window_indexes(session) == {
+        "ix_search_documents_tokens": f"search_documents: WHERE (version_id >= {start})",
+        "ix_search_documents_tokens_1": f"search_documents: WHERE (version_id < {start})",
+    }
+    looked_up = await postgres.look_up(await session.connection(), {"有限"})
+    assert looked_up.windows == (start,)
+    # Every plan reads both windows and finds every match, newest first (the oracle: each
+    # document's tokens read back through the dictionary).
+    everything = [result_id for _, result_id, _ in documents]
+    with_xinda = [result_id for _, result_id, tokens in documents if {"鑫达"} <= tokens]
+    assert len(everything) == 10 and 0 < len(with_xinda) < 10
+    for chosen, walk_from in _PLANS.items():
+        monkeypatch.setattr(postgres, "WALK_FROM", walk_from)
+        connection = await session.connection()
+        found = await postgres.newest_matches(connection, ("有限",), "d.result_id", "", {}, 20)
+        assert [row[0] for row in found] == everything, chosen
+        found = await postgres.newest_matches(connection, ("鑫达",), "d.result_id", "", {}, 20)
+        assert [row[0] for row in found] == with_xinda, chosen
+        assert await _ranked_ids(session, "鑫达") == sorted(with_xinda, reverse=True), chosen
+
+
+@pytest.mark.parametrize("chosen", ["bitmap", "newest"])
+async def test_the_ranking_statement_binds_the_token_numbers_of_the_plans_chosen_here(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, chosen: str
+) -> None:
+    await _two_places(session)
+    monkeypatch.setattr(postgres, "WINDOW", 3)
+    await rebuild_database(session)
+    monkeypatch.setattr(postgres, "WALK_FROM", _PLANS[chosen])
+    # Two tokens numbered among the common ones (their bits), two characters each: one shape.
+    common = list(
+        await session.scalars(
+            sa.text(
+                "SELECT token FROM search_tokens WHERE id <= 64 AND length(token) = 2 ORDER BY id LIMIT 2"
+            )
+        )
+    )
+    assert len(common) == 2
+    connection = await session.connection()
+    requests = [SearchRequest((token,), token, count=True, page=PageRequest(None, 20)) for token in common]
+    made = [await postgres_page.statement(connection, request, "", {}) for request in requests]
+    # One text for both: PostgreSQL parses it once per connection (a prepared statement).
+    assert made[0][0] == made[1][0]
+    for token, request, (_, values) in zip(common, requests, made, strict=True):
+        number = (await postgres.known_ids(connection, {token}))[token]
+        # The numbers are values, not text: bits for a common token, no array of the others.
+        assert (values["gin_tokens"], values["row_tokens"], values["row_bits"]) == (
+            [number],
+            [],
+            1 << (number - 1),
+        )
+        answer = await postgres_page.ranked_answer(connection, request, "", {})
+        holding = [
+            result_id for _, result_id, tokens in await _tokens_by_document(session) if token in tokens
+        ]
+        assert answer["count"] == len(holding) > 0
+        assert sorted(hit[0] for hit in answer["page"] + answer["unscored"]) == sorted(holding)
 
 
 async def test_a_rebuild_of_nothing_leaves_empty_working_tables(session: AsyncSession) -> None:
