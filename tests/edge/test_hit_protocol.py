@@ -16,7 +16,8 @@ import gzip
 import json
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +27,7 @@ import uvicorn
 from api.app import create_app
 from api.http.hit_protocol import protocol_for
 from api.settings import Settings
+from schema.base import utcnow
 from schema.db import make_engine
 from tests.edge.test_hits import RESULTS, database, entity_names, publish  # noqa: F401 (fixture)
 
@@ -49,30 +51,47 @@ class Counted:
 
 
 @contextlib.asynccontextmanager
-async def server(url: str, http: str, **settings: Any) -> AsyncIterator[tuple[int, Counted]]:
-    """``gongshi serve``'s uvicorn settings (access log ours) with protocol ``http``, on a free port."""
+async def served(
+    url: str, http: str, *, keep_alive: int = 5, clock: Callable[[], datetime] = utcnow, **settings: Any
+) -> AsyncIterator[tuple[int, Counted, uvicorn.Server]]:
+    """``gongshi serve``'s uvicorn settings (access log ours) with protocol ``http``, on a free
+    port, the keep-alive timeout and the clock given; the server itself (its connections) too."""
     engine = make_engine(url)
-    # The generation read must not age out mid-test on a slow machine: a hit would then go down
-    # to read it again, and the counts of calls below would depend on the load.
-    settings.setdefault("generation_recheck_ms", 3_600_000)
-    app = Counted(create_app(Settings(database_url=url, **settings), engine=engine))
+    app = Counted(create_app(Settings(database_url=url, **settings), engine=engine, clock=clock))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, http=http, lifespan="on", log_config=None, access_log=False
+        app,
+        host="127.0.0.1",
+        port=port,
+        http=http,
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=keep_alive,
     )
-    served = uvicorn.Server(config)
-    task = asyncio.create_task(served.serve())
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
     try:
-        while not served.started:
+        while not server.started:
             assert not task.done(), "the server did not start"
             await asyncio.sleep(0.02)
-        yield port, app
+        yield port, app, server
     finally:
-        served.should_exit = True
+        server.should_exit = True
         await task
         await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def server(url: str, http: str, **settings: Any) -> AsyncIterator[tuple[int, Counted]]:
+    """:func:`served` with the generation read kept young: it must not age out mid-test on a slow
+    machine (a hit would then go down to read it again, and the counts of calls below would
+    depend on the load)."""
+    settings.setdefault("generation_recheck_ms", 3_600_000)
+    async with served(url, http, **settings) as (port, app, _):
+        yield port, app
 
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]

@@ -10,57 +10,15 @@ on real sockets, with the protocol and, where it helps, with uvicorn's own for c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any
 
 import pytest
-import uvicorn
 
-from api.app import create_app
-from api.settings import Settings
 from schema.base import utcnow
-from schema.db import make_engine
-from tests.edge.test_hit_protocol import PROTOCOL, QUERY, Counted, exchange, request
+from tests.edge.test_hit_protocol import PROTOCOL, QUERY, exchange, request, served
 from tests.edge.test_hits import database, publish  # noqa: F401 (fixture)
-
-
-@contextlib.asynccontextmanager
-async def served(
-    url: str, http: str, *, keep_alive: int = 5, clock: Callable[[], datetime] = utcnow, **settings: Any
-) -> AsyncIterator[tuple[int, Counted, uvicorn.Server]]:
-    """As ``tests.edge.test_hit_protocol.server``, with the keep-alive timeout and the clock
-    given and the server itself (its connections) yielded too."""
-    engine = make_engine(url)
-    app = Counted(create_app(Settings(database_url=url, **settings), engine=engine, clock=clock))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        http=http,
-        lifespan="on",
-        log_config=None,
-        access_log=False,
-        timeout_keep_alive=keep_alive,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not task.done(), "the server did not start"
-            await asyncio.sleep(0.02)
-        yield port, app, server
-    finally:
-        server.should_exit = True
-        await task
-        await engine.dispose()
-
 
 OTHER = json.dumps({"query": "{ plans(first: 1) { totalCount } }"}).encode()
 
