@@ -81,6 +81,7 @@ def _hit_protocol() -> type[asyncio.Protocol]:
 
         held: bytearray | None = None  # the body of a request kept back from ASGI until complete
         candidate: Any = None  # what the hit layer read of the held request's head
+        edge: tuple[CachedHits, Any] | None = None  # the layer and proxy it was read by
         closing = False  # shutdown came while a request was held
 
         def on_message_begin(self) -> None:
@@ -131,7 +132,7 @@ def _hit_protocol() -> type[asyncio.Protocol]:
                 return
             # Kept back until the body is in (a POST's is at most the layer's cap, checked from
             # its Content-Length): then answered here, or handed to ASGI whole.
-            self.held = bytearray()
+            self.held, self.edge = bytearray(), edge
 
         def on_body(self, body: bytes) -> None:
             if self.held is None:
@@ -188,10 +189,9 @@ def _hit_protocol() -> type[asyncio.Protocol]:
             return True
 
         def _answer_now(self, body: bytes) -> tuple[int, bytes, bytes] | None:
-            edge = _edge_of(self.app)
-            if edge is None or self.flow.write_paused:
+            if self.edge is None or self.flow.write_paused:
                 return None
-            layer, proxy = edge
+            layer, proxy = self.edge
             request, scope = self.candidate, self.scope
             if proxy is not None and request.client in proxy.trusted_hosts:
                 # The client ProxyHeadersMiddleware would give the request (the scheme it may

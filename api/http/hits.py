@@ -267,6 +267,16 @@ def _lines(headers: list[tuple[bytes, bytes]]) -> bytes:
     return b"".join(name + b": " + value + b"\r\n" for name, value in headers)
 
 
+def _variant(request: _Request, kept: Kept) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
+    """The form of a kept answer a request gets (a 304 on its ETag, gzipped when accepted, else
+    plain): status, body, and the kept headers as a list (ASGI) and as lines (the protocol)."""
+    if request.if_none_match is not None and _etag_matches(request.if_none_match, kept.etag):
+        return 304, b"", kept.headers, kept.not_modified_lines
+    if request.accepts_gzip and kept.gzipped is not None:
+        return 200, kept.gzipped, kept.gzip_headers, kept.gzip_lines
+    return 200, kept.body, kept.plain_headers, kept.plain_lines
+
+
 def _etag_matches(header: bytes | None, etag: bytes) -> bool:
     if not header:
         return False
@@ -440,13 +450,8 @@ class CachedHits:
         if rate is None:
             return None  # the budget is spent: the stack answers the 429
         request_id = self._request_id(request)
-        if request.if_none_match is not None and _etag_matches(request.if_none_match, kept.etag):
-            status, body, lines = 304, b"", kept.not_modified_lines
-        elif request.accepts_gzip and kept.gzipped is not None:
-            status, body, lines = 200, kept.gzipped, kept.gzip_lines
-        else:
-            status, body, lines = 200, kept.body, kept.plain_lines
-        tail = [lines, *[name + b": " + value + b"\r\n" for name, value in rate]]
+        status, body, _, lines = _variant(request, kept)
+        tail = [lines, _lines(rate)]
         if request.origin:
             tail.append(self.cors_lines)
         tail.append(b"x-request-id: " + request_id + b"\r\n")
@@ -554,12 +559,8 @@ class CachedHits:
         started: float,
     ) -> None:
         request_id = self._request_id(request)
-        if request.if_none_match is not None and _etag_matches(request.if_none_match, kept.etag):
-            status, body, headers = 304, b"", [*kept.headers, *rate]
-        elif request.accepts_gzip and kept.gzipped is not None:
-            status, body, headers = 200, kept.gzipped, [*kept.gzip_headers, *rate]
-        else:
-            status, body, headers = 200, kept.body, [*kept.plain_headers, *rate]
+        status, body, kept_headers, _ = _variant(request, kept)
+        headers = [*kept_headers, *rate]
         if request.origin:
             headers += self.cors_headers
         headers.append((b"x-request-id", request_id))
