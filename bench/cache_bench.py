@@ -152,6 +152,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--only", default="cached,uncached,postgraphile")
+    parser.add_argument(
+        "--cached-on",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="the database behind the cached pair (postgresql: --postgres-url, WIPED and loaded)",
+    )
     parser.add_argument("--postgres-url", default=os.environ.get("GONGSHI_BENCH_POSTGRES_URL"))
     parser.add_argument("--json", type=Path)
     parser.add_argument(
@@ -186,15 +192,25 @@ def main() -> None:
         subprocess.run([str(BIN / "gongshi"), "demo"], env=sqlite, cwd=work, check=True, capture_output=True)
         readme, page = graphql_body(README_QUERIES[0]), graphql_body(RESULTS_QUERY)
         readme_answer = b""
+        pg = None
+        if args.postgres_url and ("postgraphile" in only or args.cached_on == "postgresql"):
+            pg = {**clean, "DATABASE_URL": args.postgres_url}
+            subprocess.run(
+                ["psql", args.postgres_url, "-qc", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"],
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run([str(BIN / "gongshi"), "demo"], env=pg, cwd=work, check=True, capture_output=True)
+        cached_db = pg if args.cached_on == "postgresql" and pg is not None else sqlite
         for number in range(args.rounds):
             if "cached" in only:
                 # The first round starts with Gongshi: its answer is the bare endpoint's body.
                 for side in ["gongshi", "bare"] if number % 2 == 0 else ["bare", "gongshi"]:
                     if side == "gongshi":
-                        load, readme_answer = gongshi(sqlite, work, readme, "cached-readme", args)
+                        load, readme_answer = gongshi(cached_db, work, readme, "cached-readme", args)
                         loads.append(load)
                     else:
-                        loads.append(baseline(sqlite, work, readme, readme_answer, "bare-readme", args))
+                        loads.append(baseline(cached_db, work, readme, readme_answer, "bare-readme", args))
             if "uncached" in only:
                 for name, extra in (
                     ("uncached-page", {"GONGSHI_RESPONSE_CACHE_BYTES": "0"}),
@@ -206,22 +222,7 @@ def main() -> None:
                     ("cached-page-no-short-path", {"GONGSHI_SHORT_PATH": "0"}),
                 ):
                     loads.append(gongshi({**sqlite, **extra}, work, page, name, args)[0])
-            if "postgraphile" in only and args.postgres_url:
-                pg = {**clean, "DATABASE_URL": args.postgres_url}
-                if number == 0:
-                    subprocess.run(
-                        [
-                            "psql",
-                            args.postgres_url,
-                            "-qc",
-                            "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
-                        ],
-                        check=True,
-                        capture_output=True,
-                    )
-                    subprocess.run(
-                        [str(BIN / "gongshi"), "demo"], env=pg, cwd=work, check=True, capture_output=True
-                    )
+            if "postgraphile" in only and pg is not None:
                 sides = ["gongshi", "postgraphile"] if number % 2 == 0 else ["postgraphile", "gongshi"]
                 for side in sides:
                     if side == "gongshi":
