@@ -290,12 +290,13 @@ def _warm(url: str) -> str:
 
     Why: this VM's kernel pages out page cache that has not been read for about a minute (DAMON,
     /sys/kernel/mm/damon/admin: a "pageout" scheme for memory idle 12 x 5 s), and both databases
-    read their files through that cache (PostgreSQL's own shared_buffers are 128 MB here). So a
+    read their files through that cache (PostgreSQL's own shared_buffers were 128 MB then). So a
     run after a minute's idleness read from disk: Run 8's first PostgreSQL run, 40 ms p99 against
     22 (BENCHMARKS.md, issue 17, Run 9). Done for BOTH backends before every measured kind, the
     same way (an asynchronous read-ahead of every file: posix_fadvise WILLNEED; on PostgreSQL
-    its own pg_prewarm in 'prefetch' mode, the same call for each table and index), so each kind
-    starts from a cached database whatever ran before it.
+    its own pg_prewarm, the same call for each table and index: into shared_buffers when they
+    hold the database, else 'prefetch' into the page cache), so each kind starts from a cached
+    database whatever ran before it.
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1]
@@ -312,13 +313,24 @@ def _warm(url: str) -> str:
     try:
         with psycopg.connect(url, autocommit=True) as con:
             con.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            row = con.execute(
+                "SELECT pg_database_size(current_database()), "
+                "pg_size_bytes(current_setting('shared_buffers')), current_setting('shared_buffers')"
+            ).fetchone()
+            assert row is not None
+            # Into PostgreSQL's own buffers when they hold the whole database, as the README
+            # advises a deployment to size them (issue 17, Run 11); else the kernel's page cache.
+            mode = "buffer" if row[0] < row[1] * 0.9 else "prefetch"
             blocks = con.execute(
-                "SELECT sum(pg_prewarm(c.oid, 'prefetch')) FROM pg_class c "
+                f"SELECT sum(pg_prewarm(c.oid, '{mode}')) FROM pg_class c "
                 "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'i')"
             ).fetchone()
     except psycopg.Error as exc:  # no contrib package, or no right to create the extension
         return f"page cache: not warmed ({exc})"
-    return f"page cache: pg_prewarm 'prefetch' of {blocks[0] if blocks else 0} blocks"
+    return (
+        f"pg_prewarm '{mode}' of {blocks[0] if blocks else 0} blocks "
+        f"(database {row[0] / 2**20:.0f} MB, shared_buffers {row[2]})"
+    )
 
 
 def _bench(url: str, requests: int, port: int) -> str:

@@ -131,6 +131,8 @@ class _Part:
     key: int
     # The columns' type processors, applied to driver rows (SQLite); None where none is needed.
     processors: tuple[Any, ...]
+    # One column holding an array of the model's rows (PostgreSQL's categories), not the columns.
+    array: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,24 +151,51 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
     columns: list[sa.ColumnElement[Any]] = []
     stmt = sa.select().select_from(InspectionResult)
 
-    def add(name: str, model: type[Base] | None, cols: list[sa.ColumnElement[Any]]) -> None:
+    def add(
+        name: str,
+        model: type[Base] | None,
+        cols: list[sa.ColumnElement[Any]],
+        array: sa.ColumnElement[Any] | None = None,
+    ) -> None:
         key = next(i for i, col in enumerate(cols) if col.primary_key) if model else 0
         processors = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in cols)
+        selected = cols if array is None else [array]
         layout.append(
             _Part(
                 name,
                 len(columns),
-                len(columns) + len(cols),
+                len(columns) + len(selected),
                 record_class(model) if model else None,
                 key,
                 processors,
+                array is not None,
             )
         )
-        columns.extend(cols)
+        columns.extend(selected)
 
     add("result", InspectionResult, model_columns(InspectionResult))
     for part in parts:
-        if part == "categories":
+        if part == "categories" and dialect.name == "postgresql":
+            # The result's categories as one array of rows, ordered as the result_categories
+            # loader orders them: joined, their two tables made PostgreSQL plan an eight-table
+            # join for every search, 2.4 of its 3 ms (0.5 ms as subqueries; BENCHMARKS.md,
+            # issue 17, Run 11).
+            own = model_columns(ResultCategory)
+            listed = (
+                sa.select(
+                    postgresql.array_agg(
+                        postgresql.aggregate_order_by(
+                            sa.func.row(*own), ResultCategory.sort_order, ResultCategory.id
+                        )
+                    )
+                )
+                .select_from(ResultCategoryCode)
+                .join(ResultCategory, ResultCategory.id == ResultCategoryCode.category_id)
+                .where(ResultCategoryCode.result_id == InspectionResult.id)
+                .scalar_subquery()
+            )
+            add(part, ResultCategory, own, listed)
+        elif part == "categories":
             # One row per category the result carries, ordered as the result_categories loader
             # orders them; a result without one still comes back (outer join).
             stmt = (
@@ -176,12 +205,16 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
             )
             add(part, ResultCategory, model_columns(ResultCategory))
         elif part == "description":
-            current = sa.and_(
-                ResultVersion.result_id == InspectionResult.id,
-                ResultVersion.version == InspectionResult.current_version,
+            # A subquery rather than a join, for the same reason (None without a current version).
+            current = (
+                sa.select(ResultVersion.__table__.c.description)
+                .where(
+                    ResultVersion.result_id == InspectionResult.id,
+                    ResultVersion.version == InspectionResult.current_version,
+                )
+                .scalar_subquery()
             )
-            stmt = stmt.outerjoin(ResultVersion, current)
-            add(part, None, [ResultVersion.__table__.c.description])
+            add(part, None, [current])
         else:
             model, on = _RELATED[part]
             stmt = stmt.join(model, on)
@@ -269,6 +302,23 @@ async def _rows(
     return [tuple(row) for row in await connection.execute(shape.statement, {"ids": list(ids)})], False
 
 
+def _record(
+    part: _Part, values: Sequence[Any], process: bool, made: dict[tuple[str, Any], RowRecord]
+) -> RowRecord:
+    """The record of one part's values (a row's columns, or an element of its array), made once
+    per key and page."""
+    key = values[part.key]
+    record = made.get((part.name, key))
+    if record is None:
+        assert part.record is not None
+        if process:
+            values = [
+                v if f is None or v is None else f(v) for f, v in zip(part.processors, values, strict=True)
+            ]
+        record = made[part.name, key] = part.record(*values)
+    return record
+
+
 async def load_page(
     session: AsyncSession, loaders: Loaders, ids: Sequence[int], parts: tuple[str, ...]
 ) -> dict[int, PageRow]:
@@ -283,6 +333,11 @@ async def load_page(
     for row in rows:
         values: dict[str, Any] = {}
         for part in shape.parts:
+            if part.array:
+                values[part.name] = [
+                    _record(part, element, process, made) for element in row[part.start] or ()
+                ]
+                continue
             key = row[part.start + part.key]
             if part.record is None:
                 # The description's text (None for a result without a current version's row).
@@ -292,15 +347,9 @@ async def load_page(
             if key is None:  # a result without a category (outer join)
                 values[part.name] = None
                 continue
-            record = made.get((part.name, key))
-            if record is None:
-                segment = row[part.start : part.stop]
-                if process:
-                    segment = [
-                        v if f is None else f(v) for f, v in zip(part.processors, segment, strict=True)
-                    ]
-                record = made[part.name, key] = part.record(*segment)
-            values[part.name] = record
+            values[part.name] = made.get((part.name, key)) or _record(
+                part, row[part.start : part.stop], process, made
+            )
         # Records stand in for the model objects: they carry every column attribute.
         result = cast(InspectionResult, values["result"])
         found = page.get(result.id)
@@ -315,7 +364,9 @@ async def load_page(
                 description=(values.get("description") or "") if "description" in parts else None,
             )
         category = values.get("categories")
-        if found.categories is not None and category is not None:
+        if isinstance(category, list):
+            found.categories = category
+        elif found.categories is not None and category is not None:
             found.categories.append(category)
     _prime(loaders, page.values())
     return page
