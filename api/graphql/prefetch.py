@@ -3,7 +3,9 @@
 Rendering a page through the loaders alone cost a round trip per kind of object (result, entity,
 department, item, task, categories, versions): ~10 ms on SQLite at a million results. Here the
 results are read with their related rows in one joined statement, and the request's loaders are
-primed with them, so the nodes' own resolvers find them cached.
+primed with them, so the nodes' own resolvers find them cached. On PostgreSQL each part is a
+subquery of the one statement (a row, or the categories' array of rows) rather than a join,
+because planning an eight-table join cost more than running it (see _shape).
 
 The rows are read-only records (RowRecord), not ORM objects: building ~120 ORM objects per page
 cost 2.4 ms against 0.8 ms for the same rows through the driver (measured with 200 three-term
@@ -131,8 +133,12 @@ class _Part:
     key: int
     # The columns' type processors, applied to driver rows (SQLite); None where none is needed.
     processors: tuple[Any, ...]
-    # One column holding an array of the model's rows (PostgreSQL's categories), not the columns.
-    array: bool = False
+    # How the part is selected: its columns (COLUMNS), or on PostgreSQL one column holding its
+    # row (ROW) or an array of its rows (ROWS) from a subquery.
+    packed: int = 0
+
+
+COLUMNS, ROW, ROWS = range(3)
 
 
 @dataclass(frozen=True)
@@ -149,17 +155,19 @@ class _Shape:
 def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
     layout: list[_Part] = []
     columns: list[sa.ColumnElement[Any]] = []
+    postgres = dialect.name == "postgresql"
     stmt = sa.select().select_from(InspectionResult)
 
     def add(
         name: str,
         model: type[Base] | None,
         cols: list[sa.ColumnElement[Any]],
-        array: sa.ColumnElement[Any] | None = None,
+        packed: sa.ColumnElement[Any] | None = None,
+        many: bool = False,
     ) -> None:
         key = next(i for i, col in enumerate(cols) if col.primary_key) if model else 0
         processors = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None) for col in cols)
-        selected = cols if array is None else [array]
+        selected = cols if packed is None else [packed]
         layout.append(
             _Part(
                 name,
@@ -168,18 +176,18 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
                 record_class(model) if model else None,
                 key,
                 processors,
-                array is not None,
+                COLUMNS if packed is None else ROWS if many else ROW,
             )
         )
         columns.extend(selected)
 
     add("result", InspectionResult, model_columns(InspectionResult))
     for part in parts:
-        if part == "categories" and dialect.name == "postgresql":
+        if part == "categories" and postgres:
             # The result's categories as one array of rows, ordered as the result_categories
-            # loader orders them: joined, their two tables made PostgreSQL plan an eight-table
-            # join for every search, 2.4 of its 3 ms (0.5 ms as subqueries; BENCHMARKS.md,
-            # issue 17, Run 11).
+            # loader orders them. On PostgreSQL every part is a subquery rather than a join: an
+            # eight-table join took 2.4 ms to plan for every search (as much as the search's own
+            # statement), the same rows by subqueries 0.17 (BENCHMARKS.md, issue 17, Run 11).
             own = model_columns(ResultCategory)
             listed = (
                 sa.select(
@@ -194,7 +202,7 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
                 .where(ResultCategoryCode.result_id == InspectionResult.id)
                 .scalar_subquery()
             )
-            add(part, ResultCategory, own, listed)
+            add(part, ResultCategory, own, listed, many=True)
         elif part == "categories":
             # One row per category the result carries, ordered as the result_categories loader
             # orders them; a result without one still comes back (outer join).
@@ -215,6 +223,10 @@ def _shape(parts: tuple[str, ...], dialect: Dialect) -> _Shape:
                 .scalar_subquery()
             )
             add(part, None, [current])
+        elif postgres:
+            model, on = _RELATED[part]
+            own = model_columns(model)
+            add(part, model, own, sa.select(sa.func.row(*own)).where(on).scalar_subquery())
         else:
             model, on = _RELATED[part]
             stmt = stmt.join(model, on)
@@ -333,10 +345,14 @@ async def load_page(
     for row in rows:
         values: dict[str, Any] = {}
         for part in shape.parts:
-            if part.array:
+            if part.packed == ROWS:
                 values[part.name] = [
                     _record(part, element, process, made) for element in row[part.start] or ()
                 ]
+                continue
+            if part.packed == ROW:
+                # Never NULL: the result's foreign keys to its parts are NOT NULL.
+                values[part.name] = _record(part, row[part.start], process, made)
                 continue
             key = row[part.start + part.key]
             if part.record is None:
