@@ -131,7 +131,8 @@ class _Part:
     # The record class and the primary key's offset in the part; None for the description.
     record: type[RowRecord] | None
     key: int
-    # The columns' type processors, applied to driver rows (SQLite); None where none is needed.
+    # The columns' type processors, applied to driver rows and packed rows; None where none is
+    # needed.
     processors: tuple[Any, ...]
     # How the part is selected: its columns (COLUMNS), or on PostgreSQL one column holding its
     # row (ROW) or an array of its rows (ROWS) from a subquery.
@@ -345,14 +346,14 @@ async def load_page(
     for row in rows:
         values: dict[str, Any] = {}
         for part in shape.parts:
+            # A packed row's values are the driver's on either path: SQLAlchemy processes only
+            # the statement's own columns, and this one has no type it knows.
             if part.packed == ROWS:
-                values[part.name] = [
-                    _record(part, element, process, made) for element in row[part.start] or ()
-                ]
+                values[part.name] = [_record(part, element, True, made) for element in row[part.start] or ()]
                 continue
             if part.packed == ROW:
                 # Never NULL: the result's foreign keys to its parts are NOT NULL.
-                values[part.name] = _record(part, row[part.start], process, made)
+                values[part.name] = _record(part, row[part.start], True, made)
                 continue
             key = row[part.start + part.key]
             if part.record is None:
