@@ -23,7 +23,10 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 QUEUE_LINES = 100_000
-FLUSH_SECONDS = 0.05
+# Lines are made in the writer (direct_sink's values), so a flush holds the GIL for its batch: at
+# 0.05 s a cached read's p99 rose to 1.96-1.99 ms, at 0.01 s its throughput fell 2-3%; 0.025 s
+# gave 0.99-1.01x the bare endpoint at p99 1.50-1.61 ms (BENCHMARKS.md, the seventh session).
+FLUSH_SECONDS = 0.025
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -35,7 +38,7 @@ class BackgroundHandler(logging.Handler):
         self.setFormatter(logging.Formatter(fmt))
         self.bare = fmt == "%(message)s"
         self.stream = stream if stream is not None else sys.stderr
-        self.lines: collections.deque[str] = collections.deque(maxlen=QUEUE_LINES)
+        self.lines: collections.deque[Any] = collections.deque(maxlen=QUEUE_LINES)
         self.stopping = threading.Event()
         self.writer = threading.Thread(target=self._write_until_stopped, name="gongshi-log", daemon=True)
         self.writer.start()
@@ -57,10 +60,19 @@ class BackgroundHandler(logging.Handler):
         self.lines.append(line)
 
     def flush(self) -> None:
-        """Write what has gathered (the writer thread's work; also at stop)."""
+        """Write what has gathered (the writer thread's work; also at stop). An entry is a line,
+        or (render, values): a line to make here rather than in the request (direct_sink)."""
         lines = []
         while self.lines:
-            lines.append(self.lines.popleft())
+            entry = self.lines.popleft()
+            if type(entry) is str:
+                lines.append(entry)
+                continue
+            try:
+                render, values = entry
+                lines.append(render(*values))
+            except Exception:  # a line that cannot be made must not stop the writer
+                continue
         if lines:
             try:
                 self.stream.write("\n".join(lines) + "\n")
@@ -80,11 +92,12 @@ class BackgroundHandler(logging.Handler):
         self.flush()
 
 
-def direct_sink(logger: logging.Logger) -> Callable[[str], None] | None:
+def direct_sink(logger: logging.Logger) -> Callable[[Any], None] | None:
     """The writer's own append when ``logger``'s lines go to one BackgroundHandler only, with
     nothing to filter or format: a cached answer then skips building a LogRecord, which cost it
     ~0.02 ms, a quarter of its CPU (bench/cache_bench.py). None otherwise (a deployer's own
-    handlers, pytest's caplog): log through ``logger`` as usual."""
+    handlers, pytest's caplog): log through ``logger`` as usual. It takes a line, or (render,
+    values) for the writer thread to make the line with ``render(*values)``."""
     handlers = logger.handlers
     if len(handlers) != 1 or logger.propagate or logger.filters or logger.disabled:
         return None

@@ -191,21 +191,48 @@ def write_access_line(
     if sink is None and not access_log.isEnabledFor(logging.INFO):
         return
     client = scope.get("client")
-    line = _ACCESS_LINE % (
+    values = (
         request_id,
-        _json_text(scope["method"]),
-        _json_text(scope["path"]),
+        scope["method"],
+        scope["path"],
+        status,
+        elapsed,
+        size,
+        client[0] if client else None,
+        cost,
+        hit,
+    )
+    if sink is not None:
+        # Formatted by the writer thread, a batch at a time: formatted here, between everything
+        # else a request does, a cached answer's line cost ~5 us of its ~53 in the server against
+        # ~1.6 in a loop (BENCHMARKS.md, "The public edge in the seventh session").
+        sink((_access_line, values))
+    else:
+        access_log.info(_access_line(*values))
+
+
+def _access_line(
+    request_id: str,
+    method: str,
+    path: str,
+    status: int,
+    elapsed: float,
+    size: int,
+    client: str | None,
+    cost: int | None,
+    hit: bool,
+) -> str:
+    return _ACCESS_LINE % (
+        request_id,
+        _json_text(method),
+        _json_text(path),
         status,
         elapsed * 1000,
         size,
-        _json_text(client[0]) if client else "null",
+        "null" if client is None else _json_text(client),
         "null" if cost is None else str(int(cost)),
         _HIT if hit else "",
     )
-    if sink is not None:
-        sink(line)
-    else:
-        access_log.info(line)
 
 
 _ACCESS_LINE = (
