@@ -4,8 +4,8 @@ Without this, the ``gongshi.*`` loggers had no handler under uvicorn's logging s
 access log (``gongshi.access``, one JSON object per request) and the one-line refusals
 (``gongshi.graphql``, INFO) were dropped. A plain stream handler would write from the event loop:
 one slow write (a full pipe, a disk flushing) would then hold every request in flight. Here a
-request only appends its line to a deque; a writer thread writes what has gathered every
-FLUSH_SECONDS in one write. logging's QueueHandler was tried first: formatting and copying each
+request only appends its line, or the access line's values, to a deque; a writer thread makes
+the lines and writes what has gathered every FLUSH_SECONDS in one write. logging's QueueHandler was tried first: formatting and copying each
 record cost a cached answer as much CPU again as the answer itself (bench/cache_bench.py). If the
 writer falls QUEUE_LINES behind, the oldest lines are dropped rather than memory growing.
 
