@@ -5,9 +5,10 @@ access log (``gongshi.access``, one JSON object per request) and the one-line re
 (``gongshi.graphql``, INFO) were dropped. A plain stream handler would write from the event loop:
 one slow write (a full pipe, a disk flushing) would then hold every request in flight. Here a
 request only appends its line, or the access line's values, to a deque; a writer thread makes
-the lines and writes what has gathered every FLUSH_SECONDS in one write. logging's QueueHandler was tried first: formatting and copying each
-record cost a cached answer as much CPU again as the answer itself (bench/cache_bench.py). If the
-writer falls QUEUE_LINES behind, the oldest lines are dropped rather than memory growing.
+the lines and writes what has gathered every FLUSH_SECONDS in one write. logging's QueueHandler
+was tried first: formatting and copying each record cost a cached answer as much CPU again as the
+answer itself (bench/cache_bench.py). If the writer falls QUEUE_LINES behind, the oldest lines are
+dropped rather than memory growing.
 
 uvicorn applies :func:`log_config` in every worker it starts (``gongshi serve --workers N``).
 """
