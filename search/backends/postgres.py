@@ -351,15 +351,12 @@ def matches_sql(
         asked_sql = "'{" + ",".join(str(int(n)) for n in asked) + "}'::integer[]"
     # The test on the row: the short array and the bits. Cheap, so PostgreSQL applies it before
     # the set expression (a SQL function, costed higher) when it walks or re-checks rows.
-    row = []
-    if rare:
-        row.append(f"arraycontains(d.token_ids, {rare_sql})")
-    if bits:
-        # As a function call, like arraycontains: PostgreSQL guesses a third of the rows for it
-        # (an = would be guessed at 0.5%, and a sort of every match would look cheaper than
-        # walking the key to the thousandth: 检查 read the whole table).
-        row.append(f"int8eq(d.common_bits & {bits_sql}, {bits_sql})")
-    on_row = " AND ".join(row) or "TRUE"
+    array_test = f"arraycontains(d.token_ids, {rare_sql})" if rare else ""
+    # As a function call, like arraycontains: PostgreSQL guesses a third of the rows for it (an =
+    # would be guessed at 0.5%, and a sort of every match would look cheaper than walking the key
+    # to the thousandth: 检查 read the whole table).
+    bits_test = f"int8eq(d.common_bits & {bits_sql}, {bits_sql})" if bits else ""
+    on_row = " AND ".join(t for t in (array_test, bits_test) if t) or "TRUE"
     # The GIN index's own expression, so that PostgreSQL can answer it from the index.
     gin = f"{TOKEN_SET} @> {asked_sql}"
     if set(asked) != set(ids):
@@ -388,7 +385,9 @@ def matches_sql(
         # two integer operations, the array test unpacks an array, and most rows of a walk fail
         # on the bits. 秦皇岛 电子商务 未发现问题 walks 30,647 rows: 9.3 -> 5.5 ms (BENCHMARKS.md,
         # issue 17, Run 11).
-        condition = f"CASE WHEN {row[1]} THEN {row[0]} ELSE FALSE END" if len(row) == 2 else on_row
+        condition = (
+            f"CASE WHEN {bits_test} THEN {array_test} ELSE FALSE END" if array_test and bits_test else on_row
+        )
     else:
         condition = gin if gin.endswith(on_row) else f"{gin} AND {on_row}"
     if plan_name != "newest" and windows:
