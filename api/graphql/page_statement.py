@@ -6,9 +6,10 @@ BEGIN ... ROLLBACK: six round trips and ~1.6 ms of Python a page (BENCHMARKS.md,
 page, third pass"). Here the page is the inner part of one statement, each row joined to its
 entity, department, item and task, with its categories, its versions and the dictionary entries
 of their category codes as arrays of row values, which asyncpg decodes into tuples. The records
-made from them are the ones prefetch.py makes (the same columns, the same type processors), primed
-into the same loaders, so the nodes' resolvers and the answer are unchanged (bench/page_cpu.py
-compares the bytes with the statements it replaces).
+made from them keep only the columns the page's public nodes read (PAGE_COLUMNS) and travel with
+the page's results (PageParts), which the nodes' resolvers read before their loaders: the answer
+is unchanged (bench/page_cpu.py compares the bytes with the statements it replaces), and the
+loaders are left alone, so anything else in the request that loads these rows reads them whole.
 
 One statement is one snapshot. An anonymous page has read nothing before it, so it is sent
 without BEGIN and ROLLBACK (asyncpg_rows with ``begin=False``); after an earlier read of the
@@ -20,8 +21,9 @@ the caller reads the page as before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,8 +32,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.graphql.core.pagination import Page, SortKey, page_of, page_parameters, page_size, prepared_page
-from api.graphql.loaders import Loaders
-from api.graphql.prefetch import RowRecord, asyncpg_rows, model_columns, record_class
+from api.graphql.prefetch import RowRecord, asyncpg_rows, model_columns
 from schema.base import Base
 from schema.models import (
     Department,
@@ -78,6 +79,104 @@ class _Rows:
         return self.record(*row)
 
 
+# The columns a page record keeps, by model: what the public nodes of a results page read (the
+# from_row of InspectionResultNode, EntityNode, DepartmentNode, InspectionItemNode and
+# ResultCategoryType; the resolvers of ResultVersionType; the page's sort keys). A task keeps all
+# of its own. Why: asyncpg decoded the page's ~1,900 values in ~0.36 ms of the page's ~2.4, a
+# third of them never shown (the timestamps, the internal notes and approvals); BENCHMARKS.md,
+# "The uncached page, eighth session". tests/api/test_results_statement.py asks a page with
+# every field these nodes have.
+PAGE_COLUMNS: dict[type[Base], tuple[str, ...]] = {
+    InspectionResult: (
+        "id",
+        "year",
+        "published_on",
+        "publication_due",
+        "publication_due_provisional",
+        "current_version",
+        "entity_id",
+        "task_id",
+        "department_id",
+        "item_id",
+    ),
+    Entity: (
+        "id",
+        "credit_code",
+        "name",
+        "former_names",
+        "entity_type",
+        "region_code",
+        "address",
+        "legal_representative",
+        "registration_date",
+        "status",
+    ),
+    Department: (
+        "id",
+        "code",
+        "name",
+        "short_name",
+        "level",
+        "region_code",
+        "parent_id",
+        "publication_working_days",
+    ),
+    InspectionItem: (
+        "id",
+        "code",
+        "version",
+        "name",
+        "category",
+        "subject",
+        "content",
+        "legal_basis",
+        "method",
+        "effective_from",
+        "effective_to",
+        "department_id",
+    ),
+    ResultCategory: ("code", "label", "is_problem", "without_inspection", "source"),
+    ResultVersion: ("id", "version", "category_codes", "description", "published_on", "change_reason"),
+}
+
+
+@dataclass(slots=True)
+class PageParts:
+    """What a page's result shows beside itself, read by the statement (None: not read)."""
+
+    entity: Any = None
+    department: Any = None
+    item: Any = None
+    task: Any = None
+    categories: list[Any] | None = None  # the current version's, in the loader's order
+    versions: list[Any] | None = None  # every version, first to current
+    history: dict[str, Any] | None = None  # the newest dictionary entry of each code they carry
+
+
+class PageRecord(RowRecord):
+    """A page record: its model's PAGE_COLUMNS as slots (page_record_class)."""
+
+    __slots__ = ()
+
+
+@functools.cache
+def page_record_class(model: type[Base]) -> type[PageRecord]:
+    """The page record class of ``model`` (a result's also holds its PageParts as ``page_parts``)."""
+    keys = list(PAGE_COLUMNS[model]) if model in PAGE_COLUMNS else [c.key for c in model_columns(model)]
+    fields: list[Any] = list(keys)
+    if model is InspectionResult:
+        fields.append(("page_parts", PageParts | None, field(default=None)))
+    return make_dataclass(f"{model.__name__}PageRecord", fields, bases=(PageRecord,), slots=True, eq=False)
+
+
+def page_columns(model: type[Base]) -> list[sa.ColumnElement[Any]]:
+    """The columns of ``model`` a page record keeps, in the record's order."""
+    if model not in PAGE_COLUMNS:
+        return model_columns(model)
+    attributes = sa.inspect(model).column_attrs
+    return [attributes[key].columns[0] for key in PAGE_COLUMNS[model]]
+
+
 @dataclass(frozen=True)
 class _Shape:
     """The statement for one filter shape and selection, as asyncpg's SQL, and its row layout."""
@@ -122,23 +221,28 @@ def _shape(
     found = _SHAPES.get(key)
     if found is not None and found[0] is stmt:
         return found[1]
-    inner, _make, width = prepared_page(stmt, keys, after, total)
+    inner, _make, inner_width = prepared_page(stmt, keys, after, total)
     page = inner.subquery("page")
-    columns: list[Any] = list(page.c)
+    result_keys = PAGE_COLUMNS[InspectionResult]
+    assert all(k.column.key in result_keys for k in keys), "the page's sort keys are among its columns"
+    columns: list[Any] = [page.c[key] for key in result_keys]
+    width = len(columns)
+    if total:
+        columns.append(list(page.c)[inner_width])  # the count
     source: Any = page
     joined = []
     for part in parts:
         if part not in _JOINED:
             continue
         model, column = _JOINED[part]
-        own = model_columns(model)
+        own = page_columns(model)
         source = source.outerjoin(model, model.__table__.c.id == page.c[column])
         pk = len(columns) + next(i for i, col in enumerate(own) if col.primary_key)
-        made = _Rows(record_class(model), _processors(own, dialect))
+        made = _Rows(page_record_class(model), _processors(own, dialect))
         joined.append((part, len(columns), len(columns) + len(own), pk, made))
         columns.extend(own)
-    category_columns = model_columns(ResultCategory)
-    version_columns = model_columns(ResultVersion)
+    category_columns = page_columns(ResultCategory)
+    version_columns = page_columns(ResultVersion)
     categories = versions_at = history_at = None
     if "categories" in parts:
         # As the result_categories loader orders them (sort_order; id breaks a tie the same way
@@ -188,9 +292,11 @@ def _shape(
         categories=categories,
         versions=versions_at,
         history=history_at,
-        result=_Rows(record_class(InspectionResult), _processors(model_columns(InspectionResult), dialect)),
-        category=_Rows(record_class(ResultCategory), _processors(category_columns, dialect)),
-        version=_Rows(record_class(ResultVersion), _processors(version_columns, dialect)),
+        result=_Rows(
+            page_record_class(InspectionResult), _processors(page_columns(InspectionResult), dialect)
+        ),
+        category=_Rows(page_record_class(ResultCategory), _processors(category_columns, dialect)),
+        version=_Rows(page_record_class(ResultVersion), _processors(version_columns, dialect)),
         defaults={
             name: binds[name].effective_value
             for name in compiled.positiontup or ()
@@ -205,7 +311,6 @@ def _shape(
 
 async def published_page(
     session: AsyncSession,
-    loaders: Loaders,
     stmt: sa.Select[Any],
     keys: list[SortKey],
     *,
@@ -217,9 +322,10 @@ async def published_page(
     versions: bool,
     history: bool,
 ) -> Page | None:
-    """The page of ``stmt`` (published_results' statement, its values in ``params``) with the
-    loaders primed as load_page and load_versions prime them; None where this does not apply
-    (not asyncpg, or a part the statement does not join: the caller reads it as before)."""
+    """The page of ``stmt`` (published_results' statement, its values in ``params``) as page
+    records, each result's with the PageParts the selection shows (``parts``; its versions if
+    ``versions``, and their codes' dictionary entries if ``history``); None where this does not
+    apply (not asyncpg, or a part the statement does not join: the caller reads it as before)."""
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql" or dialect.driver != "asyncpg" or "description" in parts:
         return None
@@ -232,47 +338,34 @@ async def published_page(
         return None
     counted = int(rows[0][shape.width]) if total and rows else None
     page = page_of([shape.result.make(row[: shape.width]) for row in rows], keys, limit, after, counted)
-    _prime(shape, loaders, page, rows[:limit], bool(parts))
+    if parts or versions:
+        _attach(shape, page, rows[:limit])
     return page
 
 
-def _prime(shape: _Shape, loaders: Loaders, page: Page, rows: Sequence[Sequence[Any]], parts: bool) -> None:
-    # What load_page (when the page shows a part) and load_versions give each loader, for the
-    # page's rows only.
-    results = page.rows
-    if parts:
-        loaders.result.prime_many({result.id: result for result in results})
-    for part, start, stop, pk, made in shape.joined:
-        records: dict[Any, Any] = {}
+def _attach(shape: _Shape, page: Page, rows: Sequence[Sequence[Any]]) -> None:
+    # Each result's parts, a record made once per key and page (a page's results share their
+    # departments and items).
+    made: dict[str, dict[Any, Any]] = {part: {} for part, *_ in shape.joined}
+    history: dict[str, Any] | None = None
+    if shape.history is not None:
+        history = {}
         for row in rows:
+            for value in row[shape.history] or ():
+                entry = shape.category.make(value)
+                history[entry.code] = entry  # the last version of a code comes last
+    for result, row in zip(page.rows, rows, strict=True):
+        parts = result.page_parts = PageParts(history=history)
+        for part, start, stop, pk, rows_of in shape.joined:
             key = row[pk]
-            if key is not None and key not in records:
-                records[key] = made.make(row[start:stop])
-        getattr(loaders, part).prime_many(records)
-    if shape.categories is not None:
-        loaders.result_categories.prime_many(
-            {
-                result.id: [shape.category.make(value) for value in row[shape.categories] or ()]
-                for result, row in zip(results, rows, strict=True)
-            }
-        )
-    if shape.versions is None:
-        return
-    grouped = {
-        result.id: [shape.version.make(value) for value in row[shape.versions] or ()]
-        for result, row in zip(results, rows, strict=True)
-    }
-    loaders.result_versions.prime_many(grouped)
-    if shape.history is None:
-        return
-    codes = sorted(
-        {code for versions in grouped.values() for version in versions for code in version.category_codes}
-    )
-    if not codes:
-        return
-    by_code: dict[str, Any] = {}
-    for row in rows:
-        for value in row[shape.history] or ():
-            entry = shape.category.make(value)
-            by_code[entry.code] = entry  # the last version of a code comes last
-    loaders.categories_by_code.prime_many({code: by_code.get(code) for code in codes})
+            if key is None:
+                continue
+            records = made[part]
+            record = records.get(key)
+            if record is None:
+                record = records[key] = rows_of.make(row[start:stop])
+            setattr(parts, part, record)
+        if shape.categories is not None:
+            parts.categories = [shape.category.make(value) for value in row[shape.categories] or ()]
+        if shape.versions is not None:
+            parts.versions = [shape.version.make(value) for value in row[shape.versions] or ()]

@@ -150,6 +150,15 @@ SOURCES = {
         Row("甲", 1, Colour.RED),
         tagged=[Tagged(name="甲", tags=["一", None], maybe_tags=None)],  # type: ignore[list-item]
     ),
+    # Exceptions as values, after values of the same field were plain (the short path remembers
+    # the types of plain values: an exception's type is never one of them).
+    "an exception in a list": _box(Row("甲", 1, Colour.RED), ValueError("坏行")),
+    "an exception as an object": Box(
+        items=[Row("甲", 1, Colour.RED)],  # type: ignore[list-item]
+        nullable_item=ValueError("坏对象"),  # type: ignore[arg-type]
+        maybe_items=[],
+        tagged=_tagged(),
+    ),
 }
 
 
@@ -176,7 +185,12 @@ QUERIES = [
 
 
 # The query each broken source must make graphql-core report an error for.
-BROKEN_BY = {case: 0 for case in SOURCES} | {"empty": 6, "not the type": 6, "null in a leaf list": 6}
+BROKEN_BY = {case: 0 for case in SOURCES} | {
+    "empty": 6,
+    "not the type": 6,
+    "null in a leaf list": 6,
+    "an exception as an object": 2,
+}
 
 
 @pytest.mark.parametrize("case", SOURCES)
@@ -195,6 +209,34 @@ def test_the_short_path_answers_as_graphql_core(case: str, query: str) -> None:
         assert "Box" in Spy.types, "the plain objects must take the short path"
     elif query == QUERIES[BROKEN_BY[case]]:
         assert reference.errors, "each broken source makes graphql-core report an error"
+
+
+@dataclass
+class AwaitedRow(Row):
+    """A row whose class makes it awaitable: graphql-core awaits it for the row it gives."""
+
+    def __await__(self) -> Any:
+        return _plain_row(self).__await__()
+
+
+async def _plain_row(row: Row) -> Row:
+    return Row(f"{row.name}（等到）", row.count, row.colour)
+
+
+async def test_an_awaitable_object_is_awaited_as_graphql_core_awaits_it() -> None:
+    # Its class defines __await__: never taken for a plain value, even after plain rows.
+    source = _box(Row("甲", 1, Colour.RED), AwaitedRow("乙", 2, Colour.BLUE))
+    query = "{ box { items { name count colour } maybeItems { name } nullableItem { name } } }"
+    ours = await _schema(Spy, source).execute(query)
+    reference = await _schema(StrawberryGraphQLCoreExecutionContext, source).execute(query)
+    assert ours.errors is None and reference.errors is None
+    assert ours.data == reference.data
+    assert ours.data is not None
+    assert ours.data["box"]["items"] == [
+        {"name": "甲", "count": 1, "colour": "RED"},
+        {"name": "乙（等到）", "count": 2, "colour": "BLUE"},
+    ]
+    assert ours.data["box"]["maybeItems"] == [None, {"name": "甲"}, {"name": "乙（等到）"}]
 
 
 RESOLVED: list[str] = []

@@ -25,7 +25,6 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.app import create_app
-from api.graphql.loaders import Loaders
 from api.graphql.nodes.results import _PUBLISHED_ORDER, _published_statement
 from api.graphql.page_statement import published_page
 from api.settings import Settings
@@ -329,7 +328,6 @@ async def test_page_read_stays_in_a_repeatable_read_transaction(database_url: st
             with wire(raw.driver_connection) as seen:
                 page = await published_page(
                     session,
-                    Loaders(session),
                     _published_statement(frozenset()),
                     _PUBLISHED_ORDER,
                     params={},
@@ -345,5 +343,67 @@ async def test_page_read_stays_in_a_repeatable_read_transaction(database_url: st
             assert len(seen) == 2, seen
             assert seen[0].upper().startswith("BEGIN ISOLATION LEVEL REPEATABLE READ"), seen
             assert "inspection_results" in seen[1] and "entities" in seen[1]
+    finally:
+        await engine.dispose()
+
+
+# Every field of the nodes a results page shows, as far as a page statement reads them (a
+# description sends the page the other way): the columns a page record keeps
+# (api.graphql.page_statement.PAGE_COLUMNS) must be all that these read.
+EVERY_FIELD = """
+  id year publishedOn publicationDue publicationDueProvisional version referenceNumber underObjection
+  entity { id creditCode name formerNames entityType regionCode address legalRepresentative
+    registrationDate status entityTypeLabel }
+  department { id code name shortName level regionCode publicationWorkingDays levelLabel parent { id } }
+  item { id code version name category subject content legalBasis method effectiveFrom effectiveTo
+    methodLabel department { id name } }
+  task { id name year level method regionCode periodStart periodEnd status referenceNumber }
+  categories { code label isProblem withoutInspection source }
+  history { version description publishedOn changeReason
+    categories { code label isProblem withoutInspection source } }
+"""
+EVERY_FIELD_PAGE = (
+    "query ($after: String) { results(first: 20, after: $after) {"
+    " pageInfo { hasNextPage endCursor } edges { node {" + EVERY_FIELD + "} } } }"
+)
+EVERY_FIELD_NODE = "query ($id: ID!) { node(id: $id) { ... on InspectionResult {" + EVERY_FIELD + "} } }"
+
+
+async def test_a_page_shows_what_each_of_its_results_shows_alone(committed_url: str) -> None:
+    """Every field of every result of two pages equals that result read alone by ``node`` (its
+    rows loaded whole through the loaders); on PostgreSQL the pages come from the page statement,
+    whose records keep only the columns the nodes read."""
+    postgres = committed_url.startswith("postgresql")
+    engine = make_engine(committed_url)
+    seen: list[str] = []
+
+    def watch(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(lambda record: seen.append(record.query))
+
+    if postgres:
+        event.listen(engine.sync_engine, "connect", watch)
+    app = create_app(Settings(database_url=committed_url, response_cache_bytes=0), engine=engine)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            nodes: list[dict[str, Any]] = []
+            after = None
+            for _ in range(2):
+                seen.clear()
+                body = await graphql(http, EVERY_FIELD_PAGE, after=after)
+                await logged()
+                assert "errors" not in body, body
+                page = body["data"]["results"]
+                nodes += [edge["node"] for edge in page["edges"]]
+                after = page["pageInfo"]["endCursor"]
+                if postgres:
+                    statements = [s for s in seen if "inspection_results" in s and "result_versions" in s]
+                    assert len(statements) == 1 and "array_agg" in statements[0], seen
+            assert len(nodes) == 22 and page["pageInfo"]["hasNextPage"] is False
+            corrected = [node for node in nodes if node["version"] == 2]
+            assert len(corrected) == 1 and len(corrected[0]["history"]) == 2
+            for node in nodes:
+                alone = await graphql(http, EVERY_FIELD_NODE, id=node["id"])
+                assert "errors" not in alone, alone
+                assert alone["data"]["node"] == node
     finally:
         await engine.dispose()

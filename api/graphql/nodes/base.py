@@ -12,7 +12,7 @@ from strawberry import relay
 
 from api.graphql.context import Info
 from api.graphql.core.pagination import Page, SortKey, paginate
-from api.graphql.loaders import load_all
+from api.graphql.loaders import ABSENT, Loader, load_all
 from inspections.publication_deadlines import DeadlineSource
 from schema import enums
 
@@ -50,10 +50,14 @@ METHOD_LABELS = {
 }
 
 
-def cached(loader: Any, key: Any, make: Any) -> Any:
-    # A primed or already loaded key: the value now, no coroutine (graphql-core schedules a task
-    # for every awaitable field); otherwise an awaitable graphql-core awaits.
-    future = loader.load(key)
+def cached(loader: Loader[Any, Any], key: Any, make: Any) -> Any:
+    # A primed value (read without a future, see Loader), or an already loaded key: the value
+    # now, no coroutine (graphql-core schedules a task for every awaitable field); otherwise an
+    # awaitable graphql-core awaits.
+    value = loader.primed_value(key)
+    if value is not ABSENT:
+        return make(value)
+    future: Any = loader.load(key)
     if future.done():
         return make(future.result())
 
@@ -63,9 +67,12 @@ def cached(loader: Any, key: Any, make: Any) -> Any:
     return later()
 
 
-def cached_many(loader: Any, keys: Sequence[Any], make: Any) -> Any:
+def cached_many(loader: Loader[Any, Any], keys: Sequence[Any], make: Any) -> Any:
     # As cached, for several keys of one loader (a version's category codes).
-    futures = [loader.load(key) for key in keys]
+    values = [loader.primed_value(key) for key in keys]
+    if all(value is not ABSENT for value in values):
+        return make(values)
+    futures: list[Any] = [loader.load(key) for key in keys]
     if all(future.done() for future in futures):
         return make([future.result() for future in futures])
 

@@ -28,7 +28,7 @@ from api.graphql.nodes.base import (
     wants_total,
 )
 from api.graphql.nodes.directory import DepartmentNode, InspectionItemNode, ResultCategoryType
-from api.graphql.page_statement import published_page
+from api.graphql.page_statement import PageParts, published_page
 from api.graphql.prefetch import load_page, load_versions, parts_shown, selected_paths
 from schema import enums, models
 
@@ -102,6 +102,8 @@ class ResultVersionType:
     change_reason: str | None = strawberry.field(description="更正理由（首次公示为空）")
     category_codes: strawberry.Private[list[str]]
     version_id: strawberry.Private[int]
+    # The newest dictionary entry of each code, when the page's statement read them (PageParts).
+    known_categories: strawberry.Private[dict[str, Any] | None] = None
 
     @strawberry.field(description="该版本在公示日志中的条目序号（从0起）")
     async def log_index(self, info: Info) -> int | None:
@@ -113,6 +115,13 @@ class ResultVersionType:
 
     @strawberry.field
     def categories(self, info: Info) -> list[ResultCategoryType]:
+        known = self.known_categories
+        if known is not None:
+            return [
+                ResultCategoryType.from_row(row)
+                for row in map(known.get, self.category_codes)
+                if row is not None
+            ]
         return cached_many(
             info.context.loaders.categories_by_code,
             self.category_codes,
@@ -142,6 +151,21 @@ class EnforcementOutcome:
         )
 
 
+def _versions(rows: list[Any], known_categories: dict[str, Any] | None = None) -> list[ResultVersionType]:
+    return [
+        ResultVersionType(
+            version=row.version,
+            description=row.description,
+            published_on=row.published_on,
+            change_reason=row.change_reason,
+            category_codes=list(row.category_codes),
+            version_id=row.id,
+            known_categories=known_categories,
+        )
+        for row in rows
+    ]
+
+
 @strawberry.type(name="InspectionResult", description="已公示的检查结果")
 class InspectionResultNode(relay.Node):
     """A published result: one department, one item, one entity, one task."""
@@ -163,27 +187,43 @@ class InspectionResultNode(relay.Node):
     task_id: strawberry.Private[int]
     department_id: strawberry.Private[int]
     item_id: strawberry.Private[int]
+    # What the page's statement read beside this result (PostgreSQL), read before the loaders.
+    page_parts: strawberry.Private[PageParts | None] = None
 
     @strawberry.field
     def entity(self, info: Info) -> EntityNode:
+        parts = self.page_parts
+        if parts is not None and parts.entity is not None:
+            return EntityNode.from_row(parts.entity)
         return cached(info.context.loaders.entity, self.entity_id, EntityNode.from_row)
 
     @strawberry.field
     def task(self, info: Info) -> TaskNodeRef:
-        return cached(
-            info.context.loaders.task, self.task_id, lazy_node("api.graphql.nodes.tasks", "TaskNode").from_row
-        )
+        node = lazy_node("api.graphql.nodes.tasks", "TaskNode")
+        parts = self.page_parts
+        if parts is not None and parts.task is not None:
+            return node.from_row(parts.task)
+        return cached(info.context.loaders.task, self.task_id, node.from_row)
 
     @strawberry.field(description="录入并公示该结果的部门")
     def department(self, info: Info) -> DepartmentNode:
+        parts = self.page_parts
+        if parts is not None and parts.department is not None:
+            return DepartmentNode.from_row(parts.department)
         return cached(info.context.loaders.department, self.department_id, DepartmentNode.from_row)
 
     @strawberry.field
     def item(self, info: Info) -> InspectionItemNode:
+        parts = self.page_parts
+        if parts is not None and parts.item is not None:
+            return InspectionItemNode.from_row(parts.item)
         return cached(info.context.loaders.item, self.item_id, InspectionItemNode.from_row)
 
     @strawberry.field(description="当前公示版本的结果类型")
     def categories(self, info: Info) -> list[ResultCategoryType]:
+        parts = self.page_parts
+        if parts is not None and parts.categories is not None:
+            return [ResultCategoryType.from_row(row) for row in parts.categories]
         return cached(
             info.context.loaders.result_categories,
             self.id,
@@ -192,6 +232,9 @@ class InspectionResultNode(relay.Node):
 
     @strawberry.field(description="当前公示版本的说明")
     def description(self, info: Info) -> str:
+        parts = self.page_parts
+        if parts is not None and parts.versions is not None:
+            return parts.versions[-1].description if parts.versions else ""
         return cached(
             info.context.loaders.result_versions,
             self.id,
@@ -210,21 +253,10 @@ class InspectionResultNode(relay.Node):
 
     @strawberry.field(description="全部公示版本，从首次公示到当前")
     def history(self, info: Info) -> list[ResultVersionType]:
-        return cached(
-            info.context.loaders.result_versions,
-            self.id,
-            lambda rows: [
-                ResultVersionType(
-                    version=row.version,
-                    description=row.description,
-                    published_on=row.published_on,
-                    change_reason=row.change_reason,
-                    category_codes=list(row.category_codes),
-                    version_id=row.id,
-                )
-                for row in rows
-            ],
-        )
+        parts = self.page_parts
+        if parts is not None and parts.versions is not None:
+            return _versions(parts.versions, parts.history)
+        return cached(info.context.loaders.result_versions, self.id, _versions)
 
     @staticmethod
     def is_public(row: models.InspectionResult) -> bool:
@@ -244,6 +276,7 @@ class InspectionResultNode(relay.Node):
             task_id=row.task_id,
             department_id=row.department_id,
             item_id=row.item_id,
+            page_parts=getattr(row, "page_parts", None),
         )
 
     @classmethod
@@ -292,7 +325,6 @@ async def published_results(
     # On PostgreSQL the page, its count, its related rows and its versions in one statement.
     folded = await published_page(
         info.context.session,
-        loaders,
         stmt,
         _PUBLISHED_ORDER,
         params=params,
