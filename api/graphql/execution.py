@@ -24,6 +24,7 @@ come from loaders pays for one wasted attempt, not one per row.
 from __future__ import annotations
 
 import inspect
+import itertools
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
@@ -58,7 +59,7 @@ _TYPENAME, _LEAF, _OBJECT, _LIST = range(4)
 
 # Types whose values are neither an exception nor anything to await, told at a glance: the
 # scalars, then each type _settled_type has found to be so (the schema's object types, lists).
-_SETTLED: set[type] = {str, int, float, bool, date, datetime}
+_SETTLED: set[type] = {str, int, float, bool, date, datetime, list, tuple}
 
 
 def _settled_type(value: Any) -> bool:
@@ -67,17 +68,20 @@ def _settled_type(value: Any) -> bool:
 
     Why: the page's ~140 object and list values were each checked with isinstance and
     is_awaitable (~0.5 µs); once a type is known, a set lookup. A type that may answer for an
-    attribute it does not define (``__getattr__``, its own ``__getattribute__``) is never settled.
-    An ``__await__`` set on one instance is not looked for: ``await`` reads the type's.
+    attribute it does not define (its own ``__getattr__`` or ``__getattribute__``, a builtin's
+    excepted) is never settled. Only the instances' classes are read, not a metaclass (an enum's
+    answers for its class's attributes, not for its members'). An ``__await__`` set on one
+    instance is not looked for: ``await`` reads the type's.
     """
     kind = type(value)
-    if (
-        issubclass(kind, BaseException | CoroutineType | GeneratorType)
-        or hasattr(kind, "__await__")
-        or hasattr(kind, "__getattr__")
-        or kind.__getattribute__ is not object.__getattribute__
-    ):
+    if issubclass(kind, BaseException | CoroutineType | GeneratorType):
         return False
+    for klass in kind.__mro__[:-1]:  # the last is object
+        names = vars(klass)
+        if "__await__" in names or "__getattr__" in names:
+            return False
+        if "__getattribute__" in names and klass.__module__ != "builtins":
+            return False
     if len(_SETTLED) < 1024:  # the schema's types and a few builtins; bounded all the same
         _SETTLED.add(kind)
     return True
@@ -94,14 +98,12 @@ class _Field:
         "info",
         "item_nullable",
         "kind",
-        "lazy",
         "name",
         "nullable",
         "object_type",
         "parent_type",
         "read",
         "resolve",
-        "subfields",
         "subplan",
         "subplan_epoch",
         "text",
@@ -120,9 +122,6 @@ class _Field:
         # without strawberry's wrappers (see _direct_call), and its strawberry field.
         self.call: Callable[[Any, Any], Any] | None = None
         self.info: Any = None
-        # The strawberry Info given to every call of ``call`` in this request, and the lazy
-        # resolve info inside it, moved to each call's path (see _strawberry_info).
-        self.lazy: tuple[Any, _LazyResolveInfo] | None = None
         self.field_def: Any = None
         self.field_nodes: list[Any] = []
         self.details: FieldDetailsList | None = None
@@ -134,9 +133,9 @@ class _Field:
         self.text = False
         # The object type of an object field or of a list's items (None: a list of leaves).
         self.object_type: GraphQLObjectType | None = None
-        # Their selection (graphql-core's collect_subfields), once known.
-        self.subfields: GroupedFieldSet | None = None
-        # Its plan, as _plain_plan gave it while the context's epoch was subplan_epoch.
+        # Its plan, as _plain_plan gave it while a context's epoch was subplan_epoch (epochs are
+        # unique across requests: a plan is shared by every request of the same selection, the
+        # subplan found in one request is looked up again in the next).
         self.subplan: list[_Field] | None = None
         self.subplan_epoch = -1
 
@@ -206,6 +205,26 @@ class _NotPlain(Exception):
     """Raised inside the short path: the object goes back to graphql-core."""
 
 
+# Epochs of the contexts' plan lookups: each request starts a new one, and each plan it gives up.
+_EPOCHS = itertools.count()
+# The plans made, by parent type and selection (see _signature), shared by the requests: a
+# document's selections are the same objects in every request that sends it (the parsed document
+# is cached), so the 10 plans of a results page are made once, not per request. The value keeps
+# the type and the selection's field nodes alive, so the ids in the key are theirs.
+_SHARED_PLANS: dict[tuple[Any, ...], tuple[GraphQLObjectType, list[Any], list[_Field] | None]] = {}
+SHARED_PLANS_MAX = 4096
+
+
+def _signature(grouped_field_set: GroupedFieldSet) -> tuple[Any, ...]:
+    """What a plan depends on besides its type and the schema: each response name with the
+    identity of its field nodes, and whether any is deferred (the same nodes may be deferred or
+    not by a variable; skipped or included ones are absent or present)."""
+    return tuple(
+        (name, *[(id(details.node), getattr(details, "defer_usage", None) is None) for details in fields])
+        for name, fields in grouped_field_set.items()
+    )
+
+
 # The direct call of each field definition seen (kept alive beside it, so its id is not reused).
 _DIRECT_CALLS: dict[int, tuple[Any, Callable[[Any, Any], Any] | None]] = {}
 
@@ -219,28 +238,27 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # and selection for the whole request (kept alive here so the id is not reused).
         self._plain_plans: dict[tuple[str, int], tuple[GroupedFieldSet, list[_Field] | None]] = {}
         self._awaited = False
-        self._epoch = 0
-        # The fields given a strawberry Info in this request (see build_response).
-        self._lazy_fields: list[_Field] = []
+        self._epoch = next(_EPOCHS)
+        # The strawberry Info given to every call of a field's ``call`` in this request, and the
+        # lazy resolve info inside it, moved to each call's path (see _strawberry_info).
+        self._infos: dict[_Field, tuple[Any, _LazyResolveInfo]] = {}
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         """The response, then the request's reference cycles through this context broken.
 
         Why: graphql-core's context refers to itself (its async helpers are its own bound
-        methods), and so do the plans (a plan's field -> its strawberry Info -> the lazy resolve
-        info -> the field and this context). The context holds the request's context value, so
+        methods), and so do the fields' Infos (this context -> its Infos -> the lazy resolve
+        info -> this context). The context holds the request's context value, so
         the loaders, records and futures of a results page (~650 objects) could not be freed by
         reference counting and were left to the cyclic collector: in uvicorn under load a young
         pass every ~15 pages, 2-8 ms each, 0.4-0.5 ms of CPU a page (BENCHMARKS.md, "The
         uncached page, fourth pass"). Once the response is built nothing of this request reads
-        them: the plans go (later work of this context, e.g. incremental delivery, makes them
+        them: the Infos go (later work of this context, e.g. incremental delivery, makes them
         again) and the helpers are rebound through a weak reference (the resolve infos built so
         far keep the originals).
         """
         response = super().build_response(data)
-        for field in self._lazy_fields:
-            field.lazy = None
-        self._lazy_fields.clear()
+        self._infos.clear()
         self._plain_plans.clear()
         self.async_helpers = _weak_helpers(self)
         return response
@@ -252,13 +270,22 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         cached = self._plain_plans.get(key)
         if cached is not None and cached[0] is grouped_field_set:
             return cached[1]
-        plan = self._make_plan(parent_type, grouped_field_set)
+        shared_key = (id(parent_type), _signature(grouped_field_set))
+        shared = _SHARED_PLANS.get(shared_key)
+        if shared is not None and shared[0] is parent_type:
+            plan = shared[2]
+        else:
+            plan = self._make_plan(parent_type, grouped_field_set)
+            if len(_SHARED_PLANS) >= SHARED_PLANS_MAX:  # many documents: start again
+                _SHARED_PLANS.clear()
+            nodes = [details.node for fields in grouped_field_set.values() for details in fields]
+            _SHARED_PLANS[shared_key] = (parent_type, nodes, plan)
         self._plain_plans[key] = (grouped_field_set, plan)
         return plan
 
     def _give_up_on(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> None:
         self._plain_plans[parent_type.name, id(grouped_field_set)] = (grouped_field_set, None)
-        self._epoch += 1  # the plans fields remember are looked up again
+        self._epoch = next(_EPOCHS)  # the plans fields remember are looked up again
 
     def _make_plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -486,13 +513,12 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # is given to are synchronous, so a call is over before the next one starts, and a value
         # left to await (which could still read it) is discarded and resolved again by
         # graphql-core with its own info. A page calls ~120 of them (~1 µs each to build).
-        lazy = field.lazy
+        lazy = self._infos.get(field)
         if lazy is None:
             if field.info is None:
                 field.info = (field.field_def.extensions or {})[GraphQLCoreConverter.DEFINITION_BACKREF]
             raw = _LazyResolveInfo(self, field, path)
-            lazy = field.lazy = (StrawberryInfo(_raw_info=raw, _field=field.info), raw)  # type: ignore[arg-type]
-            self._lazy_fields.append(field)
+            lazy = self._infos[field] = (StrawberryInfo(_raw_info=raw, _field=field.info), raw)  # type: ignore[arg-type]
             return lazy[0]
         raw = lazy[1]
         raw._path, raw._built = path, None
@@ -531,12 +557,10 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # a plan was given up since.
             plan = field.subplan
         else:
-            grouped_field_set = field.subfields
-            if grouped_field_set is None:
-                grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, field.details)
-                if new_defer_usages:
-                    raise _NotPlain
-                field.subfields = grouped_field_set
+            # graphql-core's collect_subfields, memoised per request (this request's variables).
+            grouped_field_set, new_defer_usages, *_ = self.collect_subfields(object_type, field.details)
+            if new_defer_usages:
+                raise _NotPlain
             plan = self._plain_plan(object_type, grouped_field_set)
             field.subplan, field.subplan_epoch = plan, self._epoch
         if plan is None:

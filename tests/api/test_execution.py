@@ -368,3 +368,54 @@ async def test_a_results_page_leaves_nothing_for_the_cyclic_collector(
     ours = (PlainFieldsExecutionContext, Loaders, RowRecord, DataLoader)
     kept = sorted({t.__qualname__ for t in left if issubclass(t, ours)})
     assert kept == [], kept
+
+
+class AnswersAnything:
+    """Answers for any attribute, ``__await__`` included, as graphql-core's hasattr would ask."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda: iter(())
+
+
+def test_only_types_that_cannot_be_awaited_or_raised_are_remembered_as_plain() -> None:
+    from api.graphql.execution import _SETTLED, _settled_type
+
+    async def pending() -> None:
+        return None
+
+    coroutine = pending()
+    try:
+        refused = [ValueError("坏"), coroutine, AwaitedRow("乙", 2, Colour.BLUE), AnswersAnything()]
+        for value in refused:
+            assert not _settled_type(value), value
+            assert type(value) not in _SETTLED
+    finally:
+        coroutine.close()
+    # An enum's class answers for its class attributes through its metaclass, not its members.
+    for value in (Colour.RED, Row("甲", 1, Colour.RED), _tagged()[0], {"键": "值"}):
+        assert _settled_type(value), value
+        assert type(value) in _SETTLED
+
+
+def test_plans_shared_between_requests_follow_each_requests_variables() -> None:
+    # The same document, its selection changed by a variable, request after request: each
+    # answer as graphql-core's for that request's variables (plans are kept per selection).
+    source = SOURCES["ok"]
+    query = (
+        "query ($s: Boolean!) { box { items { name @skip(if: $s) count @include(if: $s) }"
+        " first { ... @include(if: $s) { colour } name } } }"
+    )
+    ours_schema = _schema(Spy, source)
+    reference_schema = _schema(StrawberryGraphQLCoreExecutionContext, source)
+    answers = []
+    for skip in (True, False, True, False):
+        Spy.completed = 0
+        ours = ours_schema.execute_sync(query, variable_values={"s": skip})
+        reference = reference_schema.execute_sync(query, variable_values={"s": skip})
+        assert ours.errors is None and reference.errors is None
+        assert ours.data == reference.data
+        assert Spy.completed > 0  # on the short path
+        answers.append(ours.data)
+    assert answers[0] == answers[2] != answers[1] == answers[3]
+    assert answers[0] == {"box": {"items": [{"count": 1}, {"count": 2}], "first": {"colour": "RED", "name": "甲"}}}
+    assert answers[1] == {"box": {"items": [{"name": "甲"}, {"name": "乙"}], "first": {"name": "甲"}}}
