@@ -417,5 +417,7 @@ def test_plans_shared_between_requests_follow_each_requests_variables() -> None:
         assert Spy.completed > 0  # on the short path
         answers.append(ours.data)
     assert answers[0] == answers[2] != answers[1] == answers[3]
-    assert answers[0] == {"box": {"items": [{"count": 1}, {"count": 2}], "first": {"colour": "RED", "name": "甲"}}}
+    assert answers[0] == {
+        "box": {"items": [{"count": 1}, {"count": 2}], "first": {"colour": "RED", "name": "甲"}}
+    }
     assert answers[1] == {"box": {"items": [{"name": "甲"}, {"name": "乙"}], "first": {"name": "甲"}}}
