@@ -213,6 +213,52 @@ def _hit_protocol() -> type[asyncio.Protocol]:
                 return
             super().shutdown()
 
+        # The keep-alive timer. uvicorn arms a timer (loop.call_later) when a response completes
+        # and cancels it when the next request's bytes arrive: a timer made and cancelled for
+        # every request of a kept-alive connection, ~10% of a hit's CPU in the server (py-spy;
+        # BENCHMARKS.md, "The public edge in the eighth session"). Here a connection going idle
+        # notes when; one timer, armed only if none is, closes it when it fires on a connection
+        # idle for the whole timeout, and otherwise is armed again for what is left (idle since
+        # later) or not at all (in use: armed again when the connection next goes idle).
+        idle_since: float | None = None
+
+        def _unset_keepalive_if_required(self) -> None:
+            self.idle_since = None  # in use; a timer armed stays, and finds that out if it fires
+
+        def on_response_complete(self) -> None:
+            # uvicorn's on_response_complete, but for the timer (see above).
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            self.idle_since = None
+            self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                self._start_asgi_task(cycle, app)
+                return
+            self.idle_since = self.loop.time()
+            if self.timeout_keep_alive_task is None:
+                self.timeout_keep_alive_task = self.loop.call_later(
+                    self.timeout_keep_alive, self._keep_alive_due
+                )
+
+        def _keep_alive_due(self) -> None:
+            self.timeout_keep_alive_task = None
+            if self.idle_since is None or self.transport.is_closing():
+                return
+            left = self.idle_since + self.timeout_keep_alive - self.loop.time()
+            if left > 0:
+                self.timeout_keep_alive_task = self.loop.call_later(left, self._keep_alive_due)
+            else:
+                self.timeout_keep_alive_handler()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            super().connection_lost(exc)
+            self.idle_since = None
+            if self.timeout_keep_alive_task is not None:  # nothing left for it to close
+                self.timeout_keep_alive_task.cancel()
+                self.timeout_keep_alive_task = None
+
     return HitProtocol
 
 

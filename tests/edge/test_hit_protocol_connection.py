@@ -17,7 +17,7 @@ from datetime import datetime
 import pytest
 
 from schema.base import utcnow
-from tests.edge.test_hit_protocol import PROTOCOL, QUERY, exchange, request, served
+from tests.edge.test_hit_protocol import PROTOCOL, QUERY, exchange, read_answer, request, served
 from tests.edge.test_hits import database, publish  # noqa: F401 (fixture)
 
 OTHER = json.dumps({"query": "{ plans(first: 1) { totalCount } }"}).encode()
@@ -165,3 +165,45 @@ async def test_on_shutdown_a_held_hit_is_answered_and_nothing_behind_it_is_start
             writer.close()
         await asyncio.sleep(0.2)
         assert app.calls == 1  # the request behind the hit never reached the application
+
+
+async def _closed_by_server(reader: asyncio.StreamReader, within: float) -> bool:
+    """Whether the server closes the connection (EOF) within ``within`` seconds."""
+    try:
+        return await asyncio.wait_for(reader.read(1), within) == b""
+    except TimeoutError:
+        return False
+
+
+@pytest.mark.parametrize("http", [PROTOCOL, "httptools"])
+async def test_an_idle_kept_alive_connection_is_closed_after_the_timeout_and_a_busy_one_is_not(
+    database: str,  # noqa: F811
+    http: str,
+) -> None:
+    """The protocol arms one keep-alive timer a connection rather than one a request: a connection
+    idle for the timeout is closed as uvicorn closes it, and one that keeps asking (hits and
+    requests through the application, a second apart with a timeout of two) is not, however long."""
+    await publish(database, "姚安县甲商行")
+    loop = asyncio.get_running_loop()
+    async with served(database, http, keep_alive=2, generation_recheck_ms=60_000) as (port, app, _):
+        (first,) = await exchange(port, request("POST", "/graphql", QUERY))
+        (health,) = await exchange(port, request("GET", "/healthz"))  # the application's, always
+        assert health[0] == 200 and app.calls == 2
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            started = loop.time()
+            for number in range(6):  # six seconds in use: three timeouts' worth
+                asked = request("POST", "/graphql", QUERY) if number % 2 == 0 else request("GET", "/healthz")
+                writer.write(asked)
+                answer = await asyncio.wait_for(read_answer(reader), 10)
+                answered = loop.time()
+                assert answer[0] == 200 and answer[2] == (first if number % 2 == 0 else health)[2]
+                assert not await _closed_by_server(reader, 1.0)
+            assert loop.time() - started >= 6
+            # Now idle: closed about two seconds after the last answer, not before.
+            assert await _closed_by_server(reader, 3.0)
+            assert 1.8 <= loop.time() - answered <= 3.5
+        finally:
+            writer.close()
+        if http == PROTOCOL:
+            assert app.calls == 2 + 3  # the three requests for the application
