@@ -210,9 +210,14 @@ _EPOCHS = itertools.count()
 # The plans made, by parent type and selection (see _signature), shared by the requests: a
 # document's selections are the same objects in every request that sends it (the parsed document
 # is cached), so the 10 plans of a results page are made once, not per request. The value keeps
-# the type and the selection's field nodes alive, so the ids in the key are theirs.
+# the type and the selection's field nodes alive, so the ids in the key are theirs. A selection
+# is kept the second time it is seen (its key's hash remembered the first), as the document cache
+# admits documents: kept at once, the plans of the fuzz mix's one-off documents held them alive
+# and one worker grew by ~47 MB over 10,000 requests (bench/rss_bench.py; BENCHMARKS.md).
 _SHARED_PLANS: dict[tuple[Any, ...], tuple[GraphQLObjectType, list[Any], list[_Field] | None]] = {}
-SHARED_PLANS_MAX = 4096
+SHARED_PLANS_MAX = 256
+_SEEN_SELECTIONS: set[int] = set()
+SEEN_SELECTIONS_MAX = 4096
 
 
 def _signature(grouped_field_set: GroupedFieldSet) -> tuple[Any, ...]:
@@ -276,10 +281,16 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             plan = shared[2]
         else:
             plan = self._make_plan(parent_type, grouped_field_set)
-            if len(_SHARED_PLANS) >= SHARED_PLANS_MAX:  # many documents: start again
-                _SHARED_PLANS.clear()
-            nodes = [details.node for fields in grouped_field_set.values() for details in fields]
-            _SHARED_PLANS[shared_key] = (parent_type, nodes, plan)
+            seen = hash(shared_key)
+            if seen in _SEEN_SELECTIONS:
+                if len(_SHARED_PLANS) >= SHARED_PLANS_MAX:  # many documents: start again
+                    _SHARED_PLANS.clear()
+                nodes = [details.node for fields in grouped_field_set.values() for details in fields]
+                _SHARED_PLANS[shared_key] = (parent_type, nodes, plan)
+            else:
+                if len(_SEEN_SELECTIONS) >= SEEN_SELECTIONS_MAX:
+                    _SEEN_SELECTIONS.clear()
+                _SEEN_SELECTIONS.add(seen)
         self._plain_plans[key] = (grouped_field_set, plan)
         return plan
 

@@ -19,6 +19,7 @@ import pytest
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.graphql.execution import PlainFieldsExecutionContext
@@ -406,9 +407,13 @@ def test_plans_shared_between_requests_follow_each_requests_variables() -> None:
         " first { ... @include(if: $s) { colour } name } } }"
     )
     ours_schema = _schema(Spy, source)
+    # The document parsed once, as the server's document cache keeps it: the same field nodes in
+    # every request, which is what lets a plan be shared.
+    ours_schema.extensions = [*ours_schema.extensions, ParserCache(maxsize=8)]
     reference_schema = _schema(StrawberryGraphQLCoreExecutionContext, source)
     answers = []
-    for skip in (True, False, True, False):
+    # A selection's plan is kept the second time it is seen, then shared: six requests.
+    for skip in (True, False, True, False, True, False):
         Spy.completed = 0
         ours = ours_schema.execute_sync(query, variable_values={"s": skip})
         reference = reference_schema.execute_sync(query, variable_values={"s": skip})
@@ -416,7 +421,11 @@ def test_plans_shared_between_requests_follow_each_requests_variables() -> None:
         assert ours.data == reference.data
         assert Spy.completed > 0  # on the short path
         answers.append(ours.data)
-    assert answers[0] == answers[2] != answers[1] == answers[3]
+    assert answers[0] == answers[2] == answers[4] != answers[1] == answers[3] == answers[5]
+    from api.graphql.execution import _SHARED_PLANS
+
+    box_type = ours_schema._schema.type_map["Box"]
+    assert any(kept[0] is box_type for kept in _SHARED_PLANS.values())  # shared, not remade
     assert answers[0] == {
         "box": {"items": [{"count": 1}, {"count": 2}], "first": {"colour": "RED", "name": "甲"}}
     }
