@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import gc
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
@@ -163,14 +164,16 @@ SOURCES = {
 }
 
 
-def _schema(context: type[StrawberryGraphQLCoreExecutionContext], source: Box) -> strawberry.Schema:
+def _schema(
+    context: type[StrawberryGraphQLCoreExecutionContext], source: Box, extensions: Sequence[Any] = ()
+) -> strawberry.Schema:
     @strawberry.type
     class Query:
         @strawberry.field
         def box(self) -> Box:
             return source
 
-    return strawberry.Schema(query=Query, execution_context_class=context)
+    return strawberry.Schema(query=Query, execution_context_class=context, extensions=list(extensions))
 
 
 QUERIES = [
@@ -406,10 +409,10 @@ def test_plans_shared_between_requests_follow_each_requests_variables() -> None:
         "query ($s: Boolean!) { box { items { name @skip(if: $s) count @include(if: $s) }"
         " first { ... @include(if: $s) { colour } name } } }"
     )
-    ours_schema = _schema(Spy, source)
     # The document parsed once, as the server's document cache keeps it: the same field nodes in
     # every request, which is what lets a plan be shared.
-    ours_schema.extensions = [*ours_schema.extensions, ParserCache(maxsize=8)]
+    parsed_once = ParserCache(maxsize=8)  # one instance for every request (one after another)
+    ours_schema = _schema(Spy, source, [lambda: parsed_once])
     reference_schema = _schema(StrawberryGraphQLCoreExecutionContext, source)
     answers = []
     # A selection's plan is kept the second time it is seen, then shared: six requests.
