@@ -84,7 +84,7 @@ class _Rows:
 # ResultCategoryType; the resolvers of ResultVersionType; the page's sort keys). A task keeps all
 # of its own. Why: asyncpg decoded the page's ~1,900 values in ~0.36 ms of the page's ~2.4, a
 # third of them never shown (the timestamps, the internal notes and approvals); BENCHMARKS.md,
-# "The uncached page, eighth session". tests/api/test_results_statement.py asks a page with
+# "The public edge in the eighth session". tests/api/test_results_statement.py asks a page with
 # every field these nodes have.
 PAGE_COLUMNS: dict[type[Base], tuple[str, ...]] = {
     InspectionResult: (
