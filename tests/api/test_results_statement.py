@@ -271,20 +271,26 @@ async def expected_pages(url: str) -> list[dict[str, Any]]:
     ]
 
 
-async def test_anonymous_page_without_begin(committed_url: str) -> None:
-    """Two full pages of committed results, every field asserted against the oracle above; on
-    PostgreSQL nothing is read before the page (response cache off: no generation read), so each
-    page is one statement on its own, one snapshot, with no BEGIN and ROLLBACK round trips."""
-    postgres = committed_url.startswith("postgresql")
-    engine = make_engine(committed_url)
+def app_watched(url: str) -> tuple[Any, AsyncEngine, list[str]]:
+    """The application on ``url`` (response cache off), its engine, and on PostgreSQL the list
+    every statement asyncpg sends on the engine's connections is appended to."""
+    engine = make_engine(url)
     seen: list[str] = []
 
     def watch(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.driver_connection.add_query_logger(lambda record: seen.append(record.query))
 
-    if postgres:
+    if url.startswith("postgresql"):
         event.listen(engine.sync_engine, "connect", watch)
-    app = create_app(Settings(database_url=committed_url, response_cache_bytes=0), engine=engine)
+    return create_app(Settings(database_url=url, response_cache_bytes=0), engine=engine), engine, seen
+
+
+async def test_anonymous_page_without_begin(committed_url: str) -> None:
+    """Two full pages of committed results, every field asserted against the oracle above; on
+    PostgreSQL nothing is read before the page (response cache off: no generation read), so each
+    page is one statement on its own, one snapshot, with no BEGIN and ROLLBACK round trips."""
+    postgres = committed_url.startswith("postgresql")
+    app, engine, seen = app_watched(committed_url)
     expected = await expected_pages(committed_url)
     assert [len(page["nodes"]) for page in expected] == [20, 2]
     corrected = [n for page in expected for n in page["nodes"] if n["version"] == 2]
@@ -374,15 +380,7 @@ async def test_a_page_shows_what_each_of_its_results_shows_alone(committed_url: 
     rows loaded whole through the loaders); on PostgreSQL the pages come from the page statement,
     whose records keep only the columns the nodes read."""
     postgres = committed_url.startswith("postgresql")
-    engine = make_engine(committed_url)
-    seen: list[str] = []
-
-    def watch(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(lambda record: seen.append(record.query))
-
-    if postgres:
-        event.listen(engine.sync_engine, "connect", watch)
-    app = create_app(Settings(database_url=committed_url, response_cache_bytes=0), engine=engine)
+    app, engine, seen = app_watched(committed_url)
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             nodes: list[dict[str, Any]] = []
