@@ -162,7 +162,7 @@ class PageRecord(RowRecord):
 @functools.cache
 def page_record_class(model: type[Base]) -> type[PageRecord]:
     """The page record class of ``model`` (a result's also holds its PageParts as ``page_parts``)."""
-    keys = list(PAGE_COLUMNS[model]) if model in PAGE_COLUMNS else [c.key for c in model_columns(model)]
+    keys = PAGE_COLUMNS.get(model) or [prop.key for prop in sa.inspect(model).column_attrs]
     fields: list[Any] = list(keys)
     if model is InspectionResult:
         fields.append(("page_parts", PageParts | None, field(default=None)))
